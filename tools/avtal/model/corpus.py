@@ -1,0 +1,363 @@
+"""The resolved model: every document numbered, every reference checked.
+
+`load(sources)` reads the package, glossary, statutes and documents, validates
+them, and returns a frozen `Corpus` whose clauses carry computed numbers and
+parsed text. Problems are collected across all files before returning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Iterator
+
+from . import schema
+from .problems import Location, Problems, relative
+from .text import (
+    Block,
+    Cite,
+    DocRef,
+    Inline,
+    Ref,
+    TermUse,
+    block_inlines,
+    parse_blocks,
+    parse_inlines,
+    walk_inlines,
+)
+from .validate import validate
+from .yamlfile import KeyPath, YamlFile, read_yaml
+
+MAX_DEPTH = 3
+PACKAGE_FILE = "avtal.yaml"
+TERMS_FILE = "terms.yaml"
+STATUTES_FILE = "statutes.yaml"
+DOCUMENTS_DIR = "documents"
+
+
+@dataclass(frozen=True)
+class Table:
+    caption: str | None
+    header: tuple[str, ...]
+    rows: tuple[tuple[tuple[Inline, ...], ...], ...]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A numbered avsnitt, clause or sub-clause with parsed text."""
+
+    id: str
+    title: str
+    number: tuple[int, ...]
+    doc: str
+    body: tuple[Block, ...]
+    table: Table | None
+    children: tuple["Clause", ...]
+
+    @property
+    def label(self) -> str:
+        """The computed number as shown: '3.2.1'."""
+        return ".".join(map(str, self.number))
+
+    @property
+    def level(self) -> int:
+        return len(self.number)
+
+    def walk(self) -> Iterator["Clause"]:
+        """This clause and all below it, in reading order."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Document:
+    """One agreement with its metadata (the validated source) and numbered clauses."""
+
+    source: schema.Document
+    file: str
+    preamble: tuple[Block, ...]
+    sections: tuple[Clause, ...]
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+    @property
+    def title(self) -> str:
+        return self.source.title
+
+    def clauses(self) -> Iterator[Clause]:
+        """Every clause in reading order."""
+        for section in self.sections:
+            yield from section.walk()
+
+
+@dataclass(frozen=True)
+class Term:
+    source: schema.Term
+    definition: tuple[Block, ...]
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """All sources, resolved: the one model every renderer reads."""
+
+    package: schema.Package
+    documents: tuple[Document, ...]
+    terms: tuple[Term, ...]
+    statutes: tuple[schema.Statute, ...]
+    _clauses: dict[str, Clause] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for doc in self.documents:
+            for clause in doc.clauses():
+                self._clauses[clause.id] = clause
+
+    def document(self, doc_id: str) -> Document:
+        return next(d for d in self.documents if d.id == doc_id)
+
+    def clause(self, clause_id: str) -> Clause:
+        return self._clauses[clause_id]
+
+    def term(self, term_id: str) -> Term:
+        return next(t for t in self.terms if t.id == term_id)
+
+    def statute(self, law: str) -> schema.Statute:
+        return next(s for s in self.statutes if s.id == law)
+
+
+# ---- loading --------------------------------------------------------------
+
+@dataclass
+class _Use:
+    """An inline node found in some text, with what is needed to locate it."""
+
+    node: Inline
+    source: YamlFile
+    path: KeyPath
+    where: str
+    doc: str | None
+
+
+def load(sources: Path, *, root: Path | None = None) -> tuple[Corpus | None, Problems]:
+    """Load and check all sources; the corpus is None when any error was found."""
+    problems = Problems()
+    loader = _Loader(sources, root or Path.cwd(), problems)
+    corpus = loader.run()
+    return (corpus if not problems.errors else None), problems
+
+
+class _Loader:
+    def __init__(self, sources: Path, root: Path, problems: Problems):
+        self.sources = sources
+        self.root = root
+        self.problems = problems
+        self.uses: list[_Use] = []
+        self.failed_docs: set[str] = set()
+        self.clause_home: dict[str, tuple[str, Location]] = {}  # clause id -> (doc id, where defined)
+
+    def shown(self, path: Path) -> str:
+        return relative(path, self.root)
+
+    def read(self, path: Path, model: type[schema.Node], listed_as: str = ""):
+        if not path.exists():
+            why = f"'{listed_as}' is listed in {PACKAGE_FILE} but " if listed_as else ""
+            self.problems.add(Location(self.shown(path)), f"missing file: {why}{self.shown(path)} does not exist")
+            return None, None
+        source = read_yaml(path, self.shown(path), self.problems)
+        if source is None:
+            return None, None
+        return source, validate(model, source, self.problems)
+
+    def run(self) -> Corpus | None:
+        _, package = self.read(self.sources / PACKAGE_FILE, schema.Package)
+        terms_src, glossary = self.read(self.sources / TERMS_FILE, schema.Glossary)
+        statutes_src, statutes = self.read(self.sources / STATUTES_FILE, schema.Statutes)
+        listed = list(package.documents) if package else []
+        files = sorted((self.sources / DOCUMENTS_DIR).glob("*.yaml"))
+        for path in files:
+            if package and path.stem not in listed:
+                self.problems.add(Location(self.shown(path)),
+                                  f"document '{path.stem}' is not listed in {PACKAGE_FILE}: add it to 'documents' "
+                                  "there, or move the file out of documents/")
+        documents: list[Document] = []
+        for doc_id in listed:
+            path = self.sources / DOCUMENTS_DIR / f"{doc_id}.yaml"
+            source, doc = self.read(path, schema.Document, listed_as=doc_id)
+            if doc is None:
+                self.failed_docs.add(doc_id)
+                continue
+            if doc.id != doc_id:
+                self.problems.add(source.location(("id",)), f"document id '{doc.id}' differs from its file name: "
+                                  f"expected '{doc_id}' (ids and file names must agree)", where=doc.id)
+            documents.append(self.document(source, doc))
+        terms = self.glossary(terms_src, glossary) if glossary else ()
+        statute_list = statutes.statutes if statutes else ()
+        if statutes:
+            self.unique(statutes_src, [(s.id, ("statutes", i, "id")) for i, s in enumerate(statute_list)], "statute")
+        self.check_uses(documents, terms, statute_list, glossary is None, statutes is None)
+        if package is None or glossary is None or statutes is None or self.problems.errors:
+            return None
+        return Corpus(package, tuple(documents), terms, statute_list)
+
+    # -- documents --
+
+    def document(self, source: YamlFile, doc: schema.Document) -> Document:
+        preamble = self.blocks(doc.preamble, source, ("preamble",), doc.id, doc.id) if doc.preamble is not None else ()
+        for i, basis in enumerate(doc.legal_basis):
+            section = None if basis.section is None else str(basis.section)
+            self.uses.append(_Use(Cite(basis.law, basis.chapter, section), source, ("legal_basis", i), doc.id, doc.id))
+        sections = tuple(
+            self.clause(source, c, (i + 1,), ("sections", i), doc.id) for i, c in enumerate(doc.sections)
+        )
+        return Document(doc, source.file, preamble, sections)
+
+    def clause(self, source: YamlFile, c: schema.Clause, number: tuple[int, ...], path: KeyPath, doc: str) -> Clause:
+        where = c.id
+        location = source.location(path + ("id",))
+        if c.id in self.clause_home:
+            other_doc, other = self.clause_home[c.id]
+            self.problems.add(location, f"duplicate id '{c.id}': already used at {other}"
+                              f"{'' if other_doc == doc else f' (document {other_doc})'}; ids must be unique "
+                              "across all five documents", where=where)
+        else:
+            self.clause_home[c.id] = (doc, location)
+        if len(number) > MAX_DEPTH:
+            self.problems.add(location, f"clause nested {len(number)} levels deep: expected at most {MAX_DEPTH} "
+                              "(avsnitt → clause → sub-clause)", where=where)
+        body: tuple[Block, ...] = ()
+        if c.text is not None:
+            if not c.text.strip():
+                self.problems.add(source.location(path + ("text",)), "empty text: write the clause text, or remove "
+                                  "the 'text' key", where=where)
+            else:
+                body = self.blocks(c.text, source, path + ("text",), where, doc)
+        elif not c.clauses and c.table is None:
+            self.problems.add(location, f"clause '{c.id}' is empty: expected 'text', 'table' or 'clauses'", where=where)
+        table = self.table(source, c.table, path + ("table",), where, doc) if c.table else None
+        children = tuple(
+            self.clause(source, child, number + (i + 1,), path + ("clauses", i), doc)
+            for i, child in enumerate(c.clauses)
+        )
+        return Clause(c.id, c.title, number, doc, body, table, children)
+
+    def table(self, source: YamlFile, t: schema.Table, path: KeyPath, where: str, doc: str) -> Table:
+        rows = []
+        for r, row in enumerate(t.rows):
+            if len(row) != len(t.header):
+                self.problems.add(source.location(path + ("rows", r)), f"table row has {len(row)} cells: expected "
+                                  f"{len(t.header)}, one per header column", where=where)
+            rows.append(tuple(self.inlines(cell, source, path + ("rows", r, i), where, doc) for i, cell in enumerate(row)))
+        return Table(t.caption, t.header, tuple(rows))
+
+    def glossary(self, source: YamlFile, glossary: schema.Glossary) -> tuple[Term, ...]:
+        self.terms_source = source
+        self.unique(source, [(t.id, ("terms", i, "id")) for i, t in enumerate(glossary.terms)], "term")
+        return tuple(
+            Term(t, self.blocks(t.definition, source, ("terms", i, "definition"), t.id, None))
+            for i, t in enumerate(glossary.terms)
+        )
+
+    def unique(self, source: YamlFile, ids: list[tuple[str, KeyPath]], what: str) -> None:
+        first: dict[str, Location] = {}
+        for ident, path in ids:
+            if ident in first:
+                self.problems.add(source.location(path), f"duplicate {what} id '{ident}': already defined at "
+                                  f"{first[ident]}", where=ident)
+            else:
+                first[ident] = source.location(path)
+
+    # -- text --
+
+    def blocks(self, text: str, source: YamlFile, path: KeyPath, where: str, doc: str | None) -> tuple[Block, ...]:
+        blocks, issues = parse_blocks(text)
+        for issue in issues:
+            self.problems.add(source.location(path, needle=issue.needle), issue.message, where=where)
+        for inlines in block_inlines(blocks):
+            self.collect(inlines, source, path, where, doc)
+        return blocks
+
+    def inlines(self, text: str, source: YamlFile, path: KeyPath, where: str, doc: str | None) -> tuple[Inline, ...]:
+        issues: list = []
+        inlines = parse_inlines(text, issues)
+        for issue in issues:
+            self.problems.add(source.location(path, needle=issue.needle), issue.message, where=where)
+        self.collect(inlines, source, path, where, doc)
+        return inlines
+
+    def collect(self, inlines: tuple[Inline, ...], source: YamlFile, path: KeyPath, where: str, doc: str | None) -> None:
+        for node in walk_inlines(inlines):
+            if isinstance(node, (Ref, DocRef, TermUse, Cite)):
+                self.uses.append(_Use(node, source, path, where, doc))
+
+    # -- references --
+
+    def check_uses(self, documents: list[Document], terms: tuple[Term, ...], statutes: tuple[schema.Statute, ...],
+                   terms_failed: bool, statutes_failed: bool) -> None:
+        doc_ids = {d.id for d in documents} | self.failed_docs
+        term_ids = {t.id for t in terms}
+        laws = {s.id: s for s in statutes}
+        used_terms: set[str] = set()
+        for use in self.uses:
+            node, add = use.node, self._adder(use)
+            if isinstance(node, Ref):
+                self.check_ref(node, add, doc_ids)
+            elif isinstance(node, DocRef):
+                if node.doc not in doc_ids:
+                    add(f"{{doc:{node.doc}}} names no document{_guess(node.doc, doc_ids)}; expected one of: "
+                        f"{', '.join(sorted(doc_ids))}", f"{{doc:{node.doc}")
+            elif isinstance(node, TermUse):
+                used_terms.add(node.term)
+                if node.term not in term_ids and not terms_failed:
+                    add(f"dangling term use {{term:{node.term}}}: no such term in {TERMS_FILE}"
+                        f"{_guess(node.term, term_ids)}", f"{{term:{node.term}")
+            elif isinstance(node, Cite) and not statutes_failed:
+                self.check_cite(node, add, laws)
+        for term in terms:
+            if term.id not in used_terms:
+                path = ("terms", [t.id for t in terms].index(term.id), "id")
+                self.problems.add(self.terms_source.location(path), f"term '{term.id}' is defined but never used: use it as "
+                                  f"{{term:{term.id}}} or remove it from the glossary", where=term.id,
+                                  severity="warning")
+
+    def _adder(self, use: _Use):
+        def add(message: str, needle: str | None = None) -> None:
+            self.problems.add(use.source.location(use.path, needle=needle), message, where=use.where)
+        return add
+
+    def check_ref(self, ref: Ref, add, doc_ids: set[str]) -> None:
+        needle = "{ref:" + (f"{ref.doc}:" if ref.doc else "") + ref.target
+        home = self.clause_home.get(ref.target)
+        if ref.doc is not None:
+            if ref.doc not in doc_ids:
+                add(f"{needle}}} names no document '{ref.doc}'{_guess(ref.doc, doc_ids)}", needle)
+            elif ref.doc not in self.failed_docs and (home is None or home[0] != ref.doc):
+                ids = [i for i, (d, _) in self.clause_home.items() if d == ref.doc]
+                elsewhere = f"; '{ref.target}' is in {home[0]}" if home else ""
+                add(f"refers to {ref.doc} clause '{ref.target}', which does not exist in {ref.doc}"
+                    f"{elsewhere}{_guess(ref.target, ids)}", needle)
+        elif home is None and not self.failed_docs:
+            add(f"dangling cross-reference {needle}}}: no clause in any document has this id"
+                f"{_guess(ref.target, self.clause_home)}", needle)
+
+    def check_cite(self, cite: Cite, add, laws: dict[str, schema.Statute]) -> None:
+        needle = f"{{lag:{cite.law}"
+        statute = laws.get(cite.law)
+        if statute is None:
+            add(f"unknown statute '{cite.law}': expected an id from {STATUTES_FILE}{_guess(cite.law, laws)}", needle)
+        elif cite.chapter is not None and not statute.chapters:
+            add(f"{statute.name} ({cite.law}) has no chapters: expected {{lag:{cite.law} N §}} without 'kap.'", needle)
+        elif statute.chapters and cite.section is not None and cite.chapter is None:
+            add(f"{statute.name} ({cite.law}) is divided into chapters: expected {{lag:{cite.law} N kap. "
+                f"{cite.section} §}}", needle)
+
+
+def _guess(word: str, candidates) -> str:
+    found = get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{found[0]}'?" if found else ""

@@ -1,0 +1,167 @@
+"""Schema validation with messages a drafter can act on.
+
+pydantic finds what is wrong; this module says where (file:line:column,
+clause id), what was expected, and suggests the key that was probably meant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from difflib import get_close_matches
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .problems import Problems
+from .schema import ID_EXAMPLE, ID_PATTERN
+from .yamlfile import KeyPath, YamlFile, path_str
+
+M = TypeVar("M", bound=BaseModel)
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "a date (YYYY-MM-DD) without a time",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "model_type": "a mapping of keys",
+    "model_attributes_type": "a mapping of keys",
+    "dict_type": "a mapping of keys",
+    "greater_than_equal": "a number of at least {ge}",
+}
+
+
+def validate(model: type[M], source: YamlFile, problems: Problems) -> M | None:
+    """Validate a loaded file against a model; report each error with its place."""
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        seen: set[tuple[str, str]] = set()
+        for error in exc.errors(include_url=False):
+            _report(model, source, error, problems, seen)
+        return None
+
+
+def _report(model: type[BaseModel], source: YamlFile, error: Any, problems: Problems, seen: set) -> None:
+    loc: tuple = error["loc"]
+    kind: str = error["type"]
+    path, value = _data_path(source.data, loc)
+    where = _clause_id(source.data, path) or path_str(path)
+    location = source.location(path, key=(kind == "extra_forbidden"))
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        allowed = list(_model_at(model, loc[:-1]).model_fields)
+        guess = get_close_matches(key, allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{guess[0]}'? " if guess else ""
+        message = f"unknown key '{key}': {hint}expected one of: {', '.join(allowed)}"
+    elif kind == "missing":
+        field = str(loc[-1])
+        parent = _model_at(model, loc[:-1])
+        info = parent.model_fields.get(field)
+        hint = f" ({info.description})" if info is not None and info.description else ""
+        message = f"missing required field '{field}'{hint}"
+    elif kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        if pattern == ID_PATTERN:
+            message = (f"malformed id '{error['input']}': expected lowercase a-z, 0-9, hyphens and dots, "
+                       f"like '{ID_EXAMPLE}' (no å/ä/ö, spaces, capitals or leading/trailing hyphens)")
+        else:
+            message = f"'{error['input']}' has the wrong form: expected text matching {pattern}"
+    elif kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        message = f"'{error['input']}' is not allowed here: expected {expected}"
+    elif kind == "too_short":
+        message = "must not be empty: expected at least one item"
+    elif kind == "string_too_short":
+        message = "empty text: expected at least one character"
+    elif kind in _EXPECTED:
+        expected = _EXPECTED[kind].format(**error.get("ctx", {}))
+        message = f"wrong type: expected {expected}, got {_yaml_type(error['input'])}"
+    else:
+        message = f"{error['msg']} (got {_yaml_type(error['input'])})"
+    key = (str(location), message)
+    if key not in seen:
+        seen.add(key)
+        problems.add(location, message, where=where)
+
+
+def _data_path(data: Any, loc: tuple) -> tuple[KeyPath, Any]:
+    """The longest prefix of a pydantic loc that exists in the YAML data."""
+    path: list[str | int] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            break
+        path.append(part)
+    return tuple(path), current
+
+
+def _clause_id(data: Any, path: KeyPath) -> str:
+    """The id of the innermost mapping on `path` that has one (the clause a problem is in)."""
+    found = ""
+    current = data
+    for part in (None, *path):
+        if part is not None:
+            try:
+                current = current[part]
+            except (KeyError, IndexError, TypeError):
+                break
+        if isinstance(current, dict) and isinstance(current.get("id"), str):
+            found = current["id"]
+    return found
+
+
+def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+    """The model class that validates the value at `loc` (for listing its fields)."""
+    current = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            break
+        inner = _inner_model(field.annotation)
+        if inner is None:
+            break
+        current = inner
+    return current
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if isinstance(annotation, (typing._GenericAlias, types.GenericAlias, types.UnionType)) or typing.get_origin(annotation):  # type: ignore[attr-defined]
+        for arg in typing.get_args(annotation):
+            found = _inner_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def _yaml_type(value: Any) -> str:
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return f"true/false ({value})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return f"a date ({value})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    text = str(value)
+    return f"text '{text[:40]}{'…' if len(text) > 40 else ''}'"
