@@ -35,6 +35,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    corpus, problems = load(args.sources)
+    if corpus is None:
+        return _report(problems, strict=False) or 1
+    from .render.build import build
+
+    report = build(corpus, args.dist, jobs=args.jobs, force=args.force)
+    print(f"built {len(report.built)} file(s), {len(report.unchanged)} unchanged"
+          f"{f', {len(report.removed)} removed' if report.removed else ''} in {report.seconds:.2f} s → {args.dist}/")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .model.jsonschema import write_schemas
 
@@ -55,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = command("check", cmd_check, "validate all sources and report every problem")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build = command("build", cmd_build, "write Word, PDF and web versions of every document into dist/")
+    build.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    build.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     return parser
 

@@ -93,6 +93,15 @@ class Document:
         for section in self.sections:
             yield from section.walk()
 
+    def runs(self) -> Iterator[tuple[Inline, ...]]:
+        """Every run of inline text: preamble, clause bodies and table cells."""
+        yield from block_inlines(self.preamble)
+        for clause in self.clauses():
+            yield from block_inlines(clause.body)
+            if clause.table:
+                for row in clause.table.rows:
+                    yield from row
+
 
 @dataclass(frozen=True)
 class Term:

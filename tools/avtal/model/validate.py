@@ -29,6 +29,7 @@ _EXPECTED = {
     "bool_parsing": "true or false",
     "date_type": "a date (YYYY-MM-DD)",
     "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
     "date_from_datetime_inexact": "a date (YYYY-MM-DD) without a time",
     "tuple_type": "a list",
     "list_type": "a list",

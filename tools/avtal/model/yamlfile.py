@@ -62,9 +62,6 @@ class YamlFile:
         return Location(self.file, line, column)
 
 
-_constructor = yaml.constructor.SafeConstructor()
-
-
 def load_yaml(text: str, file: str, problems: Problems) -> YamlFile | None:
     """Parse `text`; on a syntax error record it and return None."""
     doc = YamlFile(file=file, text=text)
@@ -83,19 +80,39 @@ def load_yaml(text: str, file: str, problems: Problems) -> YamlFile | None:
     except yaml.YAMLError as exc:
         problems.add(Location(file, 1, 1), f"cannot read YAML: {exc}")
         return None
-    doc.data = _build(doc, root, (), problems) if root is not None else None
+    # A constructor per file: SafeConstructor caches every node it has built
+    # until construct_document() resets it, which we never call.
+    constructor = yaml.constructor.SafeConstructor()
+    doc.data = _build(doc, root, (), problems, constructor) if root is not None else None
     return doc
 
 
-def _build(doc: YamlFile, node: yaml.Node, path: KeyPath, problems: Problems) -> Any:
+def _scalar(doc: YamlFile, node: yaml.ScalarNode, path: KeyPath, problems: Problems,
+            constructor: yaml.constructor.SafeConstructor) -> Any:
+    """A scalar's value; values YAML cannot build are problems, not exceptions."""
+    try:
+        return constructor.construct_object(node, deep=True)
+    except ValueError:
+        # A recognised form with an impossible value (2027-13-01): keep the text
+        # and let the schema say what was expected.
+        return node.value
+    except yaml.YAMLError:
+        problems.add(Location(doc.file, node.start_mark.line + 1, node.start_mark.column + 1),
+                     f"unsupported YAML tag '{node.tag}': expected plain values (no '!' tags, anchors "
+                     "merged with '<<' or other YAML extensions)", where=path_str(path))
+        return node.value
+
+
+def _build(doc: YamlFile, node: yaml.Node, path: KeyPath, problems: Problems,
+           constructor: yaml.constructor.SafeConstructor) -> Any:
     doc.values[path] = node
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = _constructor.construct_object(key_node, deep=True)
-            if isinstance(key, (list, dict)):
+            if not isinstance(key_node, yaml.ScalarNode):
                 problems.add(doc.location(path), "a mapping key must be a plain word", where=path_str(path))
                 continue
+            key = _scalar(doc, key_node, path, problems, constructor)
             key = str(key) if not isinstance(key, str) else key
             sub = path + (key,)
             if key in result:
@@ -108,11 +125,11 @@ def _build(doc: YamlFile, node: yaml.Node, path: KeyPath, problems: Problems) ->
                 )
                 continue
             doc.keys[sub] = key_node
-            result[key] = _build(doc, value_node, sub, problems)
+            result[key] = _build(doc, value_node, sub, problems, constructor)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(doc, item, path + (i,), problems) for i, item in enumerate(node.value)]
-    return _constructor.construct_object(node, deep=True)
+        return [_build(doc, item, path + (i,), problems, constructor) for i, item in enumerate(node.value)]
+    return _scalar(doc, node, path, problems, constructor)
 
 
 def read_yaml(path: Path, shown_as: str, problems: Problems) -> YamlFile | None:

@@ -1,0 +1,167 @@
+"""`avtal build`: every document as Word, PDF and web page in dist/, in parallel and incrementally.
+
+Each output is recorded in dist/.avtal-build.json with a fingerprint of
+everything it shows: its own source, the numbers and titles it cites from
+other documents, the terms and statutes it uses, the templates, the tool's
+own code and the build date. An output whose fingerprint is unchanged is not
+rebuilt, so editing one clause rebuilds one document (and those that cite
+a clause whose number changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import __version__
+from ..fsutil import atomic_write_bytes
+from ..model import Corpus, Document
+from ..model.text import DocRef, Ref, TermUse, walk_inlines
+from . import wording
+from .docx import TEMPLATES, render_docx
+from .pdf import render_pdf
+from .web import render_glossary, render_index, render_page, search_index, static_assets
+
+MANIFEST = ".avtal-build.json"
+CODE = Path(__file__).resolve().parents[1]
+
+
+def build_time(corpus: Corpus) -> dt.datetime:
+    """SOURCE_DATE_EPOCH if set, else the latest version date of the sources (midnight UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    latest = max(d.source.version_date for d in corpus.documents)
+    return dt.datetime(latest.year, latest.month, latest.day, tzinfo=dt.timezone.utc)
+
+
+def _digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8") if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def common_fingerprint(when: dt.datetime) -> str:
+    """What every output depends on: the tool's code, the templates, the build date."""
+    files = sorted([*CODE.rglob("*.py"), *TEMPLATES.rglob("*")])
+    return _digest(__version__, when.isoformat(), *(f"{p.name}:{p.read_bytes().hex()}" for p in files if p.is_file()))
+
+
+def document_fingerprint(corpus: Corpus, doc: Document, common: str) -> str:
+    """What one document's outputs show: its source and what it cites from elsewhere."""
+    cited: list[str] = []
+    for inlines in doc.runs():
+        for node in walk_inlines(inlines):
+            if isinstance(node, Ref):
+                target = corpus.clause(node.target)
+                cited.append(f"ref {target.id} {target.label} {corpus.document(target.doc).source.short_title}")
+            elif isinstance(node, DocRef):
+                cited.append(f"doc {node.doc} {corpus.document(node.doc).title}")
+    terms = [t.source.model_dump_json() for t in wording.terms_used(corpus, doc)]
+    statutes = [s.model_dump_json() for s in corpus.statutes]
+    return _digest(common, doc.source.model_dump_json(), *sorted(set(cited)), *terms, *statutes)
+
+
+@dataclass
+class Job:
+    path: str  # relative to dist/
+    fingerprint: str
+    make: Callable[[], bytes]
+
+
+@dataclass
+class BuildReport:
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
+    """Every output of a build, each with its fingerprint and how to make it."""
+    common = common_fingerprint(when)
+    jobs: list[Job] = []
+    for doc in corpus.documents:
+        fp = document_fingerprint(corpus, doc, common)
+        jobs.append(Job(f"{doc.id}.pdf", fp, lambda d=doc: render_pdf(corpus, d, when)))
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda d=doc: render_docx(corpus, d, when)))
+        jobs.append(Job(f"web/{doc.id}.html", fp, lambda d=doc: render_page(corpus, d).encode("utf-8")))
+    listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
+        include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
+    jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))
+    glossary = _digest(common, corpus.package.title, *(t.source.model_dump_json() for t in corpus.terms),
+                       *(s.model_dump_json() for s in corpus.statutes))
+    jobs.append(Job("web/begrepp.html", glossary, lambda: render_glossary(corpus).encode("utf-8")))
+    index = search_index(corpus).encode("utf-8")
+    jobs.append(Job("web/assets/search-index.js", _digest(index), lambda: index))
+    for name, data in static_assets().items():
+        jobs.append(Job(f"web/{name}", _digest(data), lambda data=data: data))
+    return jobs
+
+
+class Progress:
+    """One updating line on a terminal; silent when output is a pipe or under CI."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.done, self.stream = total, 0, stream
+        self.live = stream.isatty() and not os.environ.get("CI")
+
+    def step(self, name: str) -> None:
+        self.done += 1
+        if self.live:
+            self.stream.write(f"\r\033[K[{self.done}/{self.total}] {name}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.live and self.done:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = False) -> BuildReport:
+    """Write every out-of-date output into dist/ (atomically, in parallel across cores)."""
+    started = time.perf_counter()
+    report = BuildReport()
+    when = build_time(corpus)
+    manifest_path = dist / MANIFEST
+    try:
+        previous: dict[str, str] = json.loads(manifest_path.read_text(encoding="utf-8"))["outputs"]
+    except (OSError, ValueError, KeyError):
+        previous = {}
+    todo: list[Job] = []
+    current: dict[str, str] = {}
+    for job in plan(corpus, when):
+        current[job.path] = job.fingerprint
+        if not force and previous.get(job.path) == job.fingerprint and (dist / job.path).exists():
+            report.unchanged.append(job.path)
+        else:
+            todo.append(job)
+    progress = Progress(len(todo))
+    # Heaviest first so the slowest document does not start last.
+    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), not j.path.endswith(".docx")))
+
+    def run(job: Job) -> str:
+        atomic_write_bytes(dist / job.path, job.make())
+        return job.path
+
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+        for path in pool.map(run, todo):
+            report.built.append(path)
+            progress.step(path)
+    progress.close()
+    for stale in sorted(set(previous) - set(current)):
+        (dist / stale).unlink(missing_ok=True)
+        report.removed.append(stale)
+    atomic_write_bytes(manifest_path, (json.dumps({"outputs": current}, indent=1, sort_keys=True) + "\n").encode())
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,110 @@
+"""Everything that knows WordprocessingML. Nothing outside the docx writer/readers imports this.
+
+pandoc writes the body; this module adds what pandoc cannot (a title page
+with status and diarienummer, a table of contents whose entries are already
+filled in so it reads correctly before Word updates it) and finishes the
+file (page-header text, core properties, a byte-stable zip).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from xml.sax.saxutils import escape
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+DC = "http://purl.org/dc/elements/1.1/"
+DCTERMS = "http://purl.org/dc/terms/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+HEADER_PLACEHOLDER = "{{header}}"
+
+
+def _p(style: str, text: str = "", *, inner: str = "") -> str:
+    run = f'<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r>' if text else ""
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}{inner}</w:p>'
+
+
+def page_break() -> str:
+    return '<w:p><w:r><w:br w:type="page"/></w:r></w:p>'
+
+
+def title_page(kind: str, title: str, subtitle: str | None, info: list[tuple[str, str]]) -> str:
+    """The first page: kind, title, subtitle and 'Status: …' lines, then a page break."""
+    parts = [_p("DocumentKind", kind), _p("Title", title)]
+    if subtitle:
+        parts.append(_p("Subtitle", subtitle))
+    parts.extend(_p("TitlePageInfo", f"{label}: {value}") for label, value in info)
+    return "".join(parts)
+
+
+def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
+    """A TOC field whose cached result is already the list of headings, each a link to its bookmark.
+
+    Word shows it as is and adds page numbers on 'Update field'; LibreOffice,
+    python-docx and pandoc read the entries without updating anything.
+    """
+    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+             '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    paragraphs = [_p("TOCHeading", heading)]
+    for i, (level, anchor, text) in enumerate(entries):
+        link = (f'<w:hyperlink w:anchor="{escape(anchor)}" w:history="1"><w:r>'
+                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:hyperlink>')
+        paragraphs.append(_p(f"toc{level}", inner=(begin if i == 0 else "") + link))
+    paragraphs.append('<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
+    return "".join(paragraphs)
+
+
+def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime) -> bytes:
+    """Fill the page header, set core properties, and re-zip deterministically."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("word/header") and info.filename.endswith(".xml"):
+                content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
+            elif info.filename == "docProps/core.xml":
+                content = _core_properties(content, properties, when)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
+
+
+_CORE_FIELDS = {
+    "title": (DC, "title"),
+    "subject": (DC, "subject"),
+    "creator": (DC, "creator"),
+    "language": (DC, "language"),
+    "identifier": (DC, "identifier"),
+    "description": (DC, "description"),
+    "keywords": (CP, "keywords"),
+    "version": (CP, "version"),
+    "category": (CP, "category"),
+    "contentStatus": (CP, "contentStatus"),
+    "lastModifiedBy": (CP, "lastModifiedBy"),
+}
+
+
+def _core_properties(xml: bytes, properties: dict[str, str], when: dt.datetime) -> bytes:
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    for key, value in properties.items():
+        ns, local = _CORE_FIELDS[key]
+        element = root.find(f"{{{ns}}}{local}")
+        if element is None:
+            element = etree.SubElement(root, f"{{{ns}}}{local}")
+        element.text = value
+    for local in ("created", "modified"):
+        element = root.find(f"{{{DCTERMS}}}{local}")
+        if element is None:
+            element = etree.SubElement(root, f"{{{DCTERMS}}}{local}")
+            element.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
+        element.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

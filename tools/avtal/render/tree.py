@@ -1,0 +1,139 @@
+"""Model → pandoc document tree: the one tree every output format is written from.
+
+A `TreeBuilder` walks a Document and emits pandoc AST. Output formats differ
+only in how a link to another document is spelled (`.docx`, `.pdf`, `.html`)
+and in a few raw blocks (the Word title page and table of contents); the
+redline renderer subclasses it to mark insertions and deletions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from ..model import Clause, Corpus, Document
+from ..model.text import Block, BulletList, Cite, DocRef, Emph, Inline, Link, OrderedList, Para, Ref, Str, Strong, TermUse
+from . import ast, wording
+
+Format = Literal["docx", "typst", "html"]
+GLOSSARY_ID = "termer-och-begrepp"
+
+
+def term_anchor(term_id: str) -> str:
+    """Anchor of a term in a glossary: a colon keeps it apart from every clause id."""
+    return f"begrepp:{term_id}"
+
+
+@dataclass
+class TreeBuilder:
+    corpus: Corpus
+    doc: Document
+    fmt: Format
+
+    # -- links --
+
+    def doc_url(self, doc_id: str, anchor: str = "") -> str:
+        """A link to an anchor in this document or (relative) in another one."""
+        target = "" if doc_id == self.doc.id else f"{doc_id}.{ 'pdf' if self.fmt == 'typst' else self.fmt}"
+        return f"{target}#{anchor}" if anchor else (target or "#")
+
+    def term_url(self, term_id: str) -> str:
+        if self.fmt == "html":
+            return f"begrepp.html#{term_anchor(term_id)}"
+        return f"#{term_anchor(term_id)}"
+
+    # -- inlines --
+
+    def inlines(self, nodes: Iterable[Inline]) -> list[ast.Node]:
+        out: list[ast.Node] = []
+        for node in nodes:
+            out.extend(self.inline(node))
+        return out
+
+    def inline(self, node: Inline) -> list[ast.Node]:
+        if isinstance(node, Str):
+            return ast.text(node.text)
+        if isinstance(node, Emph):
+            return [ast.emph(self.inlines(node.children))]
+        if isinstance(node, Strong):
+            return [ast.strong(self.inlines(node.children))]
+        if isinstance(node, Link):
+            return [ast.link(self.inlines(node.children), node.url)]
+        if isinstance(node, Ref):
+            target = self.corpus.clause(node.target)
+            label = wording.ref_label(self.corpus, target, self.doc.id)
+            return [ast.link(ast.text(label), self.doc_url(target.doc, target.id), a=ast.attr(classes=["ref"]))]
+        if isinstance(node, DocRef):
+            title = self.corpus.document(node.doc).title
+            return [ast.link(ast.text(title), self.doc_url(node.doc), a=ast.attr(classes=["docref"]))]
+        if isinstance(node, TermUse):
+            term = self.corpus.term(node.term)
+            shown = node.form or term.source.term
+            return [ast.link(ast.text(shown), self.term_url(node.term), a=ast.attr(classes=["term"]))]
+        if isinstance(node, Cite):
+            statute = self.corpus.statute(node.law)
+            return [ast.link(ast.text(wording.cite(statute, node)), statute.url or "", a=ast.attr(classes=["lag"]))]
+        raise TypeError(f"unknown inline {node!r}")
+
+    # -- blocks --
+
+    def blocks(self, blocks: Iterable[Block]) -> list[ast.Node]:
+        out: list[ast.Node] = []
+        for block in blocks:
+            if isinstance(block, Para):
+                out.append(ast.para(self.inlines(block.inlines)))
+            elif isinstance(block, BulletList):
+                out.append(ast.bullet_list([[ast.plain(self.inlines(item))] for item in block.items]))
+            elif isinstance(block, OrderedList):
+                out.append(ast.ordered_list([[ast.plain(self.inlines(item))] for item in block.items]))
+        return out
+
+    def heading(self, clause: Clause) -> ast.Node:
+        number = ast.span(ast.text(clause.label), ast.attr(classes=["number"]))
+        return ast.header(clause.level, [number, {"t": "Space"}, *ast.text(clause.title)], ast.attr(clause.id))
+
+    def clause(self, clause: Clause) -> list[ast.Node]:
+        out = [self.heading(clause), *self.blocks(clause.body)]
+        if clause.table is not None:
+            t = clause.table
+            out.append(ast.table(
+                ast.text(t.caption) if t.caption else [],
+                [[ast.plain(ast.text(h))] for h in t.header],
+                [[[ast.plain(self.inlines(cell))] for cell in row] for row in t.rows],
+            ))
+        for child in clause.children:
+            out.extend(self.clause(child))
+        return out
+
+    def body(self) -> list[ast.Node]:
+        """Preamble, clauses and the glossary appendix: the document's content in reading order."""
+        out = self.blocks(self.doc.preamble)
+        for section in self.doc.sections:
+            out.extend(self.clause(section))
+        out.extend(self.glossary())
+        return out
+
+    def glossary(self) -> list[ast.Node]:
+        """'Bilaga: Termer och begrepp' with the terms this document uses (web: one shared page)."""
+        if self.fmt == "html":
+            return []
+        used = wording.terms_used(self.corpus, self.doc)
+        if not used:
+            return []
+        out = [ast.header(1, ast.text("Bilaga. Termer och begrepp"), ast.attr(GLOSSARY_ID, ["unnumbered"]))]
+        for term in used:
+            out.extend(self.term_entry(term.id))
+        return out
+
+    def term_entry(self, term_id: str) -> list[ast.Node]:
+        term = self.corpus.term(term_id)
+        name = term.source.term + (f" ({term.source.abbreviation})" if term.source.abbreviation else "")
+        head = ast.para([ast.span([ast.strong(ast.text(name))], ast.attr(term_anchor(term_id), ["term-name"]))])
+        definition = self.blocks(term.definition)
+        extra = []
+        if term.source.replaces:
+            extra = [ast.para([ast.emph(ast.text("Ersätter: " + ", ".join(term.source.replaces) + "."))])]
+        return [ast.div([head, *definition, *extra], ast.attr(classes=["term-entry"]))]
+
+    def tree(self, meta: dict[str, ast.Node] | None = None, front: list[ast.Node] | None = None) -> ast.Node:
+        return ast.document([*(front or []), *self.body()], meta)

@@ -1,0 +1,101 @@
+"""How the model is worded in Swedish output: references, citations, dates, status.
+
+Kept in one place so that Word, PDF, web and the redline say it the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..model import Clause, Corpus, Document, Term
+from ..model.schema import Statute
+from ..model.text import Cite, TermUse, block_inlines, walk_inlines
+
+MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+          "november", "december"]
+STATUS_LABEL = {"arbetsutkast": "Arbetsutkast", "remissversion": "Remissversion", "förslag": "Förslag",
+                "beslutad": "Beslutad"}
+KIND_LABEL = {"huvudavtal": "Huvudavtal", "ramavtal": "Ramavtal", "överenskommelse": "Överenskommelse"}
+DRAFT_STATUSES = {"arbetsutkast", "remissversion", "förslag"}
+GROUP = "Arbetsgruppen för Hälso- och sjukvårdsavtalet"
+
+
+def long_date(day: dt.date) -> str:
+    """'30 januari 2025'."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def ref_label(corpus: Corpus, target: Clause, from_doc: str) -> str:
+    """'avsnitt 3.2', or 'avsnitt 4.1 i Hälso- och sjukvårdsavtalet' across documents."""
+    label = f"avsnitt {target.label}"
+    if target.doc != from_doc:
+        label += f" i {corpus.document(target.doc).source.short_title}"
+    return label
+
+
+def cite(statute: Statute, node: Cite) -> str:
+    """'16 kap. 4 § hälso- och sjukvårdslagen (2017:30)'."""
+    pinpoint = node.pinpoint
+    return f"{pinpoint + ' ' if pinpoint else ''}{statute.name} ({statute.sfs})"
+
+
+def header_line(doc: Document) -> str:
+    """Page header: short title and status with date, e.g. 'Munhälsa · ARBETSUTKAST 2025-01-30'."""
+    meta = doc.source
+    return f"{meta.short_title} · {meta.status.upper()} {meta.version_date.isoformat()}"
+
+
+def is_draft(doc: Document) -> bool:
+    return doc.source.status in DRAFT_STATUSES
+
+
+def _swedish_key(word: str) -> str:
+    """Sort key with å, ä, ö after z, as in a Swedish dictionary."""
+    return word.lower().translate(str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"}))
+
+
+def terms_used(corpus: Corpus, doc: Document) -> list[Term]:
+    """The glossary terms a document uses, in Swedish alphabetical order."""
+    ids = {n.term for inlines in doc.runs() for n in walk_inlines(inlines) if isinstance(n, TermUse)}
+    pending = list(ids)
+    while pending:  # a definition that uses another term pulls that term in too
+        for inlines in block_inlines(corpus.term(pending.pop()).definition):
+            for n in walk_inlines(inlines):
+                if isinstance(n, TermUse) and n.term not in ids:
+                    ids.add(n.term)
+                    pending.append(n.term)
+    return sorted((corpus.term(i) for i in ids), key=lambda t: _swedish_key(t.source.term))
+
+
+def all_terms(corpus: Corpus) -> list[Term]:
+    return sorted(corpus.terms, key=lambda t: _swedish_key(t.source.term))
+
+
+def plain(corpus: Corpus, doc_id: str, inlines) -> str:
+    """Inline text as a reader sees it (references worded as in the rendered document)."""
+    from ..model.text import DocRef, Emph, Link, Ref, Str, Strong
+
+    out: list[str] = []
+    for node in inlines:
+        if isinstance(node, Str):
+            out.append(node.text)
+        elif isinstance(node, (Emph, Strong, Link)):
+            out.append(plain(corpus, doc_id, node.children))
+        elif isinstance(node, Ref):
+            out.append(ref_label(corpus, corpus.clause(node.target), doc_id))
+        elif isinstance(node, DocRef):
+            out.append(corpus.document(node.doc).title)
+        elif isinstance(node, TermUse):
+            out.append(node.form or corpus.term(node.term).source.term)
+        elif isinstance(node, Cite):
+            out.append(cite(corpus.statute(node.law), node))
+    return "".join(out)
+
+
+def clause_text(corpus: Corpus, clause: Clause) -> str:
+    """All text of one clause (not its children): paragraphs, list items and table cells."""
+    runs = [plain(corpus, clause.doc, inlines) for inlines in block_inlines(clause.body)]
+    if clause.table:
+        runs.extend(clause.table.header)
+        runs.extend(plain(corpus, clause.doc, cell) for row in clause.table.rows for cell in row)
+    return " ".join(runs)
