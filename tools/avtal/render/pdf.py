@@ -1,4 +1,4 @@
-"""PDF: pandoc's typst writer with templates/document.typ, compiled by typst to PDF/UA-1 + PDF/A-2b."""
+"""PDF: the document tree written as typst (templates/document.typ), compiled to PDF/UA-1 + PDF/A-2b."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import typst
 
 from ..model import Corpus, Document
-from . import ast, wording
+from . import typst as typst_writer
+from . import wording
 from .docx import TEMPLATES, title_info
-from .pandoc import convert
 from .tree import TreeBuilder
 
 PDF_STANDARDS = ["a-2b", "ua-1"]
@@ -27,33 +27,30 @@ def font_paths() -> list[str]:
     return [str(Path(next(iter(spec.submodule_search_locations))) / "files")]
 
 
-def metadata(corpus: Corpus, doc: Document) -> dict[str, ast.Node]:
+def metadata(doc: Document) -> dict:
+    """What the page design shows: title page, header, footer, watermark, PDF metadata."""
     meta = doc.source
-    info = {"t": "MetaList", "c": [
-        {"t": "MetaMap", "c": {"label": ast.meta_string(label), "value": ast.meta_string(value)}}
-        for label, value in title_info(doc)
-    ]}
     fields = {
-        "title": ast.meta_string(meta.title),
-        "short-title": ast.meta_string(meta.short_title),
-        "kind": ast.meta_string(wording.KIND_LABEL[meta.kind]),
-        "status-upper": ast.meta_string(meta.status.upper()),
-        "version-iso": ast.meta_string(meta.version_date.isoformat()),
-        "diarienummer": ast.meta_string(meta.diarienummer),
-        "author": ast.meta_string(wording.GROUP),
-        "keywords": {"t": "MetaList", "c": [ast.meta_string(meta.diarienummer), ast.meta_string(meta.short_title)]},
-        "draft": {"t": "MetaBool", "c": wording.is_draft(doc)},
-        "info": info,
+        "title": meta.title,
+        "short-title": meta.short_title,
+        "kind": wording.KIND_LABEL[meta.kind],
+        "status-upper": meta.status.upper(),
+        "version-iso": meta.version_date.isoformat(),
+        "diarienummer": meta.diarienummer,
+        "author": wording.GROUP,
+        "keywords": [meta.diarienummer, meta.short_title],
+        "draft": wording.is_draft(doc),
+        "info": [list(pair) for pair in title_info(doc)],
     }
     if meta.subtitle:
-        fields["subtitle"] = ast.meta_string(meta.subtitle)
+        fields["subtitle"] = meta.subtitle
     return fields
 
 
 def typst_source(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None) -> bytes:
     builder = builder or TreeBuilder(corpus, doc, "typst")
-    tree = builder.tree(meta=metadata(corpus, doc))
-    return convert(tree, "typst", "--standalone", f"--template={TEMPLATES / 'document.typ'}")
+    template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
+    return typst_writer.document(metadata(doc), template, builder.body()).encode("utf-8")
 
 
 def compile_pdf(source: bytes, when: dt.datetime) -> bytes:
