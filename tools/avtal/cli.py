@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
 from typing import Callable, Sequence
 
 from .model import Problems, load
+from .model.problems import SourceError
 
 SOURCES = Path("sources")
 
@@ -25,8 +27,14 @@ def _report(problems: Problems, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .model.versions import list_versions
+
     started = time.perf_counter()
     corpus, problems = load(args.sources)
+    try:
+        list_versions(args.sources)  # frozen versions must still match their checksums
+    except SourceError as exc:
+        problems.extend(exc.problems)
     code = _report(problems, args.strict)
     if corpus is not None and code == 0:
         clauses = sum(1 for d in corpus.documents for _ in d.clauses())
@@ -44,6 +52,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     report = build(corpus, args.dist, jobs=args.jobs, force=args.force)
     print(f"built {len(report.built)} file(s), {len(report.unchanged)} unchanged"
           f"{f', {len(report.removed)} removed' if report.removed else ''} in {report.seconds:.2f} s → {args.dist}/")
+    return 0
+
+
+def cmd_freeze(args: argparse.Namespace) -> int:
+    from .model.versions import freeze
+
+    version = freeze(args.sources, args.name, date=args.date or dt.date.today(), status=args.status)
+    print(f"froze {version.name} ({version.status}, {version.date}) → {version.folder}")
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from .model.versions import list_versions
+
+    for v in list_versions(args.sources):
+        print(f"{v.name:<24} {v.date}  {v.status:<14} sha256:{v.checksum[:16]}")
+    print(f"{'working':<24} {'':10}  (the current sources)")
     return 0
 
 
@@ -71,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
     build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     build.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
+    freeze = command("freeze", cmd_freeze, "record the current sources as an immutable named version")
+    freeze.add_argument("name", help="version name, e.g. remiss-2025")
+    freeze.add_argument("--date", type=dt.date.fromisoformat, help="version date (default: today)")
+    freeze.add_argument("--status", default="remissversion", choices=["arbetsutkast", "remissversion", "förslag",
+                                                                      "beslutad"], help="status stamped on all documents")
+    command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     return parser
 
@@ -79,6 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
+    except SourceError as exc:
+        return _report(exc.problems, strict=False) or 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -76,7 +76,7 @@ class Document:
     """One agreement with its metadata (the validated source) and numbered clauses."""
 
     source: schema.Document
-    file: str
+    file: str = field(compare=False)  # where it was read from: not part of the content
     preamble: tuple[Block, ...]
     sections: tuple[Clause, ...]
 
@@ -128,17 +128,27 @@ class Corpus:
             for clause in doc.clauses():
                 self._clauses[clause.id] = clause
 
+    # Every lookup raises KeyError for an unknown id (a bare next() would raise
+    # StopIteration, which a generator calling it turns into RuntimeError).
+
     def document(self, doc_id: str) -> Document:
-        return next(d for d in self.documents if d.id == doc_id)
+        return _find(self.documents, doc_id)
 
     def clause(self, clause_id: str) -> Clause:
         return self._clauses[clause_id]
 
     def term(self, term_id: str) -> Term:
-        return next(t for t in self.terms if t.id == term_id)
+        return _find(self.terms, term_id)
 
     def statute(self, law: str) -> schema.Statute:
-        return next(s for s in self.statutes if s.id == law)
+        return _find(self.statutes, law)
+
+
+def _find(items, ident: str):
+    for item in items:
+        if item.id == ident:
+            return item
+    raise KeyError(ident)
 
 
 # ---- loading --------------------------------------------------------------
@@ -285,6 +295,10 @@ class _Loader:
     # -- text --
 
     def blocks(self, text: str, source: YamlFile, path: KeyPath, where: str, doc: str | None) -> tuple[Block, ...]:
+        if not text.strip():
+            self.problems.add(source.location(path), f"empty text in '{path[-1]}': write the text, or remove the key",
+                              where=where)
+            return ()
         blocks, issues = parse_blocks(text)
         for issue in issues:
             self.problems.add(source.location(path, needle=issue.needle), issue.message, where=where)

@@ -12,6 +12,7 @@ same bytes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -26,12 +27,9 @@ from .corpus import DOCUMENTS_DIR, PACKAGE_FILE, STATUTES_FILE, TERMS_FILE, Corp
 _FLOW_MODELS: tuple[type[BaseModel], ...] = (schema.StatuteRef,)
 _FLOW_LISTS = {(schema.Table, "header"), (schema.Term, "replaces")}
 
-_FILES = {
-    schema.Package: PACKAGE_FILE,
-    schema.Glossary: TERMS_FILE,
-    schema.Statutes: STATUTES_FILE,
-}
+_SINGLES = (schema.Package, schema.Glossary, schema.Statutes)  # one of each per tree
 _NAMES = {model: name for name, model in schema.SCHEMAS.items()}
+_CODE = re.compile(r"\d[\d:. a-z-]*")
 
 
 class _FlowList(list):
@@ -49,6 +47,11 @@ class _Dumper(yaml.SafeDumper):
         # Indent list items under their key, as the hand-written sources do.
         return super().increase_indent(flow, False)
 
+    def choose_scalar_style(self) -> str:
+        # Double quotes where quotes are needed, as the hand-written sources use.
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
     def ignore_aliases(self, data: Any) -> bool:
         # Never `&id001`/`*id001`: one value shared by two fields is written twice.
         return True
@@ -58,7 +61,9 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # Literal blocks keep clause text readable and diffable line by line. PyYAML
     # falls back to quoting by itself when a block cannot hold the text exactly
     # (trailing spaces, tabs, or inside a flow collection).
-    style = "|" if "\n" in value else None
+    # Codes that start with a digit ("2017:30", "8 a") are quoted even where YAML
+    # would read them as text, so no reader (YAML 1.1 or 1.2) takes them for numbers.
+    style = "|" if "\n" in value else ('"' if _CODE.fullmatch(value) else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -140,6 +145,8 @@ def dump(model: schema.Node) -> str:
     return schema_comment(model) + out
 
 
+# Typed names for callers that write one kind of file; all are `dump`.
+
 def dump_document(doc: schema.Document) -> str:
     return dump(doc)
 
@@ -165,12 +172,12 @@ def _parts(source: Corpus | Iterable[schema.Node]):
     for model in source:
         if isinstance(model, schema.Document):
             documents.append(model)
-        elif type(model) in _FILES and type(model) not in singles:
+        elif type(model) in _SINGLES and type(model) not in singles:
             singles[type(model)] = model
         else:
             raise TypeError(f"unexpected {type(model).__name__}: expected one Package, Glossary and Statutes "
                             "and any number of Documents")
-    missing = [m.__name__ for m in _FILES if m not in singles]
+    missing = [m.__name__ for m in _SINGLES if m not in singles]
     if missing:
         raise ValueError(f"a sources tree needs {', '.join(missing)}")
     return singles[schema.Package], singles[schema.Glossary], singles[schema.Statutes], documents

@@ -1,0 +1,122 @@
+"""The `avtal` command: exit codes, what it prints, and never a traceback."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from avtal.cli import main
+from avtal.model.jsonschema import render
+from avtal.model.schema import SCHEMAS
+
+AVTAL = Path(sys.executable).parent / "avtal"
+MUN = "documents/munhalsa.yaml"
+
+
+@pytest.fixture
+def in_tree(tree, monkeypatch):
+    """The fixture tree, with the working directory at its root (as a drafter runs the tool)."""
+    monkeypatch.chdir(tree.root)
+    return tree
+
+
+def clause_count(tree) -> int:
+    return sum(len(re.findall(r"^\s+- id: ", tree.text(f"documents/{d}.yaml"), re.M)) for d in ("huvudavtal", "munhalsa"))
+
+
+def test_check_succeeds_on_valid_sources(in_tree, capsys):
+    assert main(["check"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith(f"ok: 2 documents, {clause_count(in_tree)} clauses, 2 terms checked in ")
+
+
+def test_check_fails_and_reports_the_problem_where_it_is(in_tree, capsys):
+    in_tree.edit(MUN, "{ref:mun.inledning}", "{ref:mun.inledningen}")
+    line, column = in_tree.position(MUN, "{ref:mun.inledningen}")
+    assert main(["check"]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.splitlines()[0].startswith(
+        f"sources/{MUN}:{line}:{column}: error [mun.ansvar.region]: dangling cross-reference {{ref:mun.inledningen}}")
+    assert err.splitlines()[-1] == "1 error(s), 0 warning(s)"
+
+
+def test_check_reports_all_errors_of_all_files(in_tree, capsys):
+    in_tree.edit("documents/huvudavtal.yaml", "[Bedömning, Ansvarar, Medverkar]", "[Bedömning, Ansvarar]")
+    in_tree.edit(MUN, "{term:sip}", "{term:sipp}")
+    in_tree.edit(MUN, "{lag:hsl 16 kap.}", "{lag:hsll 16 kap.}")
+    assert main(["check"]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1] == "3 error(s), 0 warning(s)"
+    row = in_tree.position("documents/huvudavtal.yaml", "[Bedömning, Ansvarar]")
+    in_mun = sorted([in_tree.position(MUN, "{term:sipp}"), in_tree.position(MUN, "{lag:hsll")])
+    assert [line.split(": error")[0] for line in lines[:-1]] == [
+        f"sources/documents/huvudavtal.yaml:{row[0]}:{row[1]}",
+        *(f"sources/{MUN}:{line}:{column}" for line, column in in_mun),
+    ]
+    assert "table row has 2 cells" in lines[0]
+    assert any("dangling term use {term:sipp}" in line for line in lines)
+    assert any("unknown statute 'hsll'" in line for line in lines)
+
+
+def test_an_unused_term_is_a_warning_and_an_error_with_strict(in_tree, capsys):
+    in_tree.edit("documents/huvudavtal.yaml", "{term:sip}", "SIP")
+    in_tree.edit(MUN, "{term:sip}", "SIP")
+    assert main(["check"]) == 0
+    out, err = capsys.readouterr()
+    assert "warning [sip]: term 'sip' is defined but never used" in err
+    assert out.startswith("ok:")
+    assert main(["check", "--strict"]) == 1
+    out, err = capsys.readouterr()
+    assert "error [sip]: term 'sip' is defined but never used" in err
+    assert err.splitlines()[-1] == "1 error(s), 0 warning(s)"
+    assert out == ""
+
+
+def test_sources_can_be_given_as_an_option(tree, capsys):
+    assert main(["--sources", str(tree.sources), "check"]) == 0
+    assert capsys.readouterr().out.startswith("ok: 2 documents")
+
+
+def test_a_value_yaml_cannot_build_is_reported_not_raised(in_tree, capsys):
+    in_tree.edit(MUN, "valid_from: 2027-01-01", "valid_from: 2027-02-30")
+    assert main(["check"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"sources/{MUN}:{':'.join(map(str, in_tree.position(MUN, '2027-02-30')))}: error" in err
+
+
+def test_schema_writes_the_json_schemas(in_tree, capsys):
+    assert main(["schema"]) == 0
+    for name in SCHEMAS:
+        assert (in_tree.sources / "schema" / f"{name}.schema.json").read_text(encoding="utf-8") == render(name)
+    assert capsys.readouterr().out.count("wrote ") == len(SCHEMAS)
+
+
+def test_an_unknown_command_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["chek"])
+    assert exit.value.code == 2
+    assert "invalid choice: 'chek'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("broken, code", [(False, 0), (True, 1)])
+def test_the_installed_command_exits_with_the_right_code_and_no_traceback(tree, broken, code):
+    assert AVTAL.is_file(), f"{AVTAL} is not installed: run `make`"
+    if broken:
+        tree.edit(MUN, "    title: Inledning\n", "    titel: Inledning\n")
+        tree.edit("terms.yaml", "    term: vård i hemmet\n", "    term: [vård i hemmet\n")
+    result = subprocess.run([str(AVTAL), "check"], cwd=tree.root, capture_output=True, text=True,
+                            encoding="utf-8", timeout=60)
+    assert result.returncode == code, result.stderr
+    assert "Traceback" not in result.stderr
+    if broken:
+        assert "did you mean 'title'" in result.stderr
+        assert "sources/terms.yaml:" in result.stderr and "YAML syntax error" in result.stderr
+    else:
+        assert result.stdout.startswith("ok: 2 documents")

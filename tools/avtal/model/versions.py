@@ -1,0 +1,172 @@
+"""Frozen versions: named, immutable snapshots of all sources, and resolving a version name.
+
+`freeze` writes sources/versions/<name>/ (a complete sources tree, every
+document stamped with the version's date and status) plus version.yaml with
+each file's SHA-256, so a snapshot edited after freezing is detected and
+refused. Wherever a version is expected, `resolve` accepts a frozen name, a
+git ref, or `working` (the current sources).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import yaml
+
+from .corpus import Corpus, load
+from .problems import Location, Problems, SourceError, relative
+from .schema import ID_PATTERN, Status
+
+VERSIONS_DIR = "versions"
+VERSION_FILE = "version.yaml"
+WORKING = "working"
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    date: dt.date
+    status: str
+    folder: Path
+    checksum: str
+
+
+def _digest_files(folder: Path) -> dict[str, str]:
+    files = sorted(p for p in folder.rglob("*.yaml") if p.name != VERSION_FILE and p.is_file())
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _checksum(files: dict[str, str]) -> str:
+    return hashlib.sha256("".join(f"{sha}  {path}\n" for path, sha in sorted(files.items())).encode()).hexdigest()
+
+
+def versions_dir(sources: Path) -> Path:
+    return sources / VERSIONS_DIR
+
+
+def read_version(folder: Path) -> Version:
+    """Read version.yaml and verify every file against its recorded SHA-256."""
+    shown = relative(folder / VERSION_FILE)
+    problems = Problems()
+    try:
+        record = yaml.safe_load((folder / VERSION_FILE).read_text(encoding="utf-8"))
+        recorded: dict[str, str] = dict(record["files"])
+        version = Version(str(record["name"]), record["date"], str(record["status"]), folder, str(record["checksum"]))
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        problems.add(Location(shown), f"unreadable version record ({exc.__class__.__name__}): expected name, date, "
+                     "status, files and checksum")
+        raise SourceError(problems) from None
+    actual = _digest_files(folder)
+    for path in sorted(set(recorded) | set(actual)):
+        if path not in actual:
+            problems.add(Location(shown), f"frozen version '{version.name}' is missing {path}")
+        elif path not in recorded:
+            problems.add(Location(shown), f"frozen version '{version.name}' has a file added after freezing: {path}")
+        elif recorded[path] != actual[path]:
+            problems.add(Location(relative(folder / path)), f"frozen version '{version.name}' was modified after "
+                         f"freezing (SHA-256 {actual[path][:12]}…, recorded {recorded[path][:12]}…): frozen versions "
+                         "are immutable; restore the file from git, or freeze a new version")
+    if not problems and _checksum(actual) != version.checksum:
+        problems.add(Location(shown), f"checksum of version '{version.name}' does not match its files")
+    if problems:
+        raise SourceError(problems)
+    return version
+
+
+def list_versions(sources: Path) -> list[Version]:
+    """Every frozen version, oldest first; a tampered one raises SourceError."""
+    folder = versions_dir(sources)
+    found = [read_version(p) for p in sorted(folder.iterdir()) if (p / VERSION_FILE).exists()] if folder.exists() else []
+    return sorted(found, key=lambda v: (v.date, v.name))
+
+
+def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Version:
+    """Snapshot the working sources as version `name`; refuses an existing name or invalid sources."""
+    import re
+
+    from .dump import dump_sources
+
+    problems = Problems()
+    target = versions_dir(sources) / name
+    if not re.match(ID_PATTERN, name):
+        problems.add(Location(str(name)), f"malformed version name '{name}': expected lowercase a-z, 0-9, hyphens "
+                     "and dots, like 'remiss-2025'")
+    elif target.exists() or name == WORKING:
+        problems.add(Location(relative(target)), f"version '{name}' already exists: frozen versions are immutable; "
+                     "choose a new name")
+    if problems:
+        raise SourceError(problems)
+    corpus, found = load(sources)
+    if corpus is None:
+        raise SourceError(found)
+    docs = [d.source.model_copy(update={"status": status, "version_date": date}) for d in corpus.documents]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
+    try:
+        from .schema import Glossary, Statutes
+
+        dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),
+                      Statutes(statutes=corpus.statutes), *docs], staging, schemas=False)
+        files = _digest_files(staging)
+        record = {"name": name, "date": date, "status": status, "files": files, "checksum": _checksum(files)}
+        (staging / VERSION_FILE).write_text(
+            "# Written by `avtal freeze`; never edit a frozen version (its checksum would fail).\n"
+            + yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        os.replace(staging, target)  # the whole version appears at once, or not at all
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return read_version(target)
+
+
+@contextmanager
+def resolve(sources: Path, spec: str) -> Iterator[tuple[Path, str]]:
+    """The sources folder of a version spec (frozen name, git ref or 'working') and its display name."""
+    if spec == WORKING:
+        yield sources, WORKING
+        return
+    frozen = versions_dir(sources) / spec
+    if (frozen / VERSION_FILE).exists():
+        yield read_version(frozen).folder, spec
+        return
+    with _git_sources(sources, spec) as folder:
+        yield folder, spec
+
+
+@contextmanager
+def _git_sources(sources: Path, ref: str) -> Iterator[Path]:
+    top = subprocess.run(["git", "-C", str(sources), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
+    known = ", ".join(v.name for v in list_versions(sources)) or "none"
+    if top.returncode != 0 or subprocess.run(["git", "-C", str(sources), "rev-parse", "--verify", "--quiet",
+                                              f"{ref}^{{commit}}"], capture_output=True).returncode != 0:
+        problems = Problems()
+        problems.add(Location(ref), f"unknown version '{ref}': expected a frozen version ({known}), a git ref, or "
+                     f"'{WORKING}'")
+        raise SourceError(problems)
+    prefix = Path(sources).resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()
+    archive = subprocess.run(["git", "-C", top.stdout.strip(), "archive", "--format=tar", ref, prefix],
+                             capture_output=True, check=True).stdout
+    with tempfile.TemporaryDirectory(prefix="avtal-git-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        yield Path(tmp) / prefix
+
+
+def load_version(sources: Path, spec: str) -> tuple[Corpus, str]:
+    """Load a version by spec; raises SourceError with every problem if it does not load."""
+    with resolve(sources, spec) as (folder, name):
+        corpus, problems = load(folder)
+    if corpus is None:
+        raise SourceError(problems)
+    return corpus, name
