@@ -72,6 +72,34 @@ def cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_redline(args: argparse.Namespace) -> int:
+    from .model.versions import load_version
+    from .redline.diff import compare
+    from .redline.publish import write_redline
+
+    started = time.perf_counter()
+    old, old_name = load_version(args.sources, args.old)
+    new, new_name = load_version(args.sources, args.new)
+    changes = compare(old, new, old_name, new_name)
+    folder = write_redline(changes, args.dist)
+    for doc in changes.documents:
+        if doc.changes:
+            counts = ", ".join(f"{n} {k}" for k, n in _count(doc.changes).items())
+            print(f"{doc.id}: {counts}")
+    if changes.is_empty:
+        print("no changes")
+    print(f"wrote {folder} in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _count(changes) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for change in changes:
+        for kind in sorted(change.kinds):
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .model.jsonschema import write_schemas
 
@@ -101,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     freeze.add_argument("--date", type=dt.date.fromisoformat, help="version date (default: today)")
     freeze.add_argument("--status", default="remissversion", choices=["arbetsutkast", "remissversion", "förslag",
                                                                       "beslutad"], help="status stamped on all documents")
+    redline = command("redline", cmd_redline, "redline between two versions: Word tracked changes, PDF, web and "
+                      "an ändringsförteckning in dist/redline/FROM--TO/")
+    redline.add_argument("old", metavar="FROM", help="frozen version, git ref or 'working'")
+    redline.add_argument("new", metavar="TO", help="frozen version, git ref or 'working'")
+    redline.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     return parser

@@ -9,7 +9,9 @@ file (page-header text, core properties, a byte-stable zip).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -20,7 +22,19 @@ CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
+RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 HEADER_PLACEHOLDER = "{{header}}"
+
+
+def bookmark_name(ident: str) -> str:
+    """The bookmark pandoc writes for an id: Word allows at most 40 characters, starting with a letter.
+
+    Longer ids (and ids starting with a digit) become 'X' and a SHA-1, exactly as pandoc's docx
+    writer names them, so links written outside pandoc (the TOC, links into another document) agree.
+    """
+    if ident[:1].isalpha() and len(ident) <= 40:
+        return ident
+    return "X" + hashlib.sha1(ident.encode("utf-8")).hexdigest()[1:]
 
 
 def _p(style: str, text: str = "", *, inner: str = "") -> str:
@@ -52,7 +66,7 @@ def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
              '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
     paragraphs = [_p("TOCHeading", heading)]
     for i, (level, anchor, text) in enumerate(entries):
-        link = (f'<w:hyperlink w:anchor="{escape(anchor)}" w:history="1"><w:r>'
+        link = (f'<w:hyperlink w:anchor="{escape(bookmark_name(anchor))}" w:history="1"><w:r>'
                 f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:hyperlink>')
         paragraphs.append(_p(f"toc{level}", inner=(begin if i == 0 else "") + link))
     paragraphs.append('<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
@@ -71,11 +85,26 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
             elif info.filename == "docProps/core.xml":
                 content = _core_properties(content, properties, when)
+            elif info.filename == "word/_rels/document.xml.rels":
+                content = _link_bookmarks(content)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+_OTHER_DOCX = re.compile(r"^(?P<file>[^/#:]+\.docx)#(?P<anchor>.+)$")
+
+
+def _link_bookmarks(xml: bytes) -> bytes:
+    """Links into another of our Word files ('x.docx#id') must name the bookmark pandoc wrote there."""
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    for rel in root.iter(f"{{{RELS}}}Relationship"):
+        match = _OTHER_DOCX.match(rel.get("Target", ""))
+        if match and rel.get("TargetMode") == "External":
+            rel.set("Target", f"{match['file']}#{bookmark_name(match['anchor'])}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 _CORE_FIELDS = {
@@ -107,4 +136,50 @@ def _core_properties(xml: bytes, properties: dict[str, str], when: dt.datetime) 
             element = etree.SubElement(root, f"{{{DCTERMS}}}{local}")
             element.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
         element.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def mark_paragraph_revisions(data: bytes) -> bytes:
+    """Track the paragraph mark of every paragraph whose text is wholly inserted or deleted.
+
+    pandoc marks the runs; without the mark, accepting a deleted paragraph (or
+    rejecting an inserted one) would leave an empty paragraph behind.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                content = _mark_paragraphs(content)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def _mark_paragraphs(xml: bytes) -> bytes:
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    w = f"{{{W}}}"
+    next_id = 900000
+    for paragraph in root.iter(f"{w}p"):
+        runs = [r for r in paragraph.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
+        if not runs:
+            continue
+        for kind in ("ins", "del"):
+            wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
+            if all(x is not None for x in wrappers):
+                first = wrappers[0]
+                ppr = paragraph.find(f"{w}pPr")
+                if ppr is None:
+                    ppr = etree.Element(f"{w}pPr")
+                    paragraph.insert(0, ppr)
+                rpr = ppr.find(f"{w}rPr")
+                if rpr is None:
+                    rpr = etree.SubElement(ppr, f"{w}rPr")
+                mark = etree.SubElement(rpr, f"{w}{kind}")
+                mark.set(f"{w}id", str(next_id))
+                next_id += 1
+                for attr in ("author", "date"):
+                    if first.get(f"{w}{attr}") is not None:
+                        mark.set(f"{w}{attr}", first.get(f"{w}{attr}"))
+                break
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -47,10 +47,11 @@ def metadata(doc: Document) -> dict:
     return fields
 
 
-def typst_source(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None) -> bytes:
+def typst_source(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, **meta: object) -> bytes:
+    """Typst source of a document; `meta` overrides fields of its metadata (e.g. a redline's title)."""
     builder = builder or TreeBuilder(corpus, doc, "typst")
     template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
-    return typst_writer.document(metadata(doc), template, builder.body()).encode("utf-8")
+    return typst_writer.document({**metadata(doc), **meta}, template, builder.body()).encode("utf-8")
 
 
 def compile_pdf(source: bytes, when: dt.datetime) -> bytes:
@@ -58,6 +59,7 @@ def compile_pdf(source: bytes, when: dt.datetime) -> bytes:
                          font_paths=font_paths(), ignore_system_fonts=True)
 
 
-def render_pdf(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None) -> bytes:
-    """The accessible PDF of one document."""
-    return compile_pdf(typst_source(corpus, doc, builder), when)
+def render_pdf(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
+               **meta: object) -> bytes:
+    """The accessible PDF of one document (or of a redline, given its builder and metadata overrides)."""
+    return compile_pdf(typst_source(corpus, doc, builder, **meta), when)

@@ -72,7 +72,10 @@ class TreeBuilder:
             return [ast.link(ast.text(shown), self.term_url(node.term), a=ast.attr(classes=["term"]))]
         if isinstance(node, Cite):
             statute = self.corpus.statute(node.law)
-            return [ast.link(ast.text(wording.cite(statute, node)), statute.url or "", a=ast.attr(classes=["lag"]))]
+            shown = ast.text(wording.cite(statute, node))
+            if not statute.url:  # no address to link to: an empty link breaks typst and points nowhere in Word/web
+                return [ast.span(shown, ast.attr(classes=["lag"]))]
+            return [ast.link(shown, statute.url, a=ast.attr(classes=["lag"]))]
         raise TypeError(f"unknown inline {node!r}")
 
     # -- blocks --
@@ -92,15 +95,22 @@ class TreeBuilder:
         number = ast.span(ast.text(clause.label), ast.attr(classes=["number"]))
         return ast.header(clause.level, [number, {"t": "Space"}, *ast.text(clause.title)], ast.attr(clause.id))
 
-    def clause(self, clause: Clause) -> list[ast.Node]:
+    def table(self, table) -> ast.Node:
+        return ast.table(
+            ast.text(table.caption) if table.caption else [],
+            [[ast.plain(ast.text(h))] for h in table.header],
+            [[[ast.plain(self.inlines(cell))] for cell in row] for row in table.rows],
+        )
+
+    def own(self, clause: Clause) -> list[ast.Node]:
+        """A clause's heading, text and table, without its children."""
         out = [self.heading(clause), *self.blocks(clause.body)]
         if clause.table is not None:
-            t = clause.table
-            out.append(ast.table(
-                ast.text(t.caption) if t.caption else [],
-                [[ast.plain(ast.text(h))] for h in t.header],
-                [[[ast.plain(self.inlines(cell))] for cell in row] for row in t.rows],
-            ))
+            out.append(self.table(clause.table))
+        return out
+
+    def clause(self, clause: Clause) -> list[ast.Node]:
+        out = self.own(clause)
         for child in clause.children:
             out.extend(self.clause(child))
         return out
@@ -108,9 +118,14 @@ class TreeBuilder:
     def body(self) -> list[ast.Node]:
         """Preamble, clauses and the glossary appendix: the document's content in reading order."""
         out = self.blocks(self.doc.preamble)
+        out.extend(self.sections())
+        out.extend(self.glossary())
+        return out
+
+    def sections(self) -> list[ast.Node]:
+        out: list[ast.Node] = []
         for section in self.doc.sections:
             out.extend(self.clause(section))
-        out.extend(self.glossary())
         return out
 
     def glossary(self) -> list[ast.Node]:

@@ -53,6 +53,8 @@ def inline(node: Node) -> str:
             body = f'#text(fill: rgb("#0b6b2e"))[#underline(stroke: 1pt)[{inlines(children)}]]'
         elif "deletion" in classes:
             body = f'#text(fill: rgb("#a30d22"))[#strike(stroke: 1pt)[{inlines(children)}]]'
+        elif "note" in classes:
+            body = f'#text(size: 8.5pt, fill: rgb("#6b4e00"), style: "italic")[{inlines(children)}]'
         if ident and len(children) == 1 and children[0]["t"] in ("Strong", "Emph"):
             return inline(children[0]) + f"<{ident}>"
         return body + (f"<{ident}>" if ident else "")
@@ -92,7 +94,9 @@ def block(node: Node) -> str:
         return "\n".join(lines) + "\n\n"
     if kind == "Div":
         (ident, classes, _), children = content
-        return f"#block[\n{blocks(children)}]{f'<{ident}>' if ident else ''}\n\n"
+        look = '(stroke: (left: 2.5pt + rgb("#f2a900")), inset: (left: 7pt), outset: (left: 9pt))' \
+            if "changed" in classes else ""
+        return f"#block{look}[\n{blocks(children)}]{f'<{ident}>' if ident else ''}\n\n"
     if kind == "Table":
         return _table(content)
     if kind == "RawBlock":

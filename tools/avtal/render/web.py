@@ -22,7 +22,7 @@ WEB_TEMPLATES = TEMPLATES / "web"
 FONTS = ("Lato-Regular.ttf", "Lato-Italic.ttf", "Lato-Bold.ttf", "Lato-BoldItalic.ttf")
 
 
-def _page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", body_class: str = "") -> str:
+def page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", body_class: str = "") -> str:
     template = Template((WEB_TEMPLATES / "page.html").read_text(encoding="utf-8"))
     package = corpus.package.title
     return template.substitute(
@@ -65,17 +65,19 @@ def fragment(tree: ast.Node) -> str:
     return convert(tree, "html5", "--shift-heading-level-by=1", "--wrap=none").decode("utf-8")
 
 
-def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None) -> str:
-    """The web page of one document (or of a redline, when given its builder)."""
+def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, *, files: str = "../",
+                title: str | None = None, glossary: str = "begrepp.html") -> str:
+    """The web page of one document (or of a redline: its builder, where its files are, its title)."""
     builder = builder or TreeBuilder(corpus, doc, "html")
     meta = doc.source
     info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in title_info(doc))
-    downloads = (f'<p class="downloads">Ladda ner: <a href="../{escape(doc.id)}.docx">Word</a> · '
-                 f'<a href="../{escape(doc.id)}.pdf">PDF</a></p>')
+    downloads = (f'<p class="downloads">Ladda ner: <a href="{files}{escape(doc.id)}.docx">Word</a> · '
+                 f'<a href="{files}{escape(doc.id)}.pdf">PDF</a></p>')
     subtitle = f'<p class="subtitle">{escape(meta.subtitle)}</p>' if meta.subtitle else ""
-    main = (f'<p class="kind">{escape(wording.KIND_LABEL[meta.kind])}</p><h1>{escape(meta.title)}</h1>{subtitle}'
+    heading = title or meta.title
+    main = (f'<p class="kind">{escape(wording.KIND_LABEL[meta.kind])}</p><h1>{escape(heading)}</h1>{subtitle}'
             f'<dl class="meta">{info}</dl>{downloads}\n{fragment(builder.tree())}')
-    return _page(corpus, title=meta.title, main=main, toc=_toc(doc, [("begrepp.html", "Termer och begrepp")]),
+    return page(corpus, title=heading, main=main, toc=_toc(doc, [(glossary, "Termer och begrepp")]),
                  banner=banner(doc))
 
 
@@ -97,7 +99,7 @@ def render_index(corpus: Corpus) -> str:
             "avtalsdokument.</p>")
     toc = "<ol>" + "".join(f'<li><a href="{escape(d.id)}.html">{escape(d.source.short_title)}</a></li>'
                            for d in corpus.documents) + '<li><a href="begrepp.html">Termer och begrepp</a></li></ol>'
-    return _page(corpus, title=corpus.package.title, main=main, toc=toc, body_class="index")
+    return page(corpus, title=corpus.package.title, main=main, toc=toc, body_class="index")
 
 
 def render_glossary(corpus: Corpus) -> str:
@@ -108,14 +110,15 @@ def render_glossary(corpus: Corpus) -> str:
     main = "<h1>Termer och begrepp</h1>\n" + fragment(ast.document(blocks))
     toc = "<ol>" + "".join(f'<li><a href="#{escape(term_anchor(t.id))}">{escape(t.source.term)}</a></li>'
                            for t in wording.all_terms(corpus)) + "</ol>"
-    return _page(corpus, title="Termer och begrepp", main=main, toc=toc, body_class="glossary")
+    return page(corpus, title="Termer och begrepp", main=main, toc=toc, body_class="glossary")
 
 
-def search_index(corpus: Corpus) -> str:
+def search_index(corpus: Corpus, only: set[str] | None = None) -> str:
+    """The search index as a script; `only` limits it to some documents (a redline's)."""
     entries = [
         {"d": doc.id, "s": doc.source.short_title, "i": c.id, "n": c.label, "t": c.title,
          "x": wording.clause_text(corpus, c)}
-        for doc in corpus.documents for c in doc.clauses()
+        for doc in corpus.documents if only is None or doc.id in only for c in doc.clauses()
     ]
     return "window.AVTAL_INDEX = " + json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + ";\n"
 

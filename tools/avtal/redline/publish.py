@@ -1,0 +1,176 @@
+"""`avtal redline FROM TO`: write dist/redline/FROM--TO/ with the ändringsförteckning and every changed document.
+
+The folder is written into a temporary sibling and swapped in whole, so a
+failed or interrupted run leaves the previous redline as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from html import escape
+from pathlib import Path
+from typing import Callable
+
+from ..fsutil import atomic_write_bytes
+from ..render import ast, ooxml, wording
+from ..render.build import build_time
+from ..render.docx import TEMPLATES, render_docx
+from ..render.pandoc import convert
+from ..render.pdf import compile_pdf
+from ..render import typst as typst_writer
+from ..render.web import fragment, page, render_page, search_index, static_assets
+from .diff import ChangeSet, DocumentChange, RENUMBERED
+from .render import RedlineBuilder, kinds_label
+
+SUMMARY = "andringsforteckning"
+SUMMARY_TITLE = "Ändringsförteckning"
+
+
+def folder_name(changes: ChangeSet) -> str:
+    return f"{changes.from_name}--{changes.to_name}".replace("/", "_")
+
+
+def summary_table(change: DocumentChange, link: bool) -> ast.Node:
+    """One row per changed clause: new number, old number, heading, what changed."""
+    rows = []
+    for c in change.changes:
+        number = ast.text(c.new_number or "–")
+        if link:
+            number = [ast.link(number, f"#{c.id}")]
+        rows.append([[ast.plain(number)], [ast.plain(ast.text(c.old_number or "–"))], [ast.plain(ast.text(c.title))],
+                     [ast.plain(ast.text(kinds_label(c.kinds)))]])
+    header = [[ast.plain(ast.text(h))] for h in ("Avsnitt", "Tidigare", "Rubrik", "Ändring")]
+    return ast.table(ast.text(f"Ändringar i {(change.new or change.old).title}"), header, rows)  # type: ignore[union-attr]
+
+
+def summary_blocks(changes: ChangeSet, link_docs: str | None) -> list[ast.Node]:
+    """The ändringsförteckning: per document its changed clauses, then glossary changes."""
+    out = [ast.para(ast.text(f"Ändringar i {changes.to_name} jämfört med {changes.from_name}. Avsnitt som bara "
+                             "fått nytt nummer anges med både gammalt och nytt nummer."))]
+    for change in changes.documents:
+        doc = change.new or change.old
+        title = ast.text(doc.title)  # type: ignore[union-attr]
+        if link_docs is not None and change.changes:
+            title = [ast.link(title, f"{doc.id}.{link_docs}")]  # type: ignore[union-attr]
+        out.append(ast.header(1, title, ast.attr(f"andringar-{doc.id}", ["unnumbered"])))  # type: ignore[union-attr]
+        if not change.changes:
+            out.append(ast.para(ast.text("Inga ändringar.")))
+        else:
+            counts = {}
+            for c in change.changes:
+                label = kinds_label(c.kinds)
+                counts[label] = counts.get(label, 0) + 1
+            out.append(ast.para(ast.text("; ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ".")))
+            out.append(summary_table(change, link=False))
+    if changes.terms:
+        out.append(ast.header(1, ast.text("Termer och begrepp"), ast.attr("andringar-termer", ["unnumbered"])))
+        words = {"new": "Ny term", "deleted": "Borttagen term", "renamed": "Ny benämning", "changed": "Ändrad definition"}
+        items = []
+        for t in changes.terms:
+            text = f"{words[t.kind]}: {t.new or t.old}" + (f" (tidigare {t.old})" if t.kind == "renamed" else "")
+            items.append([ast.plain(ast.text(text))])
+        out.append(ast.bullet_list(items))
+    return out
+
+
+class _RedlineBody(RedlineBuilder):
+    """PDF and web show this document's change summary first; Word does not (it would be untracked text)."""
+
+    def body(self) -> list[ast.Node]:
+        out: list[ast.Node] = []
+        if self.fmt != "docx" and self.change.changes:
+            out.append(ast.header(1, ast.text("Ändringar i detta dokument"), ast.attr("andringar", ["unnumbered"])))
+            out.append(summary_table(self.change, link=True))
+        return out + super().body()
+
+
+def write_redline(changes: ChangeSet, dist: Path) -> Path:
+    """Write the whole redline folder; returns it."""
+    target = dist / "redline" / folder_name(changes)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        _write_all(changes, staging)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(staging, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def _write_all(changes: ChangeSet, out: Path) -> None:
+    when = build_time(changes.new)
+    changed = [c for c in changes.documents if c.changes]
+    arrow = f"{changes.from_name} → {changes.to_name}"
+    jobs: list[Callable[[], None]] = []
+    for change in changed:
+        doc = change.new or change.old
+        corpus = changes.new if change.new else changes.old
+        title = f"{doc.title}: ändringar {arrow}"  # type: ignore[union-attr]
+        header = f"{doc.source.short_title} · ÄNDRINGAR {arrow}"  # type: ignore[union-attr]
+        stem = out / doc.id  # type: ignore[union-attr]
+
+        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
+            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when), header=header, title=title)
+            atomic_write_bytes(stem.with_suffix(".docx"), ooxml.mark_paragraph_revisions(data))
+
+        def pdf(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
+            source = _typst(corpus, doc, _RedlineBody(changes, change, "typst", when), title, header)
+            atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
+
+        def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
+            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when), files="", title=title,
+                               glossary="../../web/begrepp.html")
+            atomic_write_bytes(stem.with_suffix(".html"), html.encode("utf-8"))
+
+        jobs.extend([pdf, word, web])
+    jobs.append(lambda: _write_summary(changes, out, when))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(lambda job: job(), jobs))  # list() re-raises the first failure
+    only = {c.id for c in changed}
+    atomic_write_bytes(out / "assets" / "search-index.js", search_index(changes.new, only).encode("utf-8"))
+    for name, data in static_assets().items():
+        atomic_write_bytes(out / name, data)
+
+
+def _typst(corpus, doc, builder, title: str, header: str) -> bytes:
+    from ..render.pdf import typst_source
+
+    return typst_source(corpus, doc, builder, **{"title": title, "short-title": header.split(" · ")[0],
+                                                 "status-upper": f"ÄNDRINGAR {header.split(' · ÄNDRINGAR ')[1]}",
+                                                 "version-iso": "", "draft": False})
+
+
+def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
+    arrow = f"{changes.from_name} → {changes.to_name}"
+    title = f"{SUMMARY_TITLE} {arrow}"
+    lead = [ast.para([ast.strong(ast.text(title))])]
+    tree = ast.document(lead + summary_blocks(changes, "docx"), {"lang": ast.meta_string("sv-SE")})
+    raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
+                  env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
+    atomic_write_bytes(out / f"{SUMMARY}.docx", ooxml.finish_docx(raw, header=title, when=when, properties={
+        "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
+        "subject": "Ändringsförteckning"}))
+    meta = {"title": title, "short-title": SUMMARY_TITLE, "kind": SUMMARY_TITLE, "status-upper": arrow,
+            "version-iso": "", "diarienummer": "", "author": wording.GROUP, "keywords": [changes.from_name,
+            changes.to_name], "draft": False, "info": [["Från", changes.from_name], ["Till", changes.to_name]]}
+    template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
+    atomic_write_bytes(out / f"{SUMMARY}.pdf",
+                       compile_pdf(typst_writer.document(meta, template, summary_blocks(changes, "pdf")).encode(), when))
+    main = f"<h1>{escape(title)}</h1>\n" + fragment(ast.document(summary_blocks(changes, "html")))
+    toc = "<ol>" + "".join(f'<li><a href="#andringar-{escape((c.new or c.old).id)}">'  # type: ignore[union-attr]
+                           f'{escape((c.new or c.old).source.short_title)}</a></li>'  # type: ignore[union-attr]
+                           for c in changes.documents) + "</ol>"
+    atomic_write_bytes(out / f"{SUMMARY}.html",
+                       page(changes.new, title=title, main=main, toc=toc, body_class="summary").encode("utf-8"))

@@ -1,0 +1,231 @@
+"""Presenting a change set with the ordinary renderers: tracked changes in Word, marks in PDF and web.
+
+`RedlineBuilder` is a `TreeBuilder` that walks the diff's display tree
+instead of the document: unchanged and merely renumbered clauses render as
+usual (no marks), new and deleted ones as whole insertions or deletions,
+changed ones word by word. Insertions and deletions are pandoc spans with
+class insertion/deletion, which pandoc's docx writer turns into native
+w:ins/w:del and our typst and html show underlined/struck through. A moved
+clause is shown at its new place with a note "Flyttad från avsnitt …" (a
+Word comment, so accepting or rejecting changes never touches it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from difflib import SequenceMatcher
+from typing import Any
+
+from ..model import Clause
+from ..render import ast, wording
+from ..render.tree import Format, TreeBuilder
+from .diff import CHANGED, DELETED, MOVED, NEW, RENUMBERED, ChangeSet, DocumentChange, Node, Side
+from .words import Token, diff, similarity
+
+KIND_LABEL = {NEW: "Ny", DELETED: "Borttagen", CHANGED: "Ändrad", MOVED: "Flyttad", RENUMBERED: "Nytt nummer"}
+PAIR_THRESHOLD = 0.3  # units less alike than this are shown as deleted + inserted, not word by word
+
+
+def kinds_label(kinds: frozenset[str]) -> str:
+    return ", ".join(KIND_LABEL[k] for k in (NEW, DELETED, MOVED, CHANGED, RENUMBERED) if k in kinds).capitalize()
+
+
+def strip_links(nodes: Any) -> Any:
+    """Deleted text keeps its words but not its links (their targets may be gone)."""
+    if isinstance(nodes, list):
+        out = []
+        for node in nodes:
+            if isinstance(node, dict) and node.get("t") == "Link":
+                out.extend(strip_links(node["c"][1]))
+            else:
+                out.append(strip_links(node))
+        return out
+    if isinstance(nodes, dict) and "c" in nodes:
+        return {**nodes, "c": strip_links(nodes["c"])}
+    return nodes
+
+
+class RedlineBuilder(TreeBuilder):
+    def __init__(self, changes: ChangeSet, change: DocumentChange, fmt: Format, when: dt.datetime):
+        doc = change.new or change.old
+        super().__init__(changes.new if change.new else changes.old, doc, fmt)  # type: ignore[arg-type]
+        self.changes, self.change = changes, change
+        self.old = TreeBuilder(changes.old, change.old, fmt) if change.old else None
+        self.old_side, self.new_side = Side(changes.old), Side(changes.new)
+        self.in_redline = {d.id for d in changes.documents if d.has_text_changes}
+        self.author = wording.GROUP
+        self.date = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.comments = 0
+
+    # -- links point at the redline's copy of a document, else at the published edition --
+
+    def doc_url(self, doc_id: str, anchor: str = "") -> str:
+        if doc_id == self.doc.id:
+            return f"#{anchor}" if anchor else "#"
+        ext = {"typst": "pdf", "docx": "docx", "html": "html"}[self.fmt]
+        if doc_id in self.in_redline:
+            target = f"{doc_id}.{ext}"
+        else:
+            target = f"../../web/{doc_id}.html" if self.fmt == "html" else f"../../{doc_id}.{ext}"
+        return f"{target}#{anchor}" if anchor else target
+
+    def term_url(self, term_id: str) -> str:
+        return "../../web/" + super().term_url(term_id) if self.fmt == "html" else super().term_url(term_id)
+
+    # -- marks --
+
+    def mark(self, op: str, inlines: list[ast.Node]) -> ast.Node:
+        cls = "insertion" if op == "insert" else "deletion"
+        if op == "delete":
+            inlines = strip_links(inlines)
+        return ast.span(inlines, ast.attr(classes=[cls], author=self.author, date=self.date))
+
+    def mark_blocks(self, blocks: list[ast.Node], op: str) -> list[ast.Node]:
+        """Every inline run inside these blocks wrapped as inserted or deleted."""
+        out = []
+        for block in blocks:
+            kind, c = block["t"], block.get("c")
+            if kind in ("Para", "Plain"):
+                out.append({"t": kind, "c": [self.mark(op, c)] if c else c})
+            elif kind == "Header":
+                out.append({"t": kind, "c": [c[0], c[1], [self.mark(op, c[2])]]})
+            elif kind == "BulletList":
+                out.append({"t": kind, "c": [self.mark_blocks(item, op) for item in c]})
+            elif kind == "OrderedList":
+                out.append({"t": kind, "c": [c[0], [self.mark_blocks(item, op) for item in c[1]]]})
+            elif kind == "Table":
+                out.append(self._mark_table(block, op))
+            else:
+                out.append(block)
+        return out
+
+    def _mark_table(self, table: ast.Node, op: str) -> ast.Node:
+        attr, caption, cols, head, bodies, foot = table["c"]
+        caption = [caption[0], self.mark_blocks(caption[1], op)]
+
+        def rows(rs):
+            return [[r[0], [[cell[0], cell[1], cell[2], cell[3], self.mark_blocks(cell[4], op)] for cell in r[1]]]
+                    for r in rs]
+
+        head = [head[0], rows(head[1])]
+        bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
+        return {"t": "Table", "c": [attr, caption, cols, head, bodies, foot]}
+
+    def runs(self, old: list[Token], new: list[Token]) -> list[ast.Node]:
+        """Inlines of a word-by-word diff."""
+        out: list[ast.Node] = []
+        for op, toks in diff(old, new):
+            builder = self.old if op == "delete" else self
+            inlines: list[ast.Node] = []
+            for token in toks:
+                inlines.extend(builder.inline(token.node))  # type: ignore[union-attr]
+                if token.space:
+                    inlines.append({"t": "Space"})
+            out.extend(inlines if op == "equal" else [self.mark(op, inlines)])
+        return out
+
+    # -- the display tree --
+
+    def sections(self) -> list[ast.Node]:
+        out: list[ast.Node] = []
+        for node in self.change.tree:
+            out.extend(self.node(node))
+        return out
+
+    def node(self, node: Node) -> list[ast.Node]:
+        change = node.change
+        kinds = change.kinds
+        if DELETED in kinds:
+            blocks = self.mark_blocks(self.old.own(change.old), "delete")  # type: ignore[union-attr]
+        elif NEW in kinds:
+            blocks = self.mark_blocks(self.own(change.new), "insert")  # type: ignore[arg-type]
+        elif CHANGED in kinds:
+            blocks = self.changed(change.old, change.new)  # type: ignore[arg-type]
+        else:
+            blocks = self.own(change.new)  # type: ignore[arg-type]
+        if MOVED in kinds:
+            blocks = self.with_move_note(blocks, change.old.label)  # type: ignore[union-attr]
+        if kinds - {RENUMBERED}:
+            blocks = [ast.div(blocks, ast.attr(classes=["changed"]))]
+        for child in node.children:
+            blocks.extend(self.node(child))
+        return blocks
+
+    def with_move_note(self, blocks: list[ast.Node], old_label: str) -> list[ast.Node]:
+        text = f"Flyttad från avsnitt {old_label} i {self.changes.from_name}."
+        heading, rest = blocks[0], blocks[1:]
+        if self.fmt == "docx":  # a Word comment: never part of the text that changes are accepted into
+            self.comments += 1
+            cid = str(self.comments)
+            level, attr, inlines = heading["c"]
+            start = ast.span(ast.text(text), ast.attr(classes=["comment-start"], id=cid, author=self.author,
+                                                      date=self.date))
+            end = ast.span([], ast.attr(classes=["comment-end"], id=cid))
+            return [{"t": "Header", "c": [level, attr, [start, *inlines, end]]}, *rest]
+        return [heading, ast.para([ast.span(ast.text(text), ast.attr(classes=["note"]))]), *rest]
+
+    def changed(self, old: Clause, new: Clause) -> list[ast.Node]:
+        number = ast.span(ast.text(new.label), ast.attr(classes=["number"]))
+        title = self.runs(self.words(old.title, self.old_side), self.words(new.title, self.new_side))
+        out = [ast.header(new.level, [number, {"t": "Space"}, *title], ast.attr(new.id))]
+        out.extend(self.changed_units(self.old_side.units(old), self.new_side.units(new)))
+        out.extend(self.changed_table(old, new))
+        return out
+
+    @staticmethod
+    def words(text: str, side: Side) -> list[Token]:
+        from ..model.text import Str
+        from .words import tokens
+
+        return tokens((Str(text),), side.shown)
+
+    def changed_units(self, old: list, new: list) -> list[ast.Node]:
+        key = lambda unit: (unit[0], tuple(t.key for t in unit[1]))  # noqa: E731
+        units: list[tuple[str, list[ast.Node]]] = []
+        matcher = SequenceMatcher(None, [key(u) for u in old], [key(u) for u in new], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                units.extend((kind, self.runs(toks, toks)) for kind, toks in new[j1:j2])
+                continue
+            a, b = old[i1:i2], new[j1:j2]
+            paired = 0
+            while paired < min(len(a), len(b)) and similarity(a[paired][1], b[paired][1]) >= PAIR_THRESHOLD:
+                units.append((b[paired][0], self.runs(a[paired][1], b[paired][1])))
+                paired += 1
+            units.extend((kind, [self.mark("delete", self.runs(toks, toks))]) for kind, toks in a[paired:])
+            units.extend((kind, [self.mark("insert", self.runs(toks, toks))]) for kind, toks in b[paired:])
+        return _regroup(units)
+
+    def changed_table(self, old: Clause, new: Clause) -> list[ast.Node]:
+        a, b = old.table, new.table
+        if a is None and b is None:
+            return []
+        same_shape = a is not None and b is not None and a.header == b.header and len(a.rows) == len(b.rows) \
+            and a.caption == b.caption and all(len(x) == len(y) for x, y in zip(a.rows, b.rows))
+        if not same_shape:
+            out = []
+            if a is not None:
+                out.extend(self.mark_blocks([self.old.table(a)], "delete"))  # type: ignore[union-attr]
+            if b is not None:
+                out.extend(self.mark_blocks([self.table(b)], "insert"))
+            return out
+        old_cells, new_cells = self.old_side.table_cells(old), self.new_side.table_cells(new)
+        rows = [[[ast.plain(self.runs(oc, nc))] for oc, nc in zip(orow, nrow)] for orow, nrow in zip(old_cells, new_cells)]
+        return [ast.table(ast.text(b.caption) if b.caption else [], [[ast.plain(ast.text(h))] for h in b.header], rows)]
+
+
+def _regroup(units: list[tuple[str, list[ast.Node]]]) -> list[ast.Node]:
+    """Paragraph and list-item units back into blocks: consecutive items of one kind form a list."""
+    out: list[ast.Node] = []
+    for kind, inlines in units:
+        if kind == "para":
+            out.append(ast.para(inlines))
+            continue
+        list_kind = "BulletList" if kind == "bullet" else "OrderedList"
+        if out and out[-1]["t"] == list_kind:
+            items = out[-1]["c"] if list_kind == "BulletList" else out[-1]["c"][1]
+            items.append([ast.plain(inlines)])
+        else:
+            out.append(ast.bullet_list([[ast.plain(inlines)]]) if kind == "bullet"
+                       else ast.ordered_list([[ast.plain(inlines)]]))
+    return out
