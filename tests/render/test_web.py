@@ -1,0 +1,263 @@
+"""The web edition: structure read with html.parser, links and search checked in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+
+from avtal.render.wording import clause_text
+
+STRUCTURE = ("header", "nav", "main", "footer")
+
+
+class Page(HTMLParser):
+    """What a test needs from one HTML document: lang, headings, landmarks, ids, links, scripts, styles."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.headings: list[int] = []
+        self.landmarks: list[tuple[str, dict[str, str | None]]] = []
+        self.ids: list[str] = []
+        self.links: list[str] = []
+        self.scripts: list[str] = []
+        self.stylesheets: list[str] = []
+        self.forms: list[dict[str, str | None]] = []
+        self.inputs: list[dict[str, str | None]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(a["id"])
+        if tag == "html":
+            self.lang = a.get("lang")
+        elif re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        elif tag in STRUCTURE:
+            self.landmarks.append((tag, a))
+        elif tag == "a" and a.get("href") is not None:
+            self.links.append(a["href"])
+        elif tag == "script" and a.get("src"):
+            self.scripts.append(a["src"])
+        elif tag == "link":
+            self.stylesheets.append(a.get("href") or "")
+        elif tag == "form":
+            self.forms.append(a)
+        elif tag == "input":
+            self.inputs.append(a)
+
+
+def pages(web: Path) -> list[Path]:
+    return sorted(web.glob("*.html"))
+
+
+@pytest.fixture(scope="session")
+def web(dist: Path) -> Path:
+    return dist / "web"
+
+
+@pytest.fixture(scope="session")
+def parsed(web: Path) -> dict[str, Page]:
+    return {p.name: Page(p.read_text(encoding="utf-8")) for p in pages(web)}
+
+
+@pytest.fixture(scope="session")
+def browser_doms(web: Path, chromium) -> dict[str, Page]:
+    """Every page as Chromium has built its DOM (after scripts ran), parsed."""
+    urls = {p.name: p.as_uri() for p in pages(web)}
+    doms = chromium.dump_doms(list(urls.values()))
+    return {name: Page(doms[url]) for name, url in urls.items()}
+
+
+def test_the_web_edition_has_an_index_the_glossary_and_one_page_per_document(corpus, web):
+    expected = {"index.html", "begrepp.html", *(f"{d.id}.html" for d in corpus.documents)}
+    assert {p.name for p in pages(web)} == expected
+
+
+# ---- structure (html.parser on the files) ---------------------------------
+
+def test_every_page_is_swedish_with_one_h1_and_no_skipped_heading_level(parsed):
+    for name, page in parsed.items():
+        assert page.lang == "sv", name
+        assert page.headings.count(1) == 1 and page.headings[0] == 1, (name, page.headings[:5])
+        for before, after in zip(page.headings, page.headings[1:]):
+            assert after <= before + 1, f"{name}: h{before} followed by h{after}"
+
+
+def test_document_pages_have_a_heading_per_clause_one_level_below_the_title(corpus, parsed):
+    for doc in corpus.documents:
+        page = parsed[f"{doc.id}.html"]
+        assert page.headings == [1] + [c.level + 1 for c in doc.clauses()], doc.id
+
+
+def test_every_page_has_the_landmarks(parsed):
+    for name, page in parsed.items():
+        tags = [tag for tag, _ in page.landmarks]
+        for landmark in STRUCTURE:
+            assert landmark in tags, f"{name}: no <{landmark}>"
+        assert tags.count("main") == 1, name
+        assert all(a.get("aria-label") for tag, a in page.landmarks if tag == "nav"), f"{name}: nav without aria-label"
+
+
+def test_every_clause_id_is_an_element_id_and_ids_are_unique(corpus, parsed):
+    for doc in corpus.documents:
+        page = parsed[f"{doc.id}.html"]
+        assert {c.id for c in doc.clauses()} <= set(page.ids), doc.id
+    for name, page in parsed.items():
+        assert len(page.ids) == len(set(page.ids)), f"{name}: duplicate ids"
+
+
+def test_every_page_has_the_search_form_and_its_scripts(parsed):
+    for name, page in parsed.items():
+        assert any(form.get("role") == "search" for form in page.forms), name
+        assert any(i.get("name") == "q" and i.get("type") == "search" for i in page.inputs), name
+        assert page.scripts == ["assets/search-index.js", "assets/search.js"], name
+
+
+def test_pages_work_offline_no_scripts_or_styles_from_the_network(web, parsed):
+    for name, page in parsed.items():
+        for ref in page.scripts + page.stylesheets:
+            assert not re.match(r"(https?:)?//", ref), f"{name}: {ref} needs the network"
+            assert (web / ref).is_file(), f"{name}: {ref} is missing"
+    css = (web / "assets" / "style.css").read_text(encoding="utf-8")
+    assert "@media print" in css
+    for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css):
+        assert not re.match(r"(https?:)?//", url), url
+        assert (web / "assets" / url).is_file(), url
+
+
+# ---- links, in the browser's DOM -----------------------------------------
+
+@pytest.mark.client
+def test_every_internal_link_reaches_an_existing_page_and_anchor(web, parsed, browser_doms):
+    """Every href on every page (as written) against the ids in the target page's DOM (as Chromium built it)."""
+    checked, broken = 0, []
+    for name, page in parsed.items():
+        for href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme in ("http", "https", "mailto"):
+                continue
+            assert not parts.scheme and not parts.netloc, f"{name}: unexpected link {href}"
+            target = (web / unquote(parts.path)).resolve() if parts.path else web / name
+            checked += 1
+            if target.suffix in (".docx", ".pdf"):
+                if not target.is_file():
+                    broken.append((name, href, "file missing"))
+                continue
+            if target.parent != web.resolve() and target.parent != web:
+                broken.append((name, href, "outside the web folder"))
+            elif target.name not in browser_doms:
+                broken.append((name, href, "page missing"))
+            elif parts.fragment and unquote(parts.fragment) not in browser_doms[target.name].ids:
+                broken.append((name, href, "no element with that id"))
+    assert checked > 100
+    assert broken == []
+
+
+def test_download_links_point_to_the_word_and_pdf_files(corpus, web, parsed):
+    for doc in corpus.documents:
+        links = parsed[f"{doc.id}.html"].links
+        for ext in ("docx", "pdf"):
+            assert f"../{doc.id}.{ext}" in links
+            assert (web.parent / f"{doc.id}.{ext}").is_file()
+
+
+@pytest.mark.client
+def test_browser_dom_keeps_every_clause_id(corpus, browser_doms):
+    for doc in corpus.documents:
+        assert {c.id for c in doc.clauses()} <= set(browser_doms[f"{doc.id}.html"].ids)
+
+
+# ---- search, run in the browser ---------------------------------------------
+
+def expected_hits(corpus, query: str) -> list[tuple[str, str]]:
+    """The search rule from the model: every query word (case-insensitive) in 'number title text' (uncapped)."""
+    words = [w for w in query.lower().split() if len(w) > 1]
+    hits = []
+    for doc in corpus.documents:
+        for clause in doc.clauses():
+            hay = f"{clause.label} {clause.title} {clause_text(corpus, clause)}".lower()
+            if all(w in hay for w in words):
+                hits.append((doc.id, clause.id))
+    return hits
+
+
+class Results(HTMLParser):
+    """The links inside the #sokresultat element of a DOM dump."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.hrefs: list[str] = []
+        self.count_text = ""
+        self._in_count = False
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if self.depth or a.get("id") == "sokresultat":
+            self.depth += 1
+            if tag == "a" and a.get("href"):
+                self.hrefs.append(a["href"])
+            self._in_count = tag == "p" and "count" in (a.get("class") or "")
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+            self._in_count = False
+
+    def handle_data(self, data):
+        if self._in_count:
+            self.count_text += data
+
+
+def _a_word_in_a_few_clauses(corpus) -> str:
+    """A word of at least 8 letters that occurs in 2–4 clauses (deterministic: the first in sorted order)."""
+    found = {}
+    for doc in corpus.documents:
+        for clause in doc.clauses():
+            hay = f"{clause.label} {clause.title} {clause_text(corpus, clause)}".lower()
+            for word in set(re.findall(r"[a-zåäöé]{8,}", hay)):
+                found.setdefault(word, 0)
+    for word in sorted(found):
+        if 2 <= len(expected_hits(corpus, word)) <= 4:
+            return word
+    raise AssertionError("no word occurs in only a few clauses")
+
+
+@pytest.mark.client
+def test_search_finds_exactly_the_clauses_containing_the_query(corpus, web, chromium):
+    word = _a_word_in_a_few_clauses(corpus)
+    doc_id, clause_id = expected_hits(corpus, word)[0]
+    title_word = max(corpus.clause(clause_id).title.split(), key=len)
+    # A rare word; two words in capitals, in any order; a word with more than 30 hits.
+    queries = [word, f"{title_word.upper()} {word.capitalize()}", "Kommunen"]
+    assert len(expected_hits(corpus, "Kommunen")) > 30
+    urls = [f"{(web / 'index.html').as_uri()}?q={quote(q)}" for q in queries]
+    doms = chromium.dump_doms(urls)
+    for query, url in zip(queries, urls):
+        expected = [f"{doc_id}.html#{clause_id}" for doc_id, clause_id in expected_hits(corpus, query)][:30]
+        results = Results(doms[url])
+        assert expected, f"{query!r} finds nothing in the model"
+        assert results.hrefs == expected, query
+        assert results.count_text.startswith(str(len(expected))), (query, results.count_text)
+
+
+# ---- screenshot -------------------------------------------------------------
+
+@pytest.mark.client
+def test_screenshot_of_the_huvudavtal_page(web, chromium, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots")
+    path = chromium.screenshot((web / "huvudavtal.html").as_uri(), folder / "huvudavtal.png")
+    print(f"screenshot: {path}")
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1280, 2000)
+    assert len(data) > 50_000, "a page of text, not a blank image"
