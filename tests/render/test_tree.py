@@ -188,3 +188,18 @@ def test_ordered_lists_in_munhalsa(corpus):
     items = [text_of(item) for item in numbered["c"][1]]
     assert items == ["Den som har en samordnad individuell plan ska få stöd med vård i hemmet enligt handboken.",
                      "Andra steget"]
+
+
+def test_the_glossary_page_names_the_document_of_every_reference(tree):
+    """begrepp.html belongs to no document: a {ref:…} in a definition must name and link its document."""
+    from avtal.render.web import render_glossary
+
+    tree.edit("terms.yaml", "Hälso- och sjukvård som ges i den enskildes bostad.",
+              "Hälso- och sjukvård som ges i den enskildes bostad, se {ref:inledning.syfte}.")
+    corpus, problems = tree.load()
+    assert corpus is not None, [str(p) for p in problems]
+    target = corpus.clause("inledning.syfte")
+    short = corpus.document(target.doc).source.short_title
+    html = render_glossary(corpus)
+    assert f'href="{target.doc}.html#inledning.syfte"' in html
+    assert f"avsnitt {target.label} i {short}" in html

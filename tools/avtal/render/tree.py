@@ -30,11 +30,16 @@ class TreeBuilder:
     doc: Document
     fmt: Format
 
+    @property
+    def here(self) -> str | None:
+        """The document being written; references to it are local links and need no document name."""
+        return self.doc.id
+
     # -- links --
 
     def doc_url(self, doc_id: str, anchor: str = "") -> str:
         """A link to an anchor in this document or (relative) in another one."""
-        target = "" if doc_id == self.doc.id else f"{doc_id}.{ 'pdf' if self.fmt == 'typst' else self.fmt}"
+        target = "" if doc_id == self.here else f"{doc_id}.{ 'pdf' if self.fmt == 'typst' else self.fmt}"
         return f"{target}#{anchor}" if anchor else (target or "#")
 
     def term_url(self, term_id: str) -> str:
@@ -61,7 +66,7 @@ class TreeBuilder:
             return [ast.link(self.inlines(node.children), node.url)]
         if isinstance(node, Ref):
             target = self.corpus.clause(node.target)
-            label = wording.ref_label(self.corpus, target, self.doc.id)
+            label = wording.ref_label(self.corpus, target, self.here)
             return [ast.link(ast.text(label), self.doc_url(target.doc, target.id), a=ast.attr(classes=["ref"]))]
         if isinstance(node, DocRef):
             title = self.corpus.document(node.doc).title

@@ -102,8 +102,16 @@ def render_index(corpus: Corpus) -> str:
     return page(corpus, title=corpus.package.title, main=main, toc=toc, body_class="index")
 
 
+class _GlossaryBuilder(TreeBuilder):
+    """Writes the shared glossary page, which belongs to no document: every reference names its document."""
+
+    @property
+    def here(self) -> str | None:
+        return None
+
+
 def render_glossary(corpus: Corpus) -> str:
-    builder = TreeBuilder(corpus, corpus.documents[0], "html")
+    builder = _GlossaryBuilder(corpus, corpus.documents[0], "html")
     blocks: list[ast.Node] = []
     for term in wording.all_terms(corpus):
         blocks.extend(builder.term_entry(term.id))

@@ -25,7 +25,7 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def ref_label(corpus: Corpus, target: Clause, from_doc: str) -> str:
+def ref_label(corpus: Corpus, target: Clause, from_doc: str | None) -> str:
     """'avsnitt 3.2', or 'avsnitt 4.1 i Hälso- och sjukvårdsavtalet' across documents."""
     label = f"avsnitt {target.label}"
     if target.doc != from_doc:
