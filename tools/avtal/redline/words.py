@@ -95,18 +95,52 @@ def _plain(node: Inline) -> str:
 
 
 def diff(old: list[Token], new: list[Token]) -> list[tuple[Op, list[Token]]]:
-    """Runs of equal, deleted and inserted tokens (deletions before insertions in a replacement)."""
+    """Runs of equal, deleted and inserted tokens (deletions before insertions in a replacement).
+
+    Each token carries the space after it. Equal tokens show the new spacing, so where
+    the gap before a change differs between the versions ('punkt som' → 'punkt, som')
+    that gap is itself deleted or inserted: accepting every change then gives the new
+    text and rejecting every change the old one, space for space.
+    """
     matcher = SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
     runs: list[tuple[Op, list[Token]]] = []
+    gap: tuple[bool, bool] | None = None  # (old, new) space after the equal token before a change
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            runs.append(("equal", new[j1:j2]))
+            equal = list(new[j1:j2])
+            gap = (old[i2 - 1].space, new[j2 - 1].space)
+            if gap[0] != gap[1]:
+                equal[-1] = Token(equal[-1].key, equal[-1].node, False)
+            runs.append(("equal", equal))
+            continue
+        deleted, inserted = list(old[i1:i2]), list(new[j1:j2])
+        if gap is not None and gap[0] != gap[1]:
+            runs.extend(_regap(gap, deleted, inserted))
         else:
-            if i2 > i1:
-                runs.append(("delete", old[i1:i2]))
-            if j2 > j1:
-                runs.append(("insert", new[j1:j2]))
+            runs.extend((op, toks) for op, toks in (("delete", deleted), ("insert", inserted)) if toks)
+        gap = None
     return runs
+
+
+_SPACE = Str("")  # renders as nothing; with space=True, as one space
+
+
+def _space() -> Token:
+    return Token(("space",), _SPACE, True)
+
+
+def _regap(gap: tuple[bool, bool], deleted: list[Token], inserted: list[Token]) -> list[tuple[Op, list[Token]]]:
+    """A change after a gap that only one version has: the gap goes into the deletion or insertion."""
+    old_space, new_space = gap
+    if not deleted and inserted[-1].space == old_space:  # 'punkt som' → 'punkt, som': insert ',' only
+        shown = ([_space()] if new_space else []) + inserted[:-1] + [Token(inserted[-1].key, inserted[-1].node, False)]
+        return [("insert", shown)] + ([("equal", [_space()])] if old_space else [])
+    if not inserted and deleted[-1].space == new_space:  # 'A B C' → 'A B': delete ' C'
+        shown = ([_space()] if old_space else []) + deleted[:-1] + [Token(deleted[-1].key, deleted[-1].node, False)]
+        return [("delete", shown)] + ([("equal", [_space()])] if new_space else [])
+    deleted = ([_space()] if old_space else []) + deleted
+    inserted = ([_space()] if new_space else []) + inserted
+    return [(op, toks) for op, toks in (("delete", deleted), ("insert", inserted)) if toks]
 
 
 def similarity(old: list[Token], new: list[Token]) -> float:
