@@ -285,14 +285,20 @@ def test_pandoc_reject_all_gives_the_old_text_except_numbers_and_moved_clauses(r
         {k: [unnumbered(x) for x in v] for k, v in want_moved.items()}
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="a table whose shape changed is deleted and inserted whole, but its rows are "
-                   "not tracked (no w:trPr/w:del or w:ins): accepting every change leaves the old table's rows empty")
 def test_lxml_accept_all_of_a_reshaped_table_gives_the_new_text(tmp_path: Path):
     p = pair("table-row")
     old, new = p.load(tmp_path)
     folder = write_redline(compare(old, new, "a", "b"), tmp_path / "dist")
     (tmp_path / "to.docx").write_bytes(render_docx(new, new.document(DOC), build_time(new)))
     assert lxml_text(folder / f"{DOC}.docx", accept=True) == lxml_text(tmp_path / "to.docx")
+
+
+def test_lxml_reject_all_of_a_reshaped_table_gives_the_old_text(tmp_path: Path):
+    p = pair("table-row")
+    old, new = p.load(tmp_path)
+    folder = write_redline(compare(old, new, "a", "b"), tmp_path / "dist")
+    (tmp_path / "from.docx").write_bytes(render_docx(old, old.document(DOC), build_time(old)))
+    assert lxml_text(folder / f"{DOC}.docx", accept=False) == lxml_text(tmp_path / "from.docx")
 
 
 # ---- Word: python-docx, comments, authors, dates -----------------------------------
@@ -459,21 +465,24 @@ class Links(HTMLParser):
             self.targets.append(target)
 
 
-def test_every_file_the_web_redline_links_to_inside_its_folder_exists_except_the_site_index(redline):
+def test_every_file_the_web_redline_links_to_inside_its_folder_exists(redline):
     """Links to ../../web/ go to the published edition (outside the redline); the rest must be here."""
     for page in (f"{DOC}.html", f"{SUMMARY}.html"):
         links = Links((redline.folder / page).read_text(encoding="utf-8")).targets
         local = {t.split("#")[0] for t in links if not t.startswith(("#", "http:", "https:", "mailto:", "../../"))}
         missing = sorted(t for t in local if t and not (redline.folder / t).exists())
-        assert missing == ["index.html"], page  # the page template's site-name link: see the xfail below
+        assert missing == [], page
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the shared page template links the site name to "
-                   "index.html, which a redline folder does not have")
-def test_the_web_redline_links_to_no_missing_file(redline):
+def test_the_web_redline_links_home_to_the_published_edition(redline):
     links = Links((redline.folder / f"{DOC}.html").read_text(encoding="utf-8")).targets
-    local = {t.split("#")[0] for t in links if not t.startswith(("#", "http:", "https:", "mailto:", "../../"))}
-    assert sorted(t for t in local if t and not (redline.folder / t).exists()) == []
+    assert "../../web/index.html" in links and "index.html" not in links
+
+
+def test_the_web_redline_marks_changes_with_ins_and_del(redline):
+    html = (redline.folder / f"{DOC}.html").read_text(encoding="utf-8")
+    assert "<ins datetime=" in html and "<del datetime=" in html
+    assert html.count("<ins ") == html.count("</ins>") and html.count("<del ") == html.count("</del>")
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="the Word redline's glossary appendix is TO's, "

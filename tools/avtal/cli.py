@@ -83,9 +83,10 @@ def cmd_redline(args: argparse.Namespace) -> int:
     changes = compare(old, new, old_name, new_name)
     folder = write_redline(changes, args.dist)
     for doc in changes.documents:
-        if doc.changes:
-            counts = ", ".join(f"{n} {k}" for k, n in _count(doc.changes).items())
-            print(f"{doc.id}: {counts}")
+        if doc.touched:
+            counts = [f"{n} {k}" for k, n in _count(doc.changes).items()]
+            counts += ["preamble changed"] * doc.preamble_changed + [f"metadata: {', '.join(doc.meta)}"] * bool(doc.meta)
+            print(f"{doc.id}: {', '.join(counts)}")
     if changes.is_empty:
         print("no changes")
     print(f"wrote {folder} in {time.perf_counter() - started:.2f} s")

@@ -34,8 +34,11 @@ class Side:
 
     def units(self, clause: Clause) -> list[tuple[str, list[Token]]]:
         """The clause body as comparable units: paragraphs and list items."""
+        return self.units_of(clause.body)
+
+    def units_of(self, blocks) -> list[tuple[str, list[Token]]]:
         out: list[tuple[str, list[Token]]] = []
-        for block in clause.body:
+        for block in blocks:
             if isinstance(block, Para):
                 out.append(("para", tokens(block.inlines, self.shown)))
             else:
@@ -111,12 +114,24 @@ class Node:
             yield from child.walk()
 
 
+META_LABEL = {"title": "titel", "subtitle": "undertitel", "short_title": "kortnamn", "kind": "dokumenttyp",
+              "legal_basis": "lagstöd", "valid_from": "giltig från", "valid_to": "giltig till",
+              "diarienummer": "diarienummer"}
+
+
 @dataclass(frozen=True)
 class DocumentChange:
     id: str
     old: Document | None
     new: Document | None
     tree: tuple[Node, ...]
+    preamble_changed: bool = False
+    meta: tuple[str, ...] = ()  # metadata fields that differ (status and version date are version stamps)
+
+    @property
+    def touched(self) -> bool:
+        """Anything to show: a changed clause, preamble or metadata."""
+        return bool(self.changes or self.preamble_changed or self.meta)
 
     def nodes(self) -> Iterator[Node]:
         for node in self.tree:
@@ -129,7 +144,7 @@ class DocumentChange:
 
     @property
     def has_text_changes(self) -> bool:
-        return any(c.kinds - {RENUMBERED} for c in self.changes)
+        return self.preamble_changed or bool(self.meta) or any(c.kinds - {RENUMBERED} for c in self.changes)
 
 
 @dataclass(frozen=True)
@@ -151,7 +166,7 @@ class ChangeSet:
 
     @property
     def is_empty(self) -> bool:
-        return not self.terms and not any(d.changes for d in self.documents)
+        return not self.terms and not any(d.touched for d in self.documents)
 
 
 def _lcs_keep(old: list[str], new: list[str]) -> set[str]:
@@ -233,7 +248,16 @@ def compare_documents(old_side: Side, new_side: Side, old: Document | None, new:
                 anchor += 1
         return tuple(Node(change(c), merged(c, c not in new_index)) for c in order)
 
-    return DocumentChange(doc_id, old, new, merged(None, new is None))
+    preamble_changed = old is not None and new is not None and \
+        _unit_keys(old_side.units_of(old.preamble)) != _unit_keys(new_side.units_of(new.preamble))
+    meta: tuple[str, ...] = ()
+    if old is not None and new is not None:
+        meta = tuple(f for f in META_LABEL if getattr(old.source, f) != getattr(new.source, f))
+    return DocumentChange(doc_id, old, new, merged(None, new is None), preamble_changed, meta)
+
+
+def _unit_keys(units: list[tuple[str, list[Token]]]) -> list[tuple]:
+    return [(kind, tuple(t.key for t in toks)) for kind, toks in units]
 
 
 def compare(old: Corpus, new: Corpus, from_name: str, to_name: str) -> ChangeSet:

@@ -23,11 +23,12 @@ from ..render.pandoc import convert
 from ..render.pdf import compile_pdf
 from ..render import typst as typst_writer
 from ..render.web import fragment, page, render_page, search_index, static_assets
-from .diff import ChangeSet, DocumentChange, RENUMBERED
+from .diff import META_LABEL, ChangeSet, DocumentChange
 from .render import RedlineBuilder, kinds_label
 
 SUMMARY = "andringsforteckning"
 SUMMARY_TITLE = "Ändringsförteckning"
+HOME = "../../web/index.html"  # the published edition, beside dist/redline/
 
 
 def folder_name(changes: ChangeSet) -> str:
@@ -37,6 +38,13 @@ def folder_name(changes: ChangeSet) -> str:
 def summary_table(change: DocumentChange, link: bool) -> ast.Node:
     """One row per changed clause: new number, old number, heading, what changed."""
     rows = []
+    if change.meta:
+        fields = ", ".join(META_LABEL[f] for f in change.meta)
+        rows.append([[ast.plain(ast.text("–"))], [ast.plain(ast.text("–"))],
+                     [ast.plain(ast.text(f"Dokumentuppgifter ({fields})"))], [ast.plain(ast.text("Ändrad"))]])
+    if change.preamble_changed:
+        rows.append([[ast.plain(ast.text("–"))], [ast.plain(ast.text("–"))], [ast.plain(ast.text("Inledande text"))],
+                     [ast.plain(ast.text("Ändrad"))]])
     for c in change.changes:
         number = ast.text(c.new_number or "–")
         if link:
@@ -57,7 +65,7 @@ def summary_blocks(changes: ChangeSet, link_docs: str | None) -> list[ast.Node]:
         if link_docs is not None and change.changes:
             title = [ast.link(title, f"{doc.id}.{link_docs}")]  # type: ignore[union-attr]
         out.append(ast.header(1, title, ast.attr(f"andringar-{doc.id}", ["unnumbered"])))  # type: ignore[union-attr]
-        if not change.changes:
+        if not change.touched:
             out.append(ast.para(ast.text("Inga ändringar.")))
         else:
             counts = {}
@@ -82,7 +90,7 @@ class _RedlineBody(RedlineBuilder):
 
     def body(self) -> list[ast.Node]:
         out: list[ast.Node] = []
-        if self.fmt != "docx" and self.change.changes:
+        if self.fmt != "docx" and self.change.touched:
             out.append(ast.header(1, ast.text("Ändringar i detta dokument"), ast.attr("andringar", ["unnumbered"])))
             out.append(summary_table(self.change, link=True))
         return out + super().body()
@@ -111,7 +119,7 @@ def write_redline(changes: ChangeSet, dist: Path) -> Path:
 
 def _write_all(changes: ChangeSet, out: Path) -> None:
     when = build_time(changes.new)
-    changed = [c for c in changes.documents if c.changes]
+    changed = [c for c in changes.documents if c.touched]
     arrow = f"{changes.from_name} → {changes.to_name}"
     jobs: list[Callable[[], None]] = []
     for change in changed:
@@ -131,7 +139,7 @@ def _write_all(changes: ChangeSet, out: Path) -> None:
 
         def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
             html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when), files="", title=title,
-                               glossary="../../web/begrepp.html")
+                               glossary="../../web/begrepp.html", home=HOME)
             atomic_write_bytes(stem.with_suffix(".html"), html.encode("utf-8"))
 
         jobs.extend([pdf, word, web])
@@ -173,4 +181,5 @@ def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
                            f'{escape((c.new or c.old).source.short_title)}</a></li>'  # type: ignore[union-attr]
                            for c in changes.documents) + "</ol>"
     atomic_write_bytes(out / f"{SUMMARY}.html",
-                       page(changes.new, title=title, main=main, toc=toc, body_class="summary").encode("utf-8"))
+                       page(changes.new, title=title, main=main, toc=toc, body_class="summary",
+                            home=HOME).encode("utf-8"))

@@ -78,6 +78,10 @@ class RedlineBuilder(TreeBuilder):
         cls = "insertion" if op == "insert" else "deletion"
         if op == "delete":
             inlines = strip_links(inlines)
+        if self.fmt == "html":  # <ins>/<del> carry the meaning for assistive technology, not just the look
+            tag = "ins" if op == "insert" else "del"
+            inlines = [ast.raw_inline("html", f'<{tag} datetime="{self.date}">'), *inlines,
+                       ast.raw_inline("html", f"</{tag}>")]
         return ast.span(inlines, ast.attr(classes=[cls], author=self.author, date=self.date))
 
     def mark_blocks(self, blocks: list[ast.Node], op: str) -> list[ast.Node]:
@@ -125,6 +129,13 @@ class RedlineBuilder(TreeBuilder):
         return out
 
     # -- the display tree --
+
+    def preamble(self) -> list[ast.Node]:
+        if not (self.change.preamble_changed and self.change.old and self.change.new):
+            return super().preamble()
+        blocks = self.changed_units(self.old_side.units_of(self.change.old.preamble),
+                                    self.new_side.units_of(self.change.new.preamble))
+        return [ast.div(blocks, ast.attr(classes=["changed"]))]
 
     def sections(self) -> list[ast.Node]:
         out: list[ast.Node] = []
@@ -197,20 +208,34 @@ class RedlineBuilder(TreeBuilder):
         return _regroup(units)
 
     def changed_table(self, old: Clause, new: Clause) -> list[ast.Node]:
+        """Rows aligned like paragraphs: same rows diffed cell by cell, added/removed rows tracked whole."""
         a, b = old.table, new.table
         if a is None and b is None:
             return []
-        same_shape = a is not None and b is not None and a.header == b.header and len(a.rows) == len(b.rows) \
-            and a.caption == b.caption and all(len(x) == len(y) for x, y in zip(a.rows, b.rows))
-        if not same_shape:
+        if a is None or b is None or a.header != b.header or a.caption != b.caption:
             out = []
             if a is not None:
                 out.extend(self.mark_blocks([self.old.table(a)], "delete"))  # type: ignore[union-attr]
             if b is not None:
                 out.extend(self.mark_blocks([self.table(b)], "insert"))
             return out
-        old_cells, new_cells = self.old_side.table_cells(old), self.new_side.table_cells(new)
-        rows = [[[ast.plain(self.runs(oc, nc))] for oc, nc in zip(orow, nrow)] for orow, nrow in zip(old_cells, new_cells)]
+        old_rows, new_rows = self.old_side.table_cells(old), self.new_side.table_cells(new)
+        key = lambda row: tuple(tuple(t.key for t in cell) for cell in row)  # noqa: E731
+        rows: list[list[list[ast.Node]]] = []
+
+        def whole(row: list, op: str) -> list[list[ast.Node]]:
+            return [[ast.plain([self.mark(op, self.runs(cell, cell))])] for cell in row]
+
+        matcher = SequenceMatcher(None, [key(r) for r in old_rows], [key(r) for r in new_rows], autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                rows.extend([[ast.plain(self.runs(cell, cell))] for cell in row] for row in new_rows[j1:j2])
+                continue
+            pairs = min(i2 - i1, j2 - j1)
+            for x, y in zip(old_rows[i1:i1 + pairs], new_rows[j1:j1 + pairs]):
+                rows.append([[ast.plain(self.runs(oc, nc))] for oc, nc in zip(x, y)])
+            rows.extend(whole(row, "delete") for row in old_rows[i1 + pairs:i2])
+            rows.extend(whole(row, "insert") for row in new_rows[j1 + pairs:j2])
         return [ast.table(ast.text(b.caption) if b.caption else [], [[ast.plain(ast.text(h))] for h in b.header], rows)]
 
 

@@ -182,4 +182,20 @@ def _mark_paragraphs(xml: bytes) -> bytes:
                     if first.get(f"{w}{attr}") is not None:
                         mark.set(f"{w}{attr}", first.get(f"{w}{attr}"))
                 break
+    for row in root.iter(f"{w}tr"):  # a wholly inserted/deleted table row is tracked as a row
+        runs = [r for r in row.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
+        for kind in ("ins", "del"):
+            wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
+            if runs and all(x is not None for x in wrappers):
+                trpr = row.find(f"{w}trPr")
+                if trpr is None:
+                    trpr = etree.Element(f"{w}trPr")
+                    row.insert(1 if row.find(f"{w}tblPrEx") is not None else 0, trpr)
+                mark = etree.SubElement(trpr, f"{w}{kind}")
+                mark.set(f"{w}id", str(next_id))
+                next_id += 1
+                for attr in ("author", "date"):
+                    if wrappers[0].get(f"{w}{attr}") is not None:
+                        mark.set(f"{w}{attr}", wrappers[0].get(f"{w}{attr}"))
+                break
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

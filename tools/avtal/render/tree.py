@@ -122,10 +122,13 @@ class TreeBuilder:
 
     def body(self) -> list[ast.Node]:
         """Preamble, clauses and the glossary appendix: the document's content in reading order."""
-        out = self.blocks(self.doc.preamble)
+        out = self.preamble()
         out.extend(self.sections())
         out.extend(self.glossary())
         return out
+
+    def preamble(self) -> list[ast.Node]:
+        return self.blocks(self.doc.preamble)
 
     def sections(self) -> list[ast.Node]:
         out: list[ast.Node] = []

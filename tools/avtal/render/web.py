@@ -22,7 +22,8 @@ WEB_TEMPLATES = TEMPLATES / "web"
 FONTS = ("Lato-Regular.ttf", "Lato-Italic.ttf", "Lato-Bold.ttf", "Lato-BoldItalic.ttf")
 
 
-def page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", body_class: str = "") -> str:
+def page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", body_class: str = "",
+         home: str = "index.html") -> str:
     template = Template((WEB_TEMPLATES / "page.html").read_text(encoding="utf-8"))
     package = corpus.package.title
     return template.substitute(
@@ -34,6 +35,7 @@ def page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", b
         main=main,
         footer=escape(f"{wording.GROUP}. Webbversion genererad från avtalets källtext."),
         body_class=body_class,
+        home=home,
     )
 
 
@@ -66,7 +68,7 @@ def fragment(tree: ast.Node) -> str:
 
 
 def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, *, files: str = "../",
-                title: str | None = None, glossary: str = "begrepp.html") -> str:
+                title: str | None = None, glossary: str = "begrepp.html", home: str = "index.html") -> str:
     """The web page of one document (or of a redline: its builder, where its files are, its title)."""
     builder = builder or TreeBuilder(corpus, doc, "html")
     meta = doc.source
@@ -77,7 +79,7 @@ def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = Non
     heading = title or meta.title
     main = (f'<p class="kind">{escape(wording.KIND_LABEL[meta.kind])}</p><h1>{escape(heading)}</h1>{subtitle}'
             f'<dl class="meta">{info}</dl>{downloads}\n{fragment(builder.tree())}')
-    return page(corpus, title=heading, main=main, toc=_toc(doc, [(glossary, "Termer och begrepp")]),
+    return page(corpus, title=heading, main=main, toc=_toc(doc, [(glossary, "Termer och begrepp")]), home=home,
                  banner=banner(doc))
 
 
