@@ -485,8 +485,6 @@ def test_the_web_redline_marks_changes_with_ins_and_del(redline):
     assert html.count("<ins ") == html.count("</ins>") and html.count("<del ") == html.count("</del>")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the Word redline's glossary appendix is TO's, "
-                   "untracked: rejecting every change leaves a renamed term's new name in the glossary")
 def test_lxml_reject_all_of_a_renamed_term_gives_the_old_glossary(tmp_path: Path):
     old, new = pair("term-rename").load(tmp_path)
     folder = write_redline(compare(old, new, "a", "b"), tmp_path / "dist")

@@ -99,6 +99,8 @@ class RedlineBuilder(TreeBuilder):
                 out.append({"t": kind, "c": [c[0], [self.mark_blocks(item, op) for item in c[1]]]})
             elif kind == "Table":
                 out.append(self._mark_table(block, op))
+            elif kind == "Div":
+                out.append({"t": "Div", "c": [c[0], self.mark_blocks(c[1], op)]})
             else:
                 out.append(block)
         return out
@@ -126,6 +128,30 @@ class RedlineBuilder(TreeBuilder):
                 if token.space:
                     inlines.append({"t": "Space"})
             out.extend(inlines if op == "equal" else [self.mark(op, inlines)])
+        return out
+
+    # -- the glossary appendix (Word and PDF; the web glossary is the published one) --
+
+    def glossary(self) -> list[ast.Node]:
+        """Terms as in TO; a term added, removed, renamed or redefined is shown as old entry out, new entry in."""
+        old_doc, new_doc = self.change.old, self.change.new
+        if self.fmt == "html" or old_doc is None or new_doc is None:
+            return super().glossary()
+        old = {t.id: t for t in wording.terms_used(self.changes.old, old_doc)}
+        new = {t.id: t for t in wording.terms_used(self.changes.new, new_doc)}
+        if old.keys() == new.keys() and all(old[i].source == new[i].source for i in old):
+            return super().glossary()
+        key = lambda tid: wording.swedish_key((new.get(tid) or old[tid]).source.term)  # noqa: E731
+        out = [self.glossary_heading()]
+        for tid in sorted(old.keys() | new.keys(), key=key):
+            a, b = old.get(tid), new.get(tid)
+            if a is not None and b is not None and a.source == b.source:
+                out.extend(self.term_entry(tid))
+                continue
+            if a is not None:  # without its anchor: the new entry (if any) keeps it
+                out.extend(self.mark_blocks(_without_ids(self.old.term_entry(tid)), "delete"))  # type: ignore[union-attr]
+            if b is not None:
+                out.extend(self.mark_blocks(self.term_entry(tid), "insert"))
         return out
 
     # -- the display tree --
@@ -237,6 +263,21 @@ class RedlineBuilder(TreeBuilder):
             rows.extend(whole(row, "delete") for row in old_rows[i1 + pairs:i2])
             rows.extend(whole(row, "insert") for row in new_rows[j1 + pairs:j2])
         return [ast.table(ast.text(b.caption) if b.caption else [], [[ast.plain(ast.text(h))] for h in b.header], rows)]
+
+
+def _without_ids(nodes: Any) -> Any:
+    """A copy of an AST fragment with every element id removed (so an id is never defined twice)."""
+    if isinstance(nodes, list):
+        return [_without_ids(n) for n in nodes]
+    if isinstance(nodes, dict):
+        if nodes.get("t") in ("Span", "Div", "Header"):
+            c = nodes["c"]
+            i = 1 if nodes["t"] == "Header" else 0
+            attr = ["", *c[i][1:]]
+            return {**nodes, "c": [*c[:i], attr, *_without_ids(c[i + 1:])]}
+        if "c" in nodes:
+            return {**nodes, "c": _without_ids(nodes["c"])}
+    return nodes
 
 
 def _regroup(units: list[tuple[str, list[ast.Node]]]) -> list[ast.Node]:

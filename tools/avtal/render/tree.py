@@ -143,10 +143,14 @@ class TreeBuilder:
         used = wording.terms_used(self.corpus, self.doc)
         if not used:
             return []
-        out = [ast.header(1, ast.text("Bilaga. Termer och begrepp"), ast.attr(GLOSSARY_ID, ["unnumbered"]))]
+        out = [self.glossary_heading()]
         for term in used:
             out.extend(self.term_entry(term.id))
         return out
+
+    @staticmethod
+    def glossary_heading() -> ast.Node:
+        return ast.header(1, ast.text("Bilaga. Termer och begrepp"), ast.attr(GLOSSARY_ID, ["unnumbered"]))
 
     def term_entry(self, term_id: str) -> list[ast.Node]:
         term = self.corpus.term(term_id)

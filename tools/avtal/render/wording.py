@@ -49,7 +49,7 @@ def is_draft(doc: Document) -> bool:
     return doc.source.status in DRAFT_STATUSES
 
 
-def _swedish_key(word: str) -> str:
+def swedish_key(word: str) -> str:
     """Sort key with å, ä, ö after z, as in a Swedish dictionary."""
     return word.lower().translate(str.maketrans({"å": "{", "ä": "|", "ö": "}", "é": "e", "ü": "y"}))
 
@@ -64,11 +64,11 @@ def terms_used(corpus: Corpus, doc: Document) -> list[Term]:
                 if isinstance(n, TermUse) and n.term not in ids:
                     ids.add(n.term)
                     pending.append(n.term)
-    return sorted((corpus.term(i) for i in ids), key=lambda t: _swedish_key(t.source.term))
+    return sorted((corpus.term(i) for i in ids), key=lambda t: swedish_key(t.source.term))
 
 
 def all_terms(corpus: Corpus) -> list[Term]:
-    return sorted(corpus.terms, key=lambda t: _swedish_key(t.source.term))
+    return sorted(corpus.terms, key=lambda t: swedish_key(t.source.term))
 
 
 def plain(corpus: Corpus, doc_id: str, inlines) -> str:
