@@ -5,7 +5,7 @@ real pair remiss-2025 → working sources, each changed document (the huvudavtal
 where nothing changed) is rendered as FROM.docx and TO.docx by our ordinary
 Word renderer. Then, medians of N runs each:
   ours  - `compare` of the two versions + the Word redline (render_docx with the
-          redline builder + mark_paragraph_revisions), in process
+          redline builder, tracked paragraph marks), in process
   peer  - python-redlines' DocxodusEngine comparing FROM.docx with TO.docx
           (its own .NET program, started once per comparison, as the library does)
 and the revision marks each wrote (w:ins + w:del elements in word/document.xml).
@@ -40,7 +40,7 @@ from avtal.model import Corpus  # noqa: E402
 from avtal.model.versions import list_versions, load_version  # noqa: E402
 from avtal.redline.diff import compare  # noqa: E402
 from avtal.redline.render import RedlineBuilder  # noqa: E402
-from avtal.render import ooxml, wording  # noqa: E402
+from avtal.render import wording  # noqa: E402
 from avtal.render.build import build_time  # noqa: E402
 from avtal.render.docx import render_docx  # noqa: E402
 from tests.redline.pairs import ALL_KINDS, PAIRS  # noqa: E402
@@ -60,9 +60,9 @@ def our_redline(old: Corpus, new: Corpus, doc_id: str) -> bytes:
     when = build_time(new)
     corpus = new if change.new else old
     doc = change.new or change.old
-    data = render_docx(corpus, doc, when, RedlineBuilder(changes, change, "docx", when),  # type: ignore[arg-type]
-                       header=f"{doc.source.short_title} · ÄNDRINGAR", title=f"{doc.title}: ändringar")  # type: ignore[union-attr]
-    return ooxml.mark_paragraph_revisions(data)
+    return render_docx(corpus, doc, when, RedlineBuilder(changes, change, "docx", when),  # type: ignore[arg-type]
+                       header=f"{doc.source.short_title} · ÄNDRINGAR", title=f"{doc.title}: ändringar",  # type: ignore[union-attr]
+                       tracked=True)
 
 
 def marks(data: bytes) -> dict[str, int]:

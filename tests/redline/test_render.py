@@ -14,7 +14,7 @@ from lxml import etree
 
 from avtal.redline.diff import compare
 from avtal.redline.render import RedlineBuilder, kinds_label
-from avtal.render import ast, ooxml
+from avtal.render import ast
 from avtal.render.docx import render_docx
 from avtal.render.tree import TreeBuilder
 
@@ -85,7 +85,7 @@ def builder(changes_, change, fmt="docx") -> RedlineBuilder:
 def docx_marks(changes_, change) -> tuple[list[tuple[str, str]], bytes]:
     """(ins|del, text) of every w:ins/w:del run wrapper in the Word file, and document.xml."""
     doc = change.new or change.old
-    data = ooxml.mark_paragraph_revisions(render_docx(changes_.new, doc, WHEN, builder(changes_, change)))
+    data = render_docx(changes_.new, doc, WHEN, builder(changes_, change), tracked=True)
     xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml")
     root = etree.fromstring(xml)
     out = []

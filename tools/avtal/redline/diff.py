@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from ..model import Clause, Corpus, Document
-from ..model.text import BulletList, OrderedList, Para, TermUse, block_inlines, walk_inlines
+from ..model.text import BulletList, Para, TermUse, block_inlines, walk_inlines
 from .words import Token, tokens
 
 NEW, DELETED, CHANGED, MOVED, RENUMBERED = "new", "deleted", "changed", "moved", "renumbered"

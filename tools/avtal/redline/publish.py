@@ -130,8 +130,9 @@ def _write_all(changes: ChangeSet, out: Path) -> None:
         stem = out / doc.id  # type: ignore[union-attr]
 
         def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
-            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when), header=header, title=title)
-            atomic_write_bytes(stem.with_suffix(".docx"), ooxml.mark_paragraph_revisions(data))
+            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when), header=header, title=title,
+                               tracked=True)
+            atomic_write_bytes(stem.with_suffix(".docx"), data)
 
         def pdf(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
             source = _typst(corpus, doc, _RedlineBody(changes, change, "typst", when), title, header)

@@ -24,7 +24,7 @@ from typing import Callable
 from .. import __version__
 from ..fsutil import atomic_write_bytes
 from ..model import Corpus, Document
-from ..model.text import DocRef, Ref, TermUse, walk_inlines
+from ..model.text import DocRef, Ref, walk_inlines
 from . import wording
 from .docx import TEMPLATES, render_docx
 from .pdf import render_pdf

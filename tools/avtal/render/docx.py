@@ -43,14 +43,14 @@ def front_matter(builder: TreeBuilder) -> list[ast.Node]:
 
 
 def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
-                header: str | None = None, title: str | None = None) -> bytes:
+                header: str | None = None, title: str | None = None, tracked: bool = False) -> bytes:
     """The Word file of one document (or of a redline, given its builder, page header and title)."""
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
     tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
     raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
-    return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, properties={
+    return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, tracked=tracked, properties={
         "title": title or meta.title,
         "subject": meta.subtitle or wording.KIND_LABEL[meta.kind],
         "creator": wording.GROUP,

@@ -73,8 +73,12 @@ def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
     return "".join(paragraphs)
 
 
-def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime) -> bytes:
-    """Fill the page header, set core properties, and re-zip deterministically."""
+def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime,
+                tracked: bool = False) -> bytes:
+    """Fill the page header, set core properties, and re-zip deterministically.
+
+    With `tracked` (a redline), wholly inserted or deleted paragraphs and rows get their marks tracked too.
+    """
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     stamp = when.timetuple()[:6]
@@ -85,6 +89,8 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
             elif info.filename == "docProps/core.xml":
                 content = _core_properties(content, properties, when)
+            elif tracked and info.filename == "word/document.xml":
+                content = _track_whole_paragraphs(content)
             elif info.filename == "word/_rels/document.xml.rels":
                 content = _link_bookmarks(content)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
@@ -139,63 +145,46 @@ def _core_properties(xml: bytes, properties: dict[str, str], when: dt.datetime) 
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def mark_paragraph_revisions(data: bytes) -> bytes:
-    """Track the paragraph mark of every paragraph whose text is wholly inserted or deleted.
+def _whole_revision(element: etree._Element, w: str) -> etree._Element | None:
+    """The w:ins or w:del that wraps every text run inside `element`, if all runs share one kind."""
+    runs = [r for r in element.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
+    for kind in ("ins", "del"):
+        wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
+        if runs and all(x is not None for x in wrappers):
+            return wrappers[0]
+    return None
+
+
+def _track_whole_paragraphs(xml: bytes) -> bytes:
+    """Track the mark of every paragraph (and table row) whose text is wholly inserted or deleted.
 
     pandoc marks the runs; without the mark, accepting a deleted paragraph (or
-    rejecting an inserted one) would leave an empty paragraph behind.
+    rejecting an inserted one) would leave an empty paragraph or row behind.
     """
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "word/document.xml":
-                content = _mark_paragraphs(content)
-            target.writestr(info, content)
-    return out.getvalue()
-
-
-def _mark_paragraphs(xml: bytes) -> bytes:
     root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
     w = f"{{{W}}}"
     next_id = 900000
-    for paragraph in root.iter(f"{w}p"):
-        runs = [r for r in paragraph.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
-        if not runs:
+    for element in [*root.iter(f"{w}p"), *root.iter(f"{w}tr")]:
+        wrapper = _whole_revision(element, w)
+        if wrapper is None:
             continue
-        for kind in ("ins", "del"):
-            wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
-            if all(x is not None for x in wrappers):
-                first = wrappers[0]
-                ppr = paragraph.find(f"{w}pPr")
-                if ppr is None:
-                    ppr = etree.Element(f"{w}pPr")
-                    paragraph.insert(0, ppr)
-                rpr = ppr.find(f"{w}rPr")
-                if rpr is None:
-                    rpr = etree.SubElement(ppr, f"{w}rPr")
-                mark = etree.SubElement(rpr, f"{w}{kind}")
-                mark.set(f"{w}id", str(next_id))
-                next_id += 1
-                for attr in ("author", "date"):
-                    if first.get(f"{w}{attr}") is not None:
-                        mark.set(f"{w}{attr}", first.get(f"{w}{attr}"))
-                break
-    for row in root.iter(f"{w}tr"):  # a wholly inserted/deleted table row is tracked as a row
-        runs = [r for r in row.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
-        for kind in ("ins", "del"):
-            wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
-            if runs and all(x is not None for x in wrappers):
-                trpr = row.find(f"{w}trPr")
-                if trpr is None:
-                    trpr = etree.Element(f"{w}trPr")
-                    row.insert(1 if row.find(f"{w}tblPrEx") is not None else 0, trpr)
-                mark = etree.SubElement(trpr, f"{w}{kind}")
-                mark.set(f"{w}id", str(next_id))
-                next_id += 1
-                for attr in ("author", "date"):
-                    if wrappers[0].get(f"{w}{attr}") is not None:
-                        mark.set(f"{w}{attr}", wrappers[0].get(f"{w}{attr}"))
-                break
+        if element.tag == f"{w}p":
+            props = element.find(f"{w}pPr")
+            if props is None:
+                props = etree.Element(f"{w}pPr")
+                element.insert(0, props)
+            target = props.find(f"{w}rPr")
+            if target is None:
+                target = etree.SubElement(props, f"{w}rPr")
+        else:
+            target = element.find(f"{w}trPr")
+            if target is None:
+                target = etree.Element(f"{w}trPr")
+                element.insert(1 if element.find(f"{w}tblPrEx") is not None else 0, target)
+        mark = etree.SubElement(target, wrapper.tag)
+        mark.set(f"{w}id", str(next_id))
+        next_id += 1
+        for attr in ("author", "date"):
+            if wrapper.get(f"{w}{attr}") is not None:
+                mark.set(f"{w}{attr}", wrapper.get(f"{w}{attr}"))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
