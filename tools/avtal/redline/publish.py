@@ -20,7 +20,7 @@ from ..render import ast, ooxml, wording
 from ..render.build import build_time
 from ..render.docx import TEMPLATES, render_docx
 from ..render.pandoc import convert
-from ..render.pdf import compile_pdf
+from ..render.pdf import compile_pdf, typst_source
 from ..render import typst as typst_writer
 from ..render.web import fragment, page, render_page, search_index, static_assets
 from .diff import META_LABEL, ChangeSet, DocumentChange
@@ -134,8 +134,9 @@ def _write_all(changes: ChangeSet, out: Path) -> None:
                                tracked=True)
             atomic_write_bytes(stem.with_suffix(".docx"), data)
 
-        def pdf(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
-            source = _typst(corpus, doc, _RedlineBody(changes, change, "typst", when), title, header)
+        def pdf(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
+            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when), **{
+                "title": title, "status-upper": f"ÄNDRINGAR {arrow}", "version-iso": "", "draft": False})
             atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
 
         def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
@@ -151,14 +152,6 @@ def _write_all(changes: ChangeSet, out: Path) -> None:
     atomic_write_bytes(out / "assets" / "search-index.js", search_index(changes.new, only).encode("utf-8"))
     for name, data in static_assets().items():
         atomic_write_bytes(out / name, data)
-
-
-def _typst(corpus, doc, builder, title: str, header: str) -> bytes:
-    from ..render.pdf import typst_source
-
-    return typst_source(corpus, doc, builder, **{"title": title, "short-title": header.split(" · ")[0],
-                                                 "status-upper": f"ÄNDRINGAR {header.split(' · ÄNDRINGAR ')[1]}",
-                                                 "version-iso": "", "draft": False})
 
 
 def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
