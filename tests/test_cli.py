@@ -11,7 +11,7 @@ import pytest
 
 from avtal.cli import main
 from avtal.model.jsonschema import render
-from avtal.model.schema import SCHEMAS
+from avtal.model.jsonschema import ALL_SCHEMAS as SCHEMAS
 
 AVTAL = Path(sys.executable).parent / "avtal"
 MUN = "documents/munhalsa.yaml"

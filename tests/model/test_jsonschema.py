@@ -16,19 +16,29 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from avtal.model.jsonschema import render
-from avtal.model.schema import SCHEMAS
+from avtal.model.jsonschema import ALL_SCHEMAS as SCHEMAS
 from tests.conftest import SOURCES
 
 SCHEMA_DIR = SOURCES / "schema"
-KIND = {"avtal.yaml": "package", "terms.yaml": "terms", "statutes.yaml": "statutes"}
+KIND = {"avtal.yaml": "package", "terms.yaml": "terms", "statutes.yaml": "statutes", "parter.yaml": "parties"}
 
 
 def kind_of(path: Path) -> str:
-    return "document" if path.parent.name == "documents" else KIND[path.name]
+    if path.parent.name == "documents":
+        return "document"
+    if path.name == "stallningstaganden.yaml":
+        return "positions"
+    if path.parent.name == "svar":
+        return "answer"
+    if path.parent.name == "remiss":
+        return "round"
+    return KIND[path.name]
 
 
 def source_files(sources: Path) -> list[Path]:
-    return sorted([*(sources / name for name in KIND), *(sources / "documents").glob("*.yaml")])
+    remiss = sources / "remiss"
+    return sorted([*(p for p in (sources / name for name in KIND) if p.exists()), *(sources / "documents").glob("*.yaml"),
+                   *remiss.glob("*.yaml"), *remiss.glob("*/svar/*.yaml"), *remiss.glob("*/stallningstaganden.yaml")])
 
 
 def as_json(value):
@@ -66,15 +76,15 @@ def test_the_schemas_are_valid_json_schema():
 
 def test_the_real_sources_satisfy_the_committed_schemas():
     files = source_files(SOURCES)
-    assert len(files) >= 4
+    assert len(files) >= 10
     assert {str(f.relative_to(SOURCES)): errors(f) for f in files} == {str(f.relative_to(SOURCES)): [] for f in files}
 
 
 def test_each_real_source_names_its_schema_in_its_first_line():
     for path in source_files(SOURCES):
         first = path.read_text(encoding="utf-8").splitlines()[0]
-        assert first == f"# yaml-language-server: $schema={'../' if kind_of(path) == 'document' else ''}" \
-                        f"schema/{kind_of(path)}.schema.json", path
+        up = "../" * (len(path.relative_to(SOURCES).parts) - 1)
+        assert first == f"# yaml-language-server: $schema={up}schema/{kind_of(path)}.schema.json", path
         assert (path.parent / first.split("=", 1)[1]).resolve() == (SCHEMA_DIR / f"{kind_of(path)}.schema.json")
 
 

@@ -35,6 +35,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         list_versions(args.sources)  # frozen versions must still match their checksums
     except SourceError as exc:
         problems.extend(exc.problems)
+    if corpus is not None:
+        from .remiss.check import check_remiss
+
+        problems.extend(check_remiss(args.sources, corpus))
     code = _report(problems, args.strict)
     if corpus is not None and code == 0:
         clauses = sum(1 for d in corpus.documents for _ in d.clauses())
@@ -109,6 +113,118 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- avtal remiss … : each body calls one library function and prints its report --
+
+def cmd_remiss_pack(args: argparse.Namespace) -> int:
+    from .remiss.pack import pack_round
+
+    print(pack_round(args.sources, args.round, args.dist))
+    return 0
+
+
+def cmd_remiss_mail(args: argparse.Namespace) -> int:
+    from .remiss.mail import mail_round
+
+    print(mail_round(args.sources, args.round, args.dist, send=args.send, resend=tuple(args.resend)))
+    return 0
+
+
+def cmd_remiss_import(args: argparse.Namespace) -> int:
+    from .remiss.importer import import_files
+
+    print(import_files(args.sources, args.round, args.files, party=args.party, on_behalf_of=tuple(args.on_behalf_of),
+                       received=args.received))
+    return 0
+
+
+def cmd_remiss_status(args: argparse.Namespace) -> int:
+    from .remiss.status import round_status
+
+    print(round_status(args.sources, args.round).render(args.format), end="")
+    return 0
+
+
+def cmd_remiss_position(args: argparse.Namespace) -> int:
+    from .remiss.positions import set_position
+
+    print(set_position(args.sources, args.round, args.comments, status=args.status, reason=args.motivering,
+                       clauses=tuple(args.clauses)))
+    return 0
+
+
+def cmd_remiss_export(args: argparse.Namespace) -> int:
+    from .remiss.positions import export_positions
+
+    print(export_positions(args.sources, args.round, args.output))
+    return 0
+
+
+def cmd_remiss_import_positions(args: argparse.Namespace) -> int:
+    from .remiss.positions import import_positions
+
+    print(import_positions(args.sources, args.round, args.file))
+    return 0
+
+
+def cmd_remiss_report(args: argparse.Namespace) -> int:
+    from .remiss.report import write_report
+
+    print(write_report(args.sources, args.round, args.dist, against=args.against))
+    return 0
+
+
+def _ids(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _add_remiss(sub) -> None:
+    from .model.remiss import POSITION_STATUSES
+
+    remiss = sub.add_parser("remiss", help="remiss rounds: packages, e-mail, answers, positions, report",
+                            description="Send a remiss round and compile its answers.")
+    rsub = remiss.add_subparsers(dest="remiss_command", required=True, metavar="SUBCOMMAND")
+
+    def command(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = rsub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        p.add_argument("round", metavar="ROUND", help="round id, e.g. remiss-2025 (sources/remiss/ROUND.yaml)")
+        return p
+
+    dist = dict(type=Path, default=Path("dist"), help="output folder (default: dist)")
+    pack = command("pack", cmd_remiss_pack, "write one package per party (missiv, documents, redline, svarsformulär), "
+                   "zips, manifest.csv and sändlista into dist/remiss/ROUND/")
+    pack.add_argument("--dist", **dist)
+    mail = command("mail", cmd_remiss_mail, "write one .eml per party with its package attached; --send sends them "
+                   "by SMTP (AVTAL_SMTP_* variables), once per party")
+    mail.add_argument("--dist", **dist)
+    mail.add_argument("--send", action="store_true", help="send for real (default: dry run, .eml files only)")
+    mail.add_argument("--resend", action="append", default=[], metavar="PARTY",
+                      help="send again to PARTY although the send log says it was sent (repeatable)")
+    imp = command("import", cmd_remiss_import, "import remissvar: filled forms, returned drafts with comments and "
+                  "tracked changes, letters (docx/PDF) and hand-written YAML answers")
+    imp.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    imp.add_argument("--party", help="the party or kommunalförbund that sent the files (when the file cannot say)")
+    imp.add_argument("--on-behalf-of", type=_ids, default=[], metavar="ID,...",
+                     help="a joint answer: the parties it covers")
+    imp.add_argument("--received", type=dt.date.fromisoformat, help="date received (default: today)")
+    status = command("status", cmd_remiss_status, "who has answered, late, jointly or not at all; reminder list")
+    status.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    position = command("position", cmd_remiss_position, "record the working group's position on one or more comments")
+    position.add_argument("comments", metavar="COMMENT", nargs="+", help="comment ids, e.g. boras-3")
+    position.add_argument("--status", required=True, choices=POSITION_STATUSES)
+    position.add_argument("--motivering", required=True, metavar="TEXT", help="the group's reason")
+    position.add_argument("--clauses", type=_ids, default=[], metavar="ID,...", help="clause ids the decision changed")
+    export = command("export", cmd_remiss_export, "write an .xlsx of every comment with position columns to fill in")
+    export.add_argument("--output", "-o", type=Path, default=None,
+                        help="file to write (default: dist/remiss/ROUND/stallningstaganden.xlsx)")
+    imp_pos = command("import-positions", cmd_remiss_import_positions, "read positions back from the filled .xlsx")
+    imp_pos.add_argument("file", metavar="FILE.xlsx", type=Path)
+    report = command("report", cmd_remiss_report, "write the remissammanställning (docx, PDF, web, xlsx)")
+    report.add_argument("--dist", **dist)
+    report.add_argument("--against", metavar="VERSION",
+                        help="a later version: show for each comment whether its clause changed, with redline links")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="avtal", description="Drafting toolchain for the Hälso- och sjukvårdsavtal.")
     parser.add_argument("--sources", type=Path, default=SOURCES, help="source folder (default: sources)")
@@ -137,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     redline.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
+    _add_remiss(sub)
     return parser
 
 

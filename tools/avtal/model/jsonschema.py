@@ -9,14 +9,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .remiss import REMISS_SCHEMAS
 from .schema import SCHEMAS
+
+ALL_SCHEMAS = {**SCHEMAS, **REMISS_SCHEMAS}
 
 BASE_URI = "https://avtal.invalid/schema/"
 
 
 def schema_for(name: str) -> dict:
-    """The JSON Schema of one source kind ('document', 'terms', 'statutes', 'package')."""
-    schema = SCHEMAS[name].model_json_schema()
+    """The JSON Schema of one source kind ('document', 'terms', 'parties', 'round', …)."""
+    schema = ALL_SCHEMAS[name].model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": f"{BASE_URI}{name}.schema.json", **schema}
 
 
@@ -30,7 +33,7 @@ def write_schemas(folder: Path) -> list[Path]:
 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SCHEMAS:
+    for name in ALL_SCHEMAS:
         path = folder / f"{name}.schema.json"
         atomic_write_text(path, render(name))
         written.append(path)
