@@ -43,14 +43,20 @@ def front_matter(builder: TreeBuilder) -> list[ast.Node]:
 
 
 def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
-                header: str | None = None, title: str | None = None, tracked: bool = False) -> bytes:
-    """The Word file of one document (or of a redline, given its builder, page header and title)."""
+                header: str | None = None, title: str | None = None, tracked: bool = False,
+                version: str | None = None) -> bytes:
+    """The Word file of one document (or of a redline, given its builder, page header and title).
+
+    The file names its document id (and `version`, the frozen version's name, when given) in custom
+    properties, so a draft a party sends back is recognised without guessing.
+    """
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
     tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
     raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
-    return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, tracked=tracked, properties={
+    custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {})}
+    properties = {
         "title": title or meta.title,
         "subject": meta.subtitle or wording.KIND_LABEL[meta.kind],
         "creator": wording.GROUP,
@@ -61,4 +67,6 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
         "version": meta.version_date.isoformat(),
         "contentStatus": wording.STATUS_LABEL[meta.status],
         "category": wording.KIND_LABEL[meta.kind],
-    })
+    }
+    return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, tracked=tracked,
+                             properties=properties, custom=custom)

@@ -23,6 +23,13 @@ DC = "http://purl.org/dc/elements/1.1/"
 DCTERMS = "http://purl.org/dc/terms/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one format id of user-defined properties
+# Custom properties that say which of our documents (and which frozen version) a Word file is, so a
+# returned draft is recognised by what it says about itself; Word and LibreOffice keep them on save.
+DOCUMENT_PROPERTY = "avtal.document"
+VERSION_PROPERTY = "avtal.version"
 HEADER_PLACEHOLDER = "{{header}}"
 
 
@@ -74,8 +81,8 @@ def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
 
 
 def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime,
-                tracked: bool = False) -> bytes:
-    """Fill the page header, set core properties, and re-zip deterministically.
+                tracked: bool = False, custom: dict[str, str] | None = None) -> bytes:
+    """Fill the page header, set core and custom properties, and re-zip deterministically.
 
     With `tracked` (a redline), wholly inserted or deleted paragraphs and rows get their marks tracked too.
     """
@@ -89,6 +96,8 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
             elif info.filename == "docProps/core.xml":
                 content = _core_properties(content, properties, when)
+            elif info.filename == "docProps/custom.xml" and custom:
+                content = _custom_properties(content, custom)
             elif tracked and info.filename == "word/document.xml":
                 content = _track_whole_paragraphs(content)
             elif info.filename == "word/_rels/document.xml.rels":
@@ -142,6 +151,22 @@ def _core_properties(xml: bytes, properties: dict[str, str], when: dt.datetime) 
             element = etree.SubElement(root, f"{{{DCTERMS}}}{local}")
             element.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
         element.text = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _custom_properties(xml: bytes, values: dict[str, str]) -> bytes:
+    """Set user-defined document properties (text), keeping any already there."""
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    existing = {p.get("name"): p for p in root.iter(f"{{{CUSTOM}}}property")}
+    pid = max((int(p.get("pid", "1")) for p in existing.values()), default=1)
+    for name, value in values.items():
+        prop = existing.get(name)
+        if prop is None:
+            pid += 1
+            prop = etree.SubElement(root, f"{{{CUSTOM}}}property", fmtid=CUSTOM_FMTID, pid=str(pid), name=name)
+        for child in list(prop):
+            prop.remove(child)
+        etree.SubElement(prop, f"{{{VT}}}lpwstr").text = value
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
