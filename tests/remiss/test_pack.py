@@ -282,3 +282,21 @@ def test_a_round_compared_with_an_earlier_version_sends_the_redline_too(sources:
     manifest = read_csv(tmp_path / "dist" / "remiss" / "forslag-2025" / "manifest.csv")
     assert {r["file"] for r in manifest} >= {f"boras/{n}" for n in redlines}
     assert report.parties == 1
+
+
+def test_a_new_pack_keeps_the_report_but_drops_a_removed_party_and_stale_e_mails(sources: Path, tmp_path: Path):
+    dist = tmp_path / "dist"
+    pack_round(sources, ROUND, dist)
+    folder = dist / "remiss" / ROUND
+    (folder / "remissammanstallning.pdf").write_bytes(b"%PDF-1.7 report")
+    (folder / "remissammanstallning-filer").mkdir()
+    (folder / "remissammanstallning-filer" / "chart.svg").write_text("<svg/>")
+    (folder / "e-post").mkdir()
+    (folder / "e-post" / "boras.eml").write_text("stale")
+    edit(sources / "remiss" / f"{ROUND}.yaml", "recipients: [vgr, boras]", "recipients: [vgr]")
+    pack_round(sources, ROUND, dist)
+    assert (folder / "remissammanstallning.pdf").read_bytes() == b"%PDF-1.7 report"
+    assert (folder / "remissammanstallning-filer" / "chart.svg").read_text() == "<svg/>"
+    assert not (folder / "e-post").exists()
+    assert not (folder / "boras").exists() and not (folder / "boras.zip").exists()
+    assert (folder / "vgr.zip").exists()

@@ -328,6 +328,8 @@ def pack_round(sources: Path, round_id: str, dist: Path, *, templates: Path = TE
     report = PackReport(round_id, target, warnings=warnings)
     try:
         _write_pack(loaded, names, when, staging, templates, missiv_info, form_info, report, jobs)
+        if target.exists():
+            _keep_others(target, staging)
         old = None
         if target.exists():
             old = target.with_name(f".{round_id}.old")
@@ -341,6 +343,26 @@ def pack_round(sources: Path, round_id: str, dist: Path, *, templates: Path = TE
         raise
     report.seconds = time.perf_counter() - started
     return report
+
+
+# Other commands' outputs in the same folder: the report and the positions workbook. Everything
+# else there is the pack's own (party folders, zips, lists) or derived from it (e-post/).
+OTHERS = ("remissammanstallning", "stallningstaganden")
+
+
+def _keep_others(target: Path, staging: Path) -> None:
+    """Hard-link the report and the positions workbook into the new folder.
+
+    The folder is swapped as a whole, so without this a new pack would delete the
+    remissammanställning; linking (not moving) leaves the old folder intact until the swap.
+    """
+    for entry in sorted(target.iterdir()):
+        if not entry.name.startswith(OTHERS) or (staging / entry.name).exists():
+            continue
+        if entry.is_dir():
+            shutil.copytree(entry, staging / entry.name, copy_function=os.link)
+        else:
+            os.link(entry, staging / entry.name)
 
 
 def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, templates: Path, missiv_info,
