@@ -123,6 +123,8 @@ class Round(Node):
     deadline: dt.date
     sender: Sender
     contacts: tuple[Contact, ...] = Field(min_length=1)
+    reply_to: Optional[Email] = Field(None, description="Where answers are sent: the sender's registrar (the missiv "
+                                      "and svarsformulär say so). Without it the missiv names the first contact.")
     recipients: Optional[tuple[Id, ...]] = Field(None, description="Party ids; default all parties.")
     documents: Optional[tuple[Id, ...]] = Field(None, description="Document ids; default the whole package.")
     letter: Letter
@@ -185,6 +187,35 @@ class Answer(Node):
     comments: tuple[Comment, ...] = ()
 
 
+class ManualComment(Node):
+    """One comment of a hand-written answer: a Comment without id, source, revision or flags (import adds them)."""
+
+    clause: Optional[Id] = Field(None, description="Clause id; none for a general comment.")
+    document: Optional[Id] = Field(None, description="Document id, when the comment concerns a whole document.")
+    stance: Optional[Stance] = None
+    text: Text = ""
+    proposal: Optional[Text] = Field(None, description="Proposed wording.")
+    quote: Optional[Text] = Field(None, description="The text of the draft the comment is about.")
+    author: Optional[Line] = Field(None, description="Who wrote it, if named.")
+
+
+class ManualAnswer(Node):
+    """An answer typed in by hand (received on paper, by telephone, in an e-mail body).
+
+    `avtal remiss import ROUND FILE.yaml` validates it and stores it as an Answer,
+    adding comment ids and a revision; the file itself is kept under inkommet/.
+    """
+
+    round: Id = Field(description="The round answered, e.g. 'remiss-2025'.")
+    party: Optional[Id] = Field(None, description="The party or kommunalförbund that answered; default --party, "
+                                "else the file name.")
+    on_behalf_of: tuple[Id, ...] = Field((), description="A joint answer: the parties it covers.")
+    received: Optional[dt.date] = Field(None, description="Date received; --received overrides it.")
+    declined: bool = Field(False, description="True when the party declined to answer (avstår).")
+    decided_by: Optional[DecidedBy] = None
+    comments: tuple[ManualComment, ...] = ()
+
+
 # -- remiss/<round>/stallningstaganden.yaml --
 
 class Position(Node):
@@ -200,6 +231,9 @@ class Positions(Node):
     """sources/remiss/<round>/stallningstaganden.yaml (never written by import)."""
 
     round: Id
+    against: Optional[Id] = Field(None, description="The version the group's decisions went into, e.g. "
+                                  "'forslag-2025-08' (a frozen version, or 'working'): `avtal check` traces every "
+                                  "position to the clauses that changed between the round's version and this one.")
     positions: tuple[Position, ...] = ()
 
 
@@ -208,6 +242,7 @@ REMISS_SCHEMAS: dict[str, type[Node]] = {
     "round": Round,
     "answer": Answer,
     "positions": Positions,
+    "manual-answer": ManualAnswer,
 }
 
 
