@@ -85,7 +85,12 @@ def cmd_redline(args: argparse.Namespace) -> int:
     old, old_name = load_version(args.sources, args.old)
     new, new_name = load_version(args.sources, args.new)
     changes = compare(old, new, old_name, new_name)
-    folder = write_redline(changes, args.dist)
+    from .remiss.trace import redline_notes
+
+    notes = redline_notes(args.sources, changes, args.round)  # the remiss comments behind each change
+    folder = write_redline(changes, args.dist, notes.notes)
+    if str(notes):
+        print(notes)
     for doc in changes.documents:
         if doc.touched:
             counts = [f"{n} {k}" for k, n in _count(doc.changes).items()]
@@ -133,7 +138,7 @@ def cmd_remiss_import(args: argparse.Namespace) -> int:
     from .remiss.importer import import_files
 
     print(import_files(args.sources, args.round, args.files, party=args.party, on_behalf_of=tuple(args.on_behalf_of),
-                       received=args.received))
+                       received=args.received, batch=args.batch))
     return 0
 
 
@@ -202,7 +207,9 @@ def _add_remiss(sub) -> None:
                       help="send again to PARTY although the send log says it was sent (repeatable)")
     imp = command("import", cmd_remiss_import, "import remissvar: filled forms, returned drafts with comments and "
                   "tracked changes, letters (docx/PDF) and hand-written YAML answers")
-    imp.add_argument("files", metavar="FILE", nargs="+", type=Path)
+    imp.add_argument("files", metavar="FILE", nargs="*", type=Path)
+    imp.add_argument("--batch", type=Path, metavar="FILE.yaml", help="a list of received files, each with its own "
+                     "party, on_behalf_of and received date (files: [{file, party, on_behalf_of, received}])")
     imp.add_argument("--party", help="the party or kommunalförbund that sent the files (when the file cannot say)")
     imp.add_argument("--on-behalf-of", type=_ids, default=[], metavar="ID,...",
                      help="a joint answer: the parties it covers")
@@ -251,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     redline.add_argument("old", metavar="FROM", help="frozen version, git ref or 'working'")
     redline.add_argument("new", metavar="TO", help="frozen version, git ref or 'working'")
     redline.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    redline.add_argument("--round", metavar="ROUND", help="annotate changed clauses with the comments of this remiss "
+                         "round behind them (default: the round whose positions name TO as `against`)")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     _add_remiss(sub)

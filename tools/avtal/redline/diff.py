@@ -168,6 +168,11 @@ class ChangeSet:
     def is_empty(self) -> bool:
         return not self.terms and not any(d.touched for d in self.documents)
 
+    @property
+    def folder(self) -> str:
+        """The redline's folder under dist/redline/: FROM--TO (a '/' in a git ref becomes '_')."""
+        return f"{self.from_name}--{self.to_name}".replace("/", "_")
+
 
 def _lcs_keep(old: list[str], new: list[str]) -> set[str]:
     """Ids kept in place by a longest common subsequence; on ties the earlier old element stays."""

@@ -32,7 +32,7 @@ HOME = "../../web/index.html"  # the published edition, beside dist/redline/
 
 
 def folder_name(changes: ChangeSet) -> str:
-    return f"{changes.from_name}--{changes.to_name}".replace("/", "_")
+    return changes.folder
 
 
 def summary_table(change: DocumentChange, link: bool) -> ast.Node:
@@ -96,13 +96,16 @@ class _RedlineBody(RedlineBuilder):
         return out + super().body()
 
 
-def write_redline(changes: ChangeSet, dist: Path) -> Path:
-    """Write the whole redline folder; returns it."""
+def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None = None) -> Path:
+    """Write the whole redline folder; returns it.
+
+    `notes` (clause id → text) annotate changed clauses: a Word comment, a note in PDF and web.
+    """
     target = dist / "redline" / folder_name(changes)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
-        _write_all(changes, staging)
+        _write_all(changes, staging, notes or {})
         old = None
         if target.exists():
             old = target.with_name(f".{target.name}.old")
@@ -117,7 +120,7 @@ def write_redline(changes: ChangeSet, dist: Path) -> Path:
     return target
 
 
-def _write_all(changes: ChangeSet, out: Path) -> None:
+def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
     when = build_time(changes.new)
     changed = [c for c in changes.documents if c.touched]
     arrow = f"{changes.from_name} → {changes.to_name}"
@@ -130,17 +133,17 @@ def _write_all(changes: ChangeSet, out: Path) -> None:
         stem = out / doc.id  # type: ignore[union-attr]
 
         def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
-            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when), header=header, title=title,
-                               tracked=True)
+            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes), header=header,
+                               title=title, tracked=True)
             atomic_write_bytes(stem.with_suffix(".docx"), data)
 
         def pdf(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
-            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when), **{
+            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes), **{
                 "title": title, "status-upper": f"ÄNDRINGAR {arrow}", "version-iso": "", "draft": False})
             atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
 
         def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
-            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when), files="", title=title,
+            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when, notes), files="", title=title,
                                glossary="../../web/begrepp.html", home=HOME)
             atomic_write_bytes(stem.with_suffix(".html"), html.encode("utf-8"))
 

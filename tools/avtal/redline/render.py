@@ -7,7 +7,9 @@ changed ones word by word. Insertions and deletions are pandoc spans with
 class insertion/deletion, which pandoc's docx writer turns into native
 w:ins/w:del and our typst and html show underlined/struck through. A moved
 clause is shown at its new place with a note "Flyttad från avsnitt …" (a
-Word comment, so accepting or rejecting changes never touches it).
+Word comment, so accepting or rejecting changes never touches it). `notes`
+(clause id → text, e.g. the remiss comments behind a change) are shown the
+same way at the clause's heading.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def strip_links(nodes: Any) -> Any:
 
 
 class RedlineBuilder(TreeBuilder):
-    def __init__(self, changes: ChangeSet, change: DocumentChange, fmt: Format, when: dt.datetime):
+    def __init__(self, changes: ChangeSet, change: DocumentChange, fmt: Format, when: dt.datetime,
+                 notes: dict[str, str] | None = None):
         doc = change.new or change.old
         super().__init__(changes.new if change.new else changes.old, doc, fmt)  # type: ignore[arg-type]
         self.changes, self.change = changes, change
@@ -56,6 +59,7 @@ class RedlineBuilder(TreeBuilder):
         self.author = wording.GROUP
         self.date = when.strftime("%Y-%m-%dT%H:%M:%SZ")
         self.comments = 0
+        self.notes = notes or {}
 
     # -- links point at the redline's copy of a document, else at the published edition --
 
@@ -182,6 +186,8 @@ class RedlineBuilder(TreeBuilder):
             blocks = self.own(change.new)  # type: ignore[arg-type]
         if MOVED in kinds:
             blocks = self.with_move_note(blocks, change.old.label)  # type: ignore[union-attr]
+        if change.id in self.notes:
+            blocks = self.with_note(blocks, self.notes[change.id], "remiss-note")
         if kinds - {RENUMBERED}:
             blocks = [ast.div(blocks, ast.attr(classes=["changed"]))]
         for child in node.children:
@@ -189,7 +195,10 @@ class RedlineBuilder(TreeBuilder):
         return blocks
 
     def with_move_note(self, blocks: list[ast.Node], old_label: str) -> list[ast.Node]:
-        text = f"Flyttad från avsnitt {old_label} i {self.changes.from_name}."
+        return self.with_note(blocks, f"Flyttad från avsnitt {old_label} i {self.changes.from_name}.")
+
+    def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None) -> list[ast.Node]:
+        """A note on the clause: a Word comment on its heading, a note paragraph after it elsewhere."""
         heading, rest = blocks[0], blocks[1:]
         if self.fmt == "docx":  # a Word comment: never part of the text that changes are accepted into
             self.comments += 1
@@ -199,7 +208,7 @@ class RedlineBuilder(TreeBuilder):
                                                       date=self.date))
             end = ast.span([], ast.attr(classes=["comment-end"], id=cid))
             return [{"t": "Header", "c": [level, attr, [start, *inlines, end]]}, *rest]
-        return [heading, ast.para([ast.span(ast.text(text), ast.attr(classes=["note"]))]), *rest]
+        return [heading, ast.para([ast.span(ast.text(text), ast.attr(classes=["note", *([kind] if kind else [])]))]), *rest]
 
     def changed(self, old: Clause, new: Clause) -> list[ast.Node]:
         number = ast.span(ast.text(new.label), ast.attr(classes=["number"]))

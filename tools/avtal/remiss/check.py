@@ -19,10 +19,29 @@ def check_remiss(sources: Path, corpus: Corpus) -> Problems:
         load_parties(sources, problems)
     for round_id in rounds:
         try:
-            load_round(sources, round_id, problems=problems)
+            info = load_round(sources, round_id, problems=problems)
         except SourceError:
-            pass  # its problems are already in `problems`
+            continue  # its problems are already in `problems`
+        _check_answers_and_positions(sources, info, corpus, problems)
     return _dedupe(problems)
+
+
+def _check_answers_and_positions(sources: Path, info, corpus: Corpus, problems: Problems) -> None:
+    """Answers and positions, and (with `against:` in the positions file) the trace from comment to changed clause.
+
+    Trace findings are warnings (errors with --strict), except a named clause in neither version.
+    """
+    from .positions import check_positions
+
+    data = check_positions(sources, info, corpus, problems)
+    if data.positions.against and data.readable and data.version is not None and data.against is not None:
+        from .trace import findings_as_problems, pair_index, trace_positions
+
+        try:
+            pair = pair_index(sources, data, data.positions.against)
+        except SourceError:
+            return  # a version that does not load is reported where versions are checked
+        findings_as_problems(data, trace_positions(data, pair), problems)
 
 
 def _dedupe(problems: Problems) -> Problems:
