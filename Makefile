@@ -5,7 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all build check test bench clients clean
+ROUND  := remiss-2025
+NEXT   := forslag-2025-08
+
+.PHONY: all build remiss pack check test bench clients clean
 all: build
 
 $(STAMP): pyproject.toml
@@ -13,8 +16,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
+# The documents, then the sample round: its answers (idempotent: a no-op on the committed
+# record), the redline the report links to, and the remissammanställning.
 build: $(STAMP)
 	$(BIN)/avtal build
+	$(BIN)/avtal remiss import $(ROUND) --batch samples/$(ROUND)/inkommande/diarium.yaml
+	$(BIN)/avtal redline $(ROUND) $(NEXT)
+	$(BIN)/avtal remiss report $(ROUND) --against $(NEXT)
+
+# A round's outgoing side: 50 packages and the e-mails (dry run; see README for --send).
+pack: $(STAMP)
+	$(BIN)/avtal remiss pack $(ROUND)
+	$(BIN)/avtal remiss mail $(ROUND)
 
 check: $(STAMP)
 	$(BIN)/avtal check --strict
