@@ -145,24 +145,58 @@ def _hidden(run: etree._Element) -> bool:
     return False
 
 
+_SKIPPED = frozenset({f"{{{MC}}}Fallback", f"{_W}del", f"{_W}moveFrom"})
+_CHARS = {f"{_W}tab": "\t", f"{_W}br": "\n", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
+
+
 def _raw_text(element: etree._Element) -> tuple[str, str]:
-    """(all text, visible text) of an element: deleted text and mc:Fallback copies skipped, tabs and breaks kept."""
+    """(all text, visible text) of an element: deleted text and mc:Fallback copies skipped, tabs and breaks kept.
+
+    One walk that prunes skipped subtrees (rather than asking every text node for its
+    ancestors): reading a 290-row form is dominated by this function.
+    """
     every: list[str] = []
     shown: list[str] = []
-    for node in element.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}noBreakHyphen", f"{_W}p"):
-        if any(a.tag in (f"{{{MC}}}Fallback", f"{_W}del", f"{_W}moveFrom") for a in node.iterancestors()):
-            continue
-        tag = etree.QName(node).localname
-        if tag == "p":
-            if node is not element and every:
-                every.append("\n")
-                shown.append("\n")
-            continue
-        text = (node.text or "") if tag == "t" else {"tab": "\t", "br": "\n", "cr": "\n", "noBreakHyphen": "-"}[tag]
-        every.append(text)
-        run = node.getparent()
-        if run is None or not _hidden(run):
-            shown.append(text)
+    t_tag, p_tag = f"{_W}t", f"{_W}p"
+    if next(element.iter(*_SKIPPED), None) is None:  # the usual case: lxml's own iteration, in C
+        for node in element.iter(t_tag, p_tag, *_CHARS):
+            tag = node.tag
+            if tag == p_tag:
+                if node is not element and every:
+                    every.append("\n")
+                    shown.append("\n")
+                continue
+            text = (node.text or "") if tag == t_tag else _CHARS[tag]
+            every.append(text)
+            run = node.getparent()
+            if run is None or not _hidden(run):
+                shown.append(text)
+        return "".join(every), "".join(shown)
+
+    def walk(node: etree._Element) -> None:
+        for child in node:
+            tag = child.tag
+            if tag in _SKIPPED:
+                continue
+            if tag == p_tag:
+                if every:
+                    every.append("\n")
+                    shown.append("\n")
+                walk(child)
+                continue
+            if tag == t_tag:
+                text = child.text or ""
+            elif tag in _CHARS:
+                text = _CHARS[tag]
+            else:
+                walk(child)
+                continue
+            every.append(text)
+            run = child.getparent()
+            if run is None or not _hidden(run):
+                shown.append(text)
+
+    walk(element)
     return "".join(every), "".join(shown)
 
 
