@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from pathlib import Path
 from typing import Callable
 
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, replace_folder
 from ..render import ast, ooxml, wording
 from ..render.build import build_time
 from ..render.docx import TEMPLATES, render_docx
@@ -102,21 +100,8 @@ def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None =
     `notes` (clause id → text) annotate changed clauses: a Word comment, a note in PDF and web.
     """
     target = dist / "redline" / folder_name(changes)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with replace_folder(target) as staging:
         _write_all(changes, staging, notes or {})
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return target
 
 

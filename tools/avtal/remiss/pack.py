@@ -27,7 +27,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 import unicodedata
 import zipfile
@@ -36,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..fsutil import replace_folder
 from ..model import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import Party, RoundInfo, load_round
@@ -323,24 +323,11 @@ def pack_round(sources: Path, round_id: str, dist: Path, *, templates: Path = TE
     when = pack_time(source.sent)
     names = Names(round_id, source.version, source.compared_with)
     target = dist / "remiss" / round_id
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{round_id}.", dir=target.parent))
     report = PackReport(round_id, target, warnings=warnings)
-    try:
+    with replace_folder(target) as staging:
         _write_pack(loaded, names, when, staging, templates, missiv_info, form_info, report, jobs)
         if target.exists():
             _keep_others(target, staging)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{round_id}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     report.seconds = time.perf_counter() - started
     return report
 

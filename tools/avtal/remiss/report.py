@@ -23,8 +23,6 @@ import io
 import json
 import os
 import re
-import shutil
-import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +32,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable
 
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, replace_folder
 from ..model import Clause, Corpus, Document
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, STANCES, Answer, Comment, Position,
@@ -953,26 +951,13 @@ def _stable_zip(data: bytes, when: dt.datetime) -> bytes:
 
 def _write_folder(target: Path, files: dict[str, bytes]) -> None:
     """Write a whole folder through a temporary sibling and swap it in (no stale or half-written files)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with replace_folder(target) as staging:
         for name, data in sorted(files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             os.chmod(path, 0o644)
         os.chmod(staging, 0o755)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-        os.replace(staging, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def render(report: Report) -> dict[str, bytes]:
