@@ -29,10 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model.problems import Location, Problems, SourceError, relative
+from ..model.problems import Problems, SourceError, relative
 from ..model.remiss import ANSWERS_DIR, INCOMING_DIR, REMISS_DIR, Answer, Comment, RoundInfo, load_parties
 from ..model.validate import validate
-from ..model.yamlfile import YamlFile, load_yaml
+from ..model.yamlfile import YamlFile, read_yaml
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schema/answer.schema.json\n"
 TRAILER = re.compile(r"^# avtal remiss import: next id (\d+), sha256 ([0-9a-f]{64}|edited)\n?\Z", re.M)
@@ -243,21 +243,12 @@ def split_trailer(text: str) -> tuple[str, int | None, bool]:
 
 def read_record(path: Path, problems: Problems) -> Record | None:
     """Read and validate one svar file; problems carry file:line:col."""
-    shown = relative(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        problems.add(Location(shown), f"not UTF-8 text (byte {exc.start}); expected a UTF-8 YAML file")
-        return None
-    except OSError as exc:
-        problems.add(Location(shown), f"cannot read file: {exc.strerror}")
-        return None
-    source = load_yaml(text, shown, problems)
+    source = read_yaml(path, relative(path), problems)
     answer = validate(Answer, source, problems) if source is not None else None
     if answer is None:
         return None
-    _, recorded, pristine = split_trailer(text)
-    return Record(answer, path, text, next_number(answer, recorded or 1), pristine, source)
+    _, recorded, pristine = split_trailer(source.text)
+    return Record(answer, path, source.text, next_number(answer, recorded or 1), pristine, source)
 
 
 # -- loading every answer of a round --

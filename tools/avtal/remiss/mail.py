@@ -41,6 +41,7 @@ from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
 from ..render.wording import long_date
+from .templates import FIELDS as TEMPLATE_FIELDS
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "mail.txt"
 PACK_DIR = "remiss"  # dist/remiss/<round>/
@@ -228,32 +229,34 @@ def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) ->
 
 # -- the body template --
 
-# The fields a mail template may use: the same names as in the Word templates (missiv, svarsformulär).
-FIELDS: dict[str, str] = {
-    "party.id": "the party's id, e.g. `boras`",
-    "party.name": "the party's name, e.g. `Borås Stad`",
-    "party.email": "the registrar's address the e-mail goes to",
-    "party.kommunalforbund": "the name of the party's kommunalförbund (empty for the region)",
-    "round.id": "the round's id, e.g. `remiss-2025`",
-    "round.title": "the round's title",
-    "round.diarienummer": "the case number (dnr), e.g. `RS 2024-03516`",
-    "round.sent": "sent date in words, e.g. `30 januari 2025`",
-    "round.sent_iso": "sent date, `2025-01-30`",
-    "round.deadline": "last day to answer in words, e.g. `9 maj 2025`",
-    "round.deadline_iso": "last day to answer, `2025-05-09`",
-    "round.version": "the frozen version sent, e.g. `remiss-2025`",
-    "round.reply_to": "where answers are sent",
-    "sender.organisation": "who sends the remiss",
-    "sender.unit": "the sending unit (may be empty)",
-    "sender.name": "who signs",
-    "sender.role": "the signer's role",
-    "contacts[].name": "a contact person's name (`{% for c in contacts %}…{{ c.name }}…{% endfor %}`)",
-    "contacts[].role": "their role",
-    "contacts[].organisation": "their organisation",
-    "contacts[].email": "their e-mail address",
-    "contacts[].phone": "their telephone number (may be empty)",
-    "files.zip": "the attached zip's file name",
-}
+# The fields a mail template may use: those of the Word templates (missiv, svarsformulär) that make
+# sense for one e-mail, described once, in templates.FIELDS.
+MAIL_FIELDS = (
+    "party.id",
+    "party.name",
+    "party.email",
+    "party.kommunalforbund",
+    "round.id",
+    "round.title",
+    "round.diarienummer",
+    "round.sent",
+    "round.sent_iso",
+    "round.deadline",
+    "round.deadline_iso",
+    "round.version",
+    "round.reply_to",
+    "sender.organisation",
+    "sender.unit",
+    "sender.name",
+    "sender.role",
+    "contacts[].name",
+    "contacts[].role",
+    "contacts[].organisation",
+    "contacts[].email",
+    "contacts[].phone",
+    "files.zip",
+)
+FIELDS: dict[str, str] = {name: TEMPLATE_FIELDS[name] for name in MAIL_FIELDS}
 _GROUPS = {path[:i] for path in FIELDS for i in range(len(path)) if path[i] in ".["} | {"contacts[]"}
 
 
