@@ -32,13 +32,21 @@ pack: $(STAMP)
 check: $(STAMP)
 	$(BIN)/avtal check --strict
 
-# Real clients for the docx/web tests: LibreOffice and Chromium from Debian.
+# Real clients and validators for the conformance tests: LibreOffice (Writer, Calc, its Python
+# bridge for accept/reject), Chromium, poppler, a JDK and JAXB for veraPDF (its jar comes from PyPI
+# with the test extras), and axe-core + puppeteer-core from npm into tests/validators/node_modules.
+DEBS := libreoffice-writer libreoffice-calc python3-uno chromium fonts-dejavu-core poppler-utils \
+        default-jdk-headless libjaxb-java
 clients:
-	@if command -v soffice >/dev/null && command -v chromium >/dev/null && command -v pdftoppm >/dev/null; then :; \
+	@if command -v soffice >/dev/null && command -v chromium >/dev/null && command -v pdftoppm >/dev/null \
+	    && command -v javac >/dev/null && [ -f /usr/share/java/jaxb-api.jar ] && [ -d /usr/lib/python3/dist-packages/uno.py -o -f /usr/lib/python3/dist-packages/uno.py ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-	    libreoffice-writer chromium fonts-dejavu-core poppler-utils >/dev/null; \
-	else echo "note: LibreOffice/Chromium missing and cannot apt-get here; client tests will skip (fail under CI=true)"; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBS) >/dev/null; \
+	else echo "note: some clients are missing and cannot apt-get here; their tests will skip (fail under CI=true)"; fi
+	@if command -v npm >/dev/null; then \
+	  [ tests/validators/node_modules/.package-lock.json -nt tests/validators/package-lock.json ] \
+	  || npm ci --prefix tests/validators --no-audit --no-fund --loglevel=error >/dev/null; \
+	else echo "note: npm missing; the axe-core tests will skip (fail under CI=true)"; fi
 
 test: $(STAMP) clients
 	$(BIN)/pytest

