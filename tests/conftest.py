@@ -150,12 +150,69 @@ sections:
           Regionen ansvarar enligt {lag:hsl 16 kap.} och {ref:mun.inledning}.
 """
 
+# Statute snapshots as tools/lagar_snapshot.py writes them, cut down to what the tests need (texts from
+# the consolidated HSL and LSS): HSL 12 kap. 7 § applies from 2027-01-01, 17 kap. 4 § is repealed.
+LAGAR_HSL = """\
+law: hsl
+sfs: '2017:30'
+title: Hälso- och sjukvårdslag
+source: {file: hsl-2017-30.md, sha256: fixture, consolidated: 2025-12-15}
+in_force: 2017-04-01
+in_force_source: övergångsbestämmelserna, 2017:30
+amendments: []
+chapters:
+- {chapter: '12', title: Ansvar att erbjuda hälso- och sjukvård}
+- {chapter: '16', title: Samverkan mellan huvudmännen}
+- {chapter: '17', title: Avgifter}
+sections:
+- chapter: '12'
+  section: '7'
+  from: 2027-01-01
+  text: Kommunen ska lagerhålla sjukvårdsprodukter för sådan vård som kommunen ska erbjuda enligt denna lag.
+- chapter: '16'
+  section: '1'
+  from: 2017-04-01
+  text: |-
+    Regionen ska till kommunerna inom regionen avsätta de läkarresurser som behövs.
+
+    Regionen ska med kommunerna inom regionen sluta avtal om omfattningen av och formerna för läkarmedverkan.
+- chapter: '16'
+  section: '4'
+  from: 2017-04-01
+  text: |-
+    När den enskilde har behov av insatser både från hälso- och sjukvården och från socialtjänsten, ska regionen tillsammans med kommunen upprätta en individuell plan.
+- chapter: '17'
+  section: '4'
+  from: 2017-04-01
+  until: 2018-01-01
+  repealed: true
+  text: Har upphävts genom lag (2017:616).
+"""
+
+LAGAR_LSS = """\
+law: lss
+sfs: '1993:387'
+title: Lag om stöd och service till vissa funktionshindrade
+source: {file: lss-1993-387.md, sha256: fixture, consolidated: 2025-12-15}
+in_force: 1994-01-01
+in_force_source: lag (1993:388)
+amendments: []
+chapters: []
+sections:
+- chapter: null
+  section: '9'
+  from: 1994-01-01
+  text: Insatserna för särskilt stöd och service är rådgivning och annat personligt stöd.
+"""
+
 FILES = {
     "avtal.yaml": PACKAGE,
     "terms.yaml": TERMS,
     "statutes.yaml": STATUTES,
     "documents/huvudavtal.yaml": HUVUDAVTAL,
     "documents/munhalsa.yaml": MUNHALSA,
+    "lagar/hsl.yaml": LAGAR_HSL,
+    "lagar/lss.yaml": LAGAR_LSS,
 }
 
 

@@ -27,14 +27,17 @@ def _report(problems: Problems, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .model.versions import list_versions
+    from .model.versions import list_versions, version_notes
 
     started = time.perf_counter()
     corpus, problems = load(args.sources)
     try:
-        list_versions(args.sources)  # frozen versions must still match their checksums
+        versions = list_versions(args.sources)  # frozen versions must still match their checksums
     except SourceError as exc:
         problems.extend(exc.problems)
+        versions = []
+    for version in versions:  # what a frozen version cites that was not in force on its date: notes, never errors
+        problems.extend(version_notes(version.folder))
     if corpus is not None:
         from .remiss.check import check_remiss
 

@@ -12,7 +12,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Iterator
 
-from . import schema
+from . import law, schema
 from .problems import Location, Problems, relative
 from .text import (
     Block,
@@ -34,6 +34,7 @@ PACKAGE_FILE = "avtal.yaml"
 TERMS_FILE = "terms.yaml"
 STATUTES_FILE = "statutes.yaml"
 DOCUMENTS_DIR = "documents"
+FROZEN_MARK = "version.yaml"  # written by `avtal freeze`: this folder is a frozen version
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ class Corpus:
     terms: tuple[Term, ...]
     statutes: tuple[schema.Statute, ...]
     _clauses: dict[str, Clause] = field(default_factory=dict, compare=False, repr=False)
+    laws: dict[str, law.Snapshot] = field(default_factory=dict, compare=False, repr=False)  # cited statutes' snapshots
 
     def __post_init__(self) -> None:
         for doc in self.documents:
@@ -142,6 +144,14 @@ class Corpus:
 
     def statute(self, law: str) -> schema.Statute:
         return _find(self.statutes, law)
+
+    def provision(self, cite: Cite, day) -> "law.Provision | None":
+        """The text of a cited section in force on `day`, when a snapshot of its statute is kept."""
+        snapshot = self.laws.get(cite.law)
+        if snapshot is None or cite.section is None:
+            return None
+        chapter = None if cite.chapter is None else law.number(cite.chapter)
+        return snapshot.provision(chapter, law.number(cite.section), day)
 
 
 def _find(items, ident: str):
@@ -221,9 +231,10 @@ class _Loader:
         if statutes:
             self.unique(statutes_src, [(s.id, ("statutes", i, "id")) for i, s in enumerate(statute_list)], "statute")
         self.check_uses(documents, terms, statute_list, glossary is None, statutes is None)
+        laws = self.check_law(documents, statute_list, statutes_src) if statutes else {}
         if package is None or glossary is None or statutes is None or self.problems.errors:
             return None
-        return Corpus(package, tuple(documents), terms, statute_list)
+        return Corpus(package, tuple(documents), terms, statute_list, laws=laws)
 
     # -- documents --
 
@@ -353,6 +364,40 @@ class _Loader:
         def add(message: str, needle: str | None = None) -> None:
             self.problems.add(use.source.location(use.path, needle=needle), message, where=use.where)
         return add
+
+    def check_law(self, documents: list[Document], statutes: tuple[schema.Statute, ...],
+                  statutes_src: YamlFile) -> dict[str, law.Snapshot]:
+        """Every pinpoint against the statute snapshots, on the date each document applies from.
+
+        In a frozen version (which can never be corrected) the findings are notes, checked first against
+        the version's own date, one per kind: history is reported, never a reason to fail.
+        """
+        laws = {s.id: s for s in statutes}
+        frozen = (self.sources / FROZEN_MARK).exists()
+        starts = {d.id: d.source.valid_from for d in documents}
+        first = min(starts.values(), default=None)
+        citations: list[law.Citation] = []
+        for use in self.uses:
+            node = use.node
+            if not isinstance(node, Cite) or node.law not in laws or first is None:
+                continue
+            dates = [(starts.get(use.doc, first), "the document applies from" if use.doc else
+                      "the glossary applies with the documents from")]
+            if frozen and use.doc in starts:
+                doc = next(d for d in documents if d.id == use.doc)
+                dates.insert(0, (doc.source.version_date, "the frozen version is dated"))
+            needle = None if use.path[0] == "legal_basis" else "{lag:" + " ".join(filter(None, (node.law, node.pinpoint)))
+            citations.append(law.Citation(node, use.source.location(use.path, needle=needle), use.where, tuple(dates)))
+        folder = law.snapshot_folder(self.sources)
+        snapshots = law.read_snapshots(folder, {c.cite.law for c in citations}, self.problems, self.root)
+        law.check_pinpoints(citations, laws, snapshots, self.problems, severity="note" if frozen else "error",
+                            group=frozen)
+        if not frozen:
+            ids = [s.id for s in statutes]
+            law.missing_snapshots(citations, laws, snapshots,
+                                  lambda i: statutes_src.location(("statutes", ids.index(i), "id")), self.problems,
+                                  relative(folder, self.root))
+        return snapshots
 
     def check_ref(self, ref: Ref, add, doc_ids: set[str]) -> None:
         needle = "{ref:" + (f"{ref.doc}:" if ref.doc else "") + ref.target

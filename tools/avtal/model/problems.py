@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # a note is shown but never fails a check, not even --strict
 
 
 @dataclass(frozen=True, order=True)
@@ -69,7 +69,8 @@ class Problems:
 
     def strict(self) -> "Problems":
         """The same problems with every warning promoted to an error (`--strict`)."""
-        return Problems([Problem(p.location, p.message, "error", p.where) for p in self.items])
+        return Problems([Problem(p.location, p.message, "note" if p.severity == "note" else "error", p.where)
+                         for p in self.items])
 
 
 class SourceError(Exception):

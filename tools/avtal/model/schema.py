@@ -115,6 +115,9 @@ class Statute(Node):
     abbreviation: Optional[Line] = None
     chapters: bool = Field(description="Whether the statute is divided into chapters (kap.).")
     url: Optional[Annotated[str, Field(pattern=r"^https?://")]] = None
+    unchecked: Optional[Line] = Field(
+        None, description="Why sources/lagar/ has no snapshot of this statute, so that its citations cannot be "
+        "checked (without a reason, `avtal check` warns).")
 
 
 class Statutes(Node):

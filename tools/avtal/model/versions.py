@@ -163,6 +163,12 @@ def _git_sources(sources: Path, ref: str) -> Iterator[Path]:
         yield Path(tmp) / prefix
 
 
+def version_notes(folder: Path) -> Problems:
+    """The notes on a frozen version (e.g. a pinpoint not in force on its date): it can never be corrected."""
+    _, found = load(folder)
+    return Problems([p for p in found if p.severity == "note"])
+
+
 def load_version(sources: Path, spec: str) -> tuple[Corpus, str]:
     """Load a version by spec; raises SourceError with every problem if it does not load."""
     with resolve(sources, spec) as (folder, name):

@@ -34,9 +34,11 @@ def ref_label(corpus: Corpus, target: Clause, from_doc: str | None) -> str:
 
 
 def cite(statute: Statute, node: Cite) -> str:
-    """'16 kap. 4 § hälso- och sjukvårdslagen (2017:30)'."""
+    """'16 kap. 4 § hälso- och sjukvårdslagen (2017:30)'; 'lagen (1993:387) om stöd …' as statutes are cited."""
     pinpoint = node.pinpoint
-    return f"{pinpoint + ' ' if pinpoint else ''}{statute.name} ({statute.sfs})"
+    first, _, rest = statute.name.partition(" ")
+    name = f"{first} ({statute.sfs}) {rest}" if first == "lagen" and rest else f"{statute.name} ({statute.sfs})"
+    return f"{pinpoint + ' ' if pinpoint else ''}{name}"
 
 
 def header_line(doc: Document) -> str:
