@@ -24,7 +24,7 @@ from typing import Callable
 from .. import __version__
 from ..fsutil import atomic_write_bytes
 from ..model import Corpus, Document
-from ..model.text import DocRef, Ref, walk_inlines
+from ..model.text import Cite, DocRef, Ref, block_inlines, walk_inlines
 from . import wording
 from .docx import TEMPLATES, render_docx
 from .pdf import render_pdf
@@ -69,7 +69,15 @@ def document_fingerprint(corpus: Corpus, doc: Document, common: str) -> str:
                 cited.append(f"doc {node.doc} {corpus.document(node.doc).title}")
     terms = [t.source.model_dump_json() for t in wording.terms_used(corpus, doc)]
     statutes = [s.model_dump_json() for s in corpus.statutes]
-    return _digest(common, doc.source.model_dump_json(), *sorted(set(cited)), *terms, *statutes)
+    return _digest(common, doc.source.model_dump_json(), *sorted(set(cited)), *terms, *statutes,
+                   *statute_texts(corpus, doc.runs(), doc.source.valid_from))
+
+
+def statute_texts(corpus: Corpus, runs, day: dt.date) -> list[str]:
+    """The texts of the sections these runs cite, as the web shows them (a new consolidation rebuilds)."""
+    found = {node for inlines in runs for node in walk_inlines(inlines) if isinstance(node, Cite)}
+    texts = (corpus.provision(cite, day) for cite in found)
+    return sorted(f"{p.pinpoint} {p.text}" for p in texts if p is not None)
 
 
 @dataclass
@@ -100,7 +108,9 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))
     glossary = _digest(common, corpus.package.title, *(t.source.model_dump_json() for t in corpus.terms),
-                       *(s.model_dump_json() for s in corpus.statutes))
+                       *(s.model_dump_json() for s in corpus.statutes),
+                       *statute_texts(corpus, (r for t in corpus.terms for r in block_inlines(t.definition)),
+                                      corpus.documents[0].source.valid_from))
     jobs.append(Job("web/begrepp.html", glossary, lambda: render_glossary(corpus).encode("utf-8")))
     index = search_index(corpus).encode("utf-8")
     jobs.append(Job("web/assets/search-index.js", _digest(index), lambda: index))

@@ -9,10 +9,12 @@ redline renderer subclasses it to mark insertions and deletions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Iterable, Literal
 
 from ..model import Clause, Corpus, Document
-from ..model.text import Block, BulletList, Cite, DocRef, Emph, Inline, Link, OrderedList, Para, Ref, Str, Strong, TermUse
+from ..model.text import (Block, BulletList, Cite, DocRef, Emph, Inline, Link, OrderedList, Para, Ref, Str, Strong,
+                          TermUse, walk_inlines)
 from . import ast, wording
 
 Format = Literal["docx", "typst", "html"]
@@ -29,6 +31,7 @@ class TreeBuilder:
     corpus: Corpus
     doc: Document
     fmt: Format
+    statute_texts: bool = False  # web: the text of each cited section on demand, after the text that cites it
 
     @property
     def here(self) -> str | None:
@@ -90,10 +93,40 @@ class TreeBuilder:
         for block in blocks:
             if isinstance(block, Para):
                 out.append(ast.para(self.inlines(block.inlines)))
+                out.extend(self.cited_texts(block.inlines))
             elif isinstance(block, BulletList):
-                out.append(ast.bullet_list([[ast.plain(self.inlines(item))] for item in block.items]))
+                out.append(ast.bullet_list([[ast.plain(self.inlines(item)), *self.cited_texts(item)]
+                                            for item in block.items]))
             elif isinstance(block, OrderedList):
-                out.append(ast.ordered_list([[ast.plain(self.inlines(item))] for item in block.items]))
+                out.append(ast.ordered_list([[ast.plain(self.inlines(item)), *self.cited_texts(item)]
+                                             for item in block.items]))
+        return out
+
+    def cited_texts(self, inlines: tuple[Inline, ...]) -> list[ast.Node]:
+        """A <details> with the text of each section cited here, as in force when the document applies.
+
+        A <details> may not sit inside a paragraph, so it follows the paragraph, list item or cell that
+        cites the section: the reader opens it without leaving the page. Word and PDF keep the citation only.
+        """
+        if not (self.statute_texts and self.fmt == "html"):
+            return []
+        day = self.doc.source.valid_from
+        out: list[ast.Node] = []
+        seen: set[Cite] = set()
+        for node in walk_inlines(inlines):
+            if not isinstance(node, Cite) or node in seen:
+                continue
+            seen.add(node)
+            provision = self.corpus.provision(node, day)
+            if provision is None:
+                continue
+            snapshot = self.corpus.laws[node.law]
+            paragraphs = "".join(f"<p>{escape(p)}</p>" for p in provision.paragraphs())
+            out.append(ast.raw_block("html", (
+                f'<details class="lagtext"><summary>Lagtext: {escape(wording.cite(self.corpus.statute(node.law), node))}'
+                f'</summary><blockquote>{paragraphs}</blockquote><p class="lagtext-kalla">Lydelse den '
+                f"{escape(wording.long_date(day))}, då dokumentet börjar gälla, enligt den konsoliderade texten "
+                f"publicerad {escape(wording.long_date(snapshot.consolidated))}.</p></details>")))
         return out
 
     def heading(self, clause: Clause) -> ast.Node:
@@ -104,7 +137,7 @@ class TreeBuilder:
         return ast.table(
             ast.text(table.caption) if table.caption else [],
             [[ast.plain(ast.text(h))] for h in table.header],
-            [[[ast.plain(self.inlines(cell))] for cell in row] for row in table.rows],
+            [[[ast.plain(self.inlines(cell)), *self.cited_texts(cell)] for cell in row] for row in table.rows],
         )
 
     def own(self, clause: Clause) -> list[ast.Node]:

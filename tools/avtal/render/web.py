@@ -70,7 +70,7 @@ def fragment(tree: ast.Node) -> str:
 def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, *, files: str = "../",
                 title: str | None = None, glossary: str = "begrepp.html", home: str = "index.html") -> str:
     """The web page of one document (or of a redline: its builder, where its files are, its title)."""
-    builder = builder or TreeBuilder(corpus, doc, "html")
+    builder = builder or TreeBuilder(corpus, doc, "html", statute_texts=True)
     meta = doc.source
     info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in title_info(doc))
     downloads = (f'<p class="downloads">Ladda ner: <a href="{files}{escape(doc.id)}.docx">Word</a> · '
@@ -113,7 +113,7 @@ class _GlossaryBuilder(TreeBuilder):
 
 
 def render_glossary(corpus: Corpus) -> str:
-    builder = _GlossaryBuilder(corpus, corpus.documents[0], "html")
+    builder = _GlossaryBuilder(corpus, corpus.documents[0], "html", statute_texts=True)
     blocks: list[ast.Node] = []
     for term in wording.all_terms(corpus):
         blocks.extend(builder.term_entry(term.id))
