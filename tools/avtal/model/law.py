@@ -98,10 +98,17 @@ def snapshot_folder(sources: Path) -> Path:
     return own
 
 
+_CACHE: dict[tuple[str, int, int], Snapshot] = {}  # a check reads the same snapshots for every frozen version
+
+
 def read_snapshot(path: Path, problems: Problems, root: Path | None = None) -> Snapshot | None:
     """Read one generated snapshot; a damaged one is a problem naming the file, never a traceback."""
     shown = relative(path, root)
     try:
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        if key in _CACHE:
+            return _CACHE[key]
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
         provisions = tuple(
             Provision(None if s["chapter"] is None else number(s["chapter"]), number(s["section"]), s["from"],
@@ -109,9 +116,11 @@ def read_snapshot(path: Path, problems: Problems, root: Path | None = None) -> S
             for s in data["sections"])
         if not all(isinstance(p.start, dt.date) for p in provisions):
             raise TypeError("a section without a 'from' date")
-        return Snapshot(str(data["law"]), str(data["sfs"]), str(data["title"]), data["source"]["consolidated"],
-                        data["in_force"], tuple((number(c["chapter"]), str(c["title"])) for c in data["chapters"]),
-                        provisions, shown)
+        snapshot = Snapshot(str(data["law"]), str(data["sfs"]), str(data["title"]), data["source"]["consolidated"],
+                            data["in_force"], tuple((number(c["chapter"]), str(c["title"])) for c in data["chapters"]),
+                            provisions, shown)
+        _CACHE[key] = snapshot
+        return snapshot
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as exc:
         problems.add(Location(shown), f"unreadable statute snapshot ({exc.__class__.__name__}: {exc}): expected the "
                      "output of tools/lagar_snapshot.py; regenerate it (README, 'Statutes')")
