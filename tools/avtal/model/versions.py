@@ -24,6 +24,7 @@ from typing import Iterator
 
 import yaml
 
+from ..fsutil import FOLDER_MODE
 from .corpus import Corpus, load
 from .problems import Location, Problems, SourceError, relative
 from .schema import ID_PATTERN, Status
@@ -114,6 +115,7 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Versio
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
     try:
+        os.chmod(staging, FOLDER_MODE)  # mkdtemp makes 0700; the version is shared like any source folder
         from .schema import Glossary, Statutes
 
         dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),

@@ -955,9 +955,7 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> None:
         for name, data in sorted(files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            os.chmod(path, 0o644)
-        os.chmod(staging, 0o755)
+            path.write_bytes(data)  # open() applies the umask, as for any file the user creates
 
 
 def render(report: Report) -> dict[str, bytes]:
