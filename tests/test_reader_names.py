@@ -19,6 +19,7 @@ import stat
 import subprocess
 import sys
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -143,36 +144,43 @@ def eml_texts(path: Path) -> dict[str, str]:
     return out
 
 
+def file_texts(path: Path) -> dict[str, str]:
+    """The reader-facing texts of one file, by part ('' for the whole file)."""
+    suffix = path.suffix
+    if suffix == ".docx":
+        return docx_texts(path)
+    if suffix == ".pdf":
+        return pdf_texts(path)
+    if suffix == ".html":
+        return {"": html_text(path)}
+    if suffix == ".xlsx":
+        return {"": xlsx_text(path)}
+    if suffix == ".eml":
+        return eml_texts(path)
+    if suffix == ".zip":
+        with zipfile.ZipFile(path) as z:
+            return {"members": " ".join(z.namelist())}
+    if suffix in (".svg", ".js", ".txt"):
+        return {"": path.read_text(encoding="utf-8")}
+    return {}
+
+
 def reader_texts(dist: Path) -> dict[str, str]:
     """Every reader-facing text under dist/, by file and part; identical files (hard links) read once."""
     texts: dict[str, str] = {}
-    seen: set[str] = set()
+    unique: dict[str, Path] = {}
     for path in sorted(p for p in dist.rglob("*") if p.is_file()):
         rel = path.relative_to(dist)
         if any(part.startswith(".") for part in rel.parts):
             continue  # build state, not an output
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if rel.parent.parent == Path("remiss") / ROUND:  # a party's folder: the names of the files it gets
             texts[f"{rel} (file name)"] = path.name
-        if digest in seen:
-            continue
-        seen.add(digest)
-        suffix = path.suffix
-        if suffix == ".docx":
-            texts.update({f"{rel}:{k}": v for k, v in docx_texts(path).items()})
-        elif suffix == ".pdf":
-            texts.update({f"{rel}:{k}": v for k, v in pdf_texts(path).items()})
-        elif suffix == ".html":
-            texts[str(rel)] = html_text(path)
-        elif suffix == ".xlsx":
-            texts[str(rel)] = xlsx_text(path)
-        elif suffix == ".eml":
-            texts.update({f"{rel}:{k}": v for k, v in eml_texts(path).items()})
-        elif suffix == ".zip":
-            with zipfile.ZipFile(path) as z:
-                texts[f"{rel}:members"] = " ".join(z.namelist())
-        elif suffix in (".svg", ".js", ".txt"):
-            texts[str(rel)] = path.read_text(encoding="utf-8")
+        unique.setdefault(hashlib.sha256(path.read_bytes()).hexdigest(), path)
+    paths = sorted(unique.values())
+    with ThreadPoolExecutor() as pool:  # pdftotext runs outside the GIL
+        for path, parts in zip(paths, pool.map(file_texts, paths)):
+            rel = path.relative_to(dist)
+            texts.update({f"{rel}:{k}" if k else str(rel): v for k, v in parts.items()})
     return texts
 
 
@@ -239,8 +247,7 @@ def test_outputs_honour_a_umask_of_022_also_after_a_swap(dist: Path):
 def test_outputs_honour_a_stricter_umask_too(tmp_path: Path):
     """Under umask 027 the same swap gives 0750/0640: the modes come from the umask, not from constants."""
     out = tmp_path / "dist"
-    run_under_umask("027", [AVTAL, "redline", ROUND, NEXT, "--dist", str(out)],
-                    [AVTAL, "redline", ROUND, NEXT, "--dist", str(out)])
+    run_under_umask("027", [AVTAL, "redline", ROUND, NEXT, "--dist", str(out)])
     folders, files = modes(out / "redline" / f"{ROUND}--{NEXT}")
     assert folders == {0o750} and files == {0o640}, (sorted(map(oct, folders)), sorted(map(oct, files)))
 
