@@ -78,3 +78,41 @@ def test_it_names_the_known_versions_for_an_unknown_one(tree):
 def test_the_repository_versions_are_intact():
     names = [v.name for v in list_versions(SOURCES)]
     assert "remiss-2025" in names
+
+
+# -- what readers call a version (render.wording.version_name) --
+
+def test_a_version_frozen_with_a_title_is_called_by_it_and_the_title_is_outside_the_checksum(tree):
+    from avtal.render.wording import version_name
+
+    version = freeze(tree.sources, "sro-2025", date=DAY, status="förslag", title="Förslag till SRO  30 januari")
+    assert read_version(version.folder).title == "Förslag till SRO 30 januari"  # one line, spaces collapsed
+    assert version_name(version) == "Förslag till SRO 30 januari"
+    untitled = freeze(tree.sources, "plain", date=DAY, status="förslag")
+    assert untitled.checksum == version.checksum  # same sources: the title labels them, it is not content
+    assert "title" not in (untitled.folder / "version.yaml").read_text(encoding="utf-8")
+
+
+def test_an_untitled_version_is_called_by_its_status_and_date_as_are_a_git_ref_and_the_working_tree(tree):
+    from avtal.render.wording import version_name
+
+    version = freeze(tree.sources, "remiss-2025", date=DAY, status="remissversion")
+    assert version_name(version) == "Remissversion 2025-01-30"
+    assert version_name(load_version(tree.sources, "remiss-2025")[0]) == "Remissversion 2025-01-30"
+    # the fixture's working documents: arbetsutkast, dated 2025-01-30 (tests/conftest.py)
+    assert version_name(load_version(tree.sources, "working")[0]) == "Arbetsutkast 2025-01-30"
+
+
+def test_the_committed_versions_keep_their_checksums_and_are_called_by_status_and_date():
+    from avtal.render.wording import version_name
+
+    names = {v.name: (v.checksum[:12], version_name(v)) for v in list_versions(SOURCES)}
+    assert names == {"remiss-2025": ("37cbd442d892", "Remissversion 2025-01-30"),  # checksums as recorded
+                     "forslag-2025-08": ("039b423b0ce3", "Förslag 2025-08-21")}
+
+
+def test_a_title_of_several_lines_is_refused_with_the_name_and_what_was_expected(tree, capsys):
+    code = main(["--sources", str(tree.sources), "freeze", "sro-2025", "--title", "Förslag\ntill SRO"])
+    err = capsys.readouterr().err
+    assert code == 1 and "malformed version title" in err and "expected one line of text" in err
+    assert not (tree.sources / "versions" / "sro-2025").exists()

@@ -63,7 +63,7 @@ class Redline:
 def redline(tmp_path_factory: pytest.TempPathFactory) -> Redline:
     work = tmp_path_factory.mktemp("all-kinds")
     old, new = ALL_KINDS.load(work)
-    changes = compare(old, new, "remiss", "forslag")
+    changes = compare(old, new, "remiss", "forslag", "Remissen", "Förslaget")  # readers see the titles
     with pytest.MonkeyPatch.context() as patch:
         patch.delenv("SOURCE_DATE_EPOCH", raising=False)  # the redline's date is TO's latest version date
         folder = write_redline(changes, work / "dist")
@@ -316,7 +316,7 @@ def test_moves_are_word_comments_and_every_mark_has_the_group_and_the_date_of_to
         comments = etree.fromstring(z.read("word/comments.xml"))
         body = etree.fromstring(z.read("word/document.xml"))
     notes = ["".join(t.text or "" for t in c.iter(w("t"))) for c in comments.iter(w("comment"))]
-    assert sorted(notes) == ["Flyttad från avsnitt 1.1.1 i remiss.", "Flyttad från avsnitt 2.1.3 i remiss."]
+    assert sorted(notes) == ["Flyttad från avsnitt 1.1.1 i Remissen.", "Flyttad från avsnitt 2.1.3 i Remissen."]
     assert {c.get(w("author")) for c in comments.iter(w("comment"))} == {wording.GROUP}
     references = {r.get(w("id")) for r in body.iter(w("commentReference"))}
     assert references == {c.get(w("id")) for c in comments.iter(w("comment"))}
@@ -399,7 +399,7 @@ def test_the_redline_pdf_is_pdf_ua_and_shows_the_summary_first(redline):
     everything = "\n".join(pages)
     for word in ("nödvändig", "dygnet runt", "en första punkt som fortsätter", "Definitioner"):
         assert word in everything, word
-    assert "Flyttad från avsnitt 2.1.3 i remiss." in everything
+    assert "Flyttad från avsnitt 2.1.3 i Remissen." in everything
 
 
 def test_the_summary_pdf_and_html_list_every_changed_clause(redline):

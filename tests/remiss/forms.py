@@ -9,7 +9,7 @@ custom property as it is. Optionally it writes outside the fields, adds a row th
 way Word's "Insert row below" does (an empty copy of the row without its text or
 bookmarks), and saves under a new name. The result is what a party sends back.
 
-    fill_form(pack / "boras" / "Svarsformulär remiss-2025 – Borås Stad.docx", out,
+    fill_form(pack / "boras" / "Svarsformulär Remiss 2025-01-30 – Borås Stad.docx", out,
               rows={"ansvar.sip": ("invänder", "Kommunen saknar …", "Regionen ska …"),
                     "inledning.syfte": ("instämmer", "", "")},
               general="Borås Stad ställer sig i huvudsak bakom förslaget …",
@@ -46,6 +46,7 @@ from avtal.model import Corpus
 from avtal.model.remiss import STANCES, RoundInfo, load_round
 from avtal.model.versions import load_version, read_version, versions_dir
 from avtal.remiss.pack import Names, PackReport, pack_round
+from avtal.render import wording
 
 from ..conftest import SOURCES
 
@@ -198,6 +199,7 @@ class Packed:
     info: RoundInfo
     corpus: Corpus  # the frozen version sent
     checksum: str  # that version's checksum, from its version.yaml
+    sources: Path = SOURCES
 
     @property
     def folder(self) -> Path:
@@ -205,7 +207,12 @@ class Packed:
 
     @property
     def names(self) -> Names:
-        return Names(self.info.id, self.info.source.version, self.info.source.compared_with)
+        """The package's file names (how the pack named them: by the names readers see)."""
+        source = self.info.source
+        compared = read_version(versions_dir(self.sources) / source.compared_with) if source.compared_with else None
+        return Names(wording.round_name(source),
+                     wording.version_name(read_version(versions_dir(self.sources) / source.version)),
+                     wording.version_name(compared) if compared else None)
 
     def party(self, party_id: str):
         return self.info.book.party(party_id)
@@ -230,7 +237,7 @@ def packed(round_id: str = "remiss-2025", sources: Path = SOURCES) -> Packed:
         info = load_round(sources, round_id)
         corpus, _ = load_version(sources, info.source.version)
         checksum = read_version(versions_dir(sources) / info.source.version).checksum
-        _PACKED[key] = Packed(dist, report, info, corpus, checksum)
+        _PACKED[key] = Packed(dist, report, info, corpus, checksum, sources)
     return _PACKED[key]
 
 

@@ -290,7 +290,7 @@ def test_rendering_the_form_once_per_round_gives_each_party_the_form_rendered_fo
     loaded = Loaded(pack.info, pack.corpus, pack.checksum, None)
     base = round_context(loaded, pack.names, None)
     identity = FormIdentity(ROUND, source.version, pack.checksum, tuple(clause_ids(pack)))
-    slow = FormWriter(FORM, slow_info, identity, pack_time(source.sent))
+    slow = FormWriter(FORM, slow_info, identity, pack_time(source.sent), pack.names.round)
     for party_id in ("vgr", "dals-ed"):
         ctx = party_context(base, loaded, pack.names, pack.party(party_id), [])
         ours = zipfile.ZipFile(pack.form(party_id))

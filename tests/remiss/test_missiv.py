@@ -21,7 +21,7 @@ from lxml import etree
 
 from avtal.model.problems import Problems
 from avtal.remiss.missiv import check_missiv_template, render_missiv_per_letter
-from avtal.remiss.pack import Loaded, Names, pack_round, pack_time, party_context, round_context
+from avtal.remiss.pack import Loaded, pack_round, pack_time, party_context, round_context
 from avtal.remiss.templates import FORM, MISSIV, MISSIV_REQUIRED, check_template, design_missiv
 from avtal.render import wording
 from avtal.render.docx import TEMPLATES
@@ -29,6 +29,10 @@ from avtal.render.docx import TEMPLATES
 from .forms import Packed, copy_sources, packed
 
 ROUND = "remiss-2025"
+# What readers see (never the slugs): the round has no `name`, so 'Remiss' and its sent date; version
+# remiss-2025 has no title, so its status and date from its version.yaml.
+ROUND_NAME = "Remiss 2025-01-30"
+VERSION_NAME = "Remissversion 2025-01-30"
 
 
 @pytest.fixture(scope="session")
@@ -76,8 +80,8 @@ def test_the_missiv_says_where_and_how_to_answer_and_whom_to_ask(pack: Packed):
     text = " ".join(word_text(pack.missiv("boras", ".docx")).split())
     assert r.reply_to and r.reply_to in text
     assert f"Ange diarienummer {r.diarienummer} och {party.name} i ämnesraden" in text
-    assert f"Remissvar {ROUND} – {party.name}.docx" in text and f"Remissvar {ROUND} – {party.name}.pdf" in text
-    assert f"Svarsformulär {ROUND} – {party.name}.docx" in text
+    assert f"Remissvar {ROUND_NAME} – {party.name}.docx" in text and f"Remissvar {ROUND_NAME} – {party.name}.pdf" in text
+    assert f"Svarsformulär {ROUND_NAME} – {party.name}.docx" in text
     for contact in r.contacts:
         assert contact.name in text and contact.email in text
     for question in r.letter.questions:
@@ -97,7 +101,7 @@ def test_the_missiv_pdf_is_pdf_ua_1_with_its_title_and_swedish(pack: Packed):
             assert "/StructTreeRoot" in pdf.Root and pdf.Root.MarkInfo.Marked
             assert pdf.Root.ViewerPreferences.DisplayDocTitle
             meta = pdf.open_metadata()
-            assert str(meta.get("dc:title")) == f"Missiv {ROUND} – {party.name}"
+            assert str(meta.get("dc:title")) == f"Missiv {ROUND_NAME} – {party.name}"
             assert meta.get("pdfuaid:part") == "1"
             tags = {str(e.get("/S")) for e in _struct(pdf.Root.StructTreeRoot)}
             assert {"/H1", "/H2", "/L", "/LI"} <= tags
@@ -115,7 +119,7 @@ def _struct(node, depth: int = 0):
 
 def test_the_missiv_word_file_is_titled_and_in_swedish(pack: Packed):
     document = docx.Document(str(pack.missiv("boras", ".docx")))
-    assert document.core_properties.title == f"Missiv {ROUND} – Borås Stad"
+    assert document.core_properties.title == f"Missiv {ROUND_NAME} – Borås Stad"
     assert document.core_properties.language == "sv-SE"
     sent = pack.info.source.sent  # the letter is dated when it is sent (SOURCE_DATE_EPOCH overrides it)
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -133,14 +137,14 @@ def c14n(data: bytes, part: str) -> bytes:
 def test_rendering_once_per_round_gives_each_party_the_letter_docxtpl_gives_it(pack: Packed):
     """The fast path (one rendering, values substituted) equals docxtpl re-reading the template per letter."""
     source = pack.info.source
-    names = Names(ROUND, source.version, None)
-    loaded = Loaded(pack.info, pack.corpus, pack.checksum, None)
+    names = pack.names
+    loaded = Loaded(pack.info, pack.corpus, pack.checksum, None, VERSION_NAME)
     shared = [n for n in sorted(p.name for p in (pack.folder / "vgr").iterdir()) if n[0].isdigit()]
     base = round_context(loaded, names, None)
     when = pack_time(source.sent)
     for party_id in ("vgr", "dals-ed"):
         ctx = party_context(base, loaded, names, pack.party(party_id), shared)
-        word, pdf = render_missiv_per_letter(MISSIV, ctx, when, source.sender.organisation, ROUND)
+        word, pdf = render_missiv_per_letter(MISSIV, ctx, when, source.sender.organisation, ROUND_NAME)
         ours = pack.missiv(party_id, ".docx").read_bytes()
         assert c14n(word, "word/document.xml") == c14n(ours, "word/document.xml")
         assert c14n(word, "docProps/core.xml") == c14n(ours, "docProps/core.xml")
@@ -177,10 +181,10 @@ def test_a_template_with_a_condition_on_the_party_still_gives_each_party_its_own
     assert not problems.items and info is not None and not info.substitutable
     pack_round(sources, ROUND, tmp_path / "dist", templates=templates)
     folder = tmp_path / "dist" / "remiss" / ROUND
-    region = word_text(folder / "vgr" / f"Missiv {ROUND} – Västra Götalandsregionen.docx")
-    kommun = word_text(folder / "boras" / f"Missiv {ROUND} – Borås Stad.docx")
+    region = word_text(folder / "vgr" / f"Missiv {ROUND_NAME} – Västra Götalandsregionen.docx")
+    kommun = word_text(folder / "boras" / f"Missiv {ROUND_NAME} – Borås Stad.docx")
     assert "Regionen ombeds särskilt" in region and "Regionen ombeds särskilt" not in kommun
-    region_pdf = pdf_text(folder / "vgr" / f"Missiv {ROUND} – Västra Götalandsregionen.pdf")
+    region_pdf = pdf_text(folder / "vgr" / f"Missiv {ROUND_NAME} – Västra Götalandsregionen.pdf")
     assert "Regionen ombeds särskilt" in region_pdf
     assert "Till: Borås Stad" in kommun
 

@@ -30,6 +30,10 @@ from ..conftest import SOURCES
 from .forms import Packed, copy_sources, edit, edit_docx, packed
 
 ROUND = "remiss-2025"
+# What readers see (never the slugs): the round has no `name`, so 'Remiss' and its sent date; version
+# remiss-2025 has no title, so its status and date from its version.yaml.
+ROUND_NAME = "Remiss 2025-01-30"
+VERSION_NAME = "Remissversion 2025-01-30"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTIES = yaml.safe_load((SOURCES / "parter.yaml").read_text(encoding="utf-8"))["parties"]
 ROUND_FILE = yaml.safe_load((SOURCES / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8"))
@@ -73,13 +77,13 @@ def test_each_zip_holds_exactly_its_folder_sorted_with_fixed_timestamps(pack: Pa
 def test_a_package_holds_missiv_form_and_the_frozen_versions_documents_in_word_and_pdf(pack: Packed):
     files = sorted(p.name for p in (pack.folder / "boras").iterdir())
     documents = [pack.corpus.document(d) for d in pack.info.documents]
-    expected = sorted([f"Missiv {ROUND} – Borås Stad.docx", f"Missiv {ROUND} – Borås Stad.pdf",
-                       f"Svarsformulär {ROUND} – Borås Stad.docx"]
-                      + [f"{n} {d.source.short_title} ({ROUND_FILE['version']}){ext}"
+    expected = sorted([f"Missiv {ROUND_NAME} – Borås Stad.docx", f"Missiv {ROUND_NAME} – Borås Stad.pdf",
+                       f"Svarsformulär {ROUND_NAME} – Borås Stad.docx"]
+                      + [f"{n} {d.source.short_title} ({VERSION_NAME}){ext}"
                          for n, d in enumerate(documents, 1) for ext in (".docx", ".pdf")])
     assert files == expected
     for n, doc in enumerate(documents, 1):
-        stem = pack.folder / "boras" / f"{n} {doc.source.short_title} ({ROUND_FILE['version']})"
+        stem = pack.folder / "boras" / f"{n} {doc.source.short_title} ({VERSION_NAME})"
         word = docx.Document(str(stem.with_suffix(".docx")))
         assert word.core_properties.title == doc.title
         assert f'<vt:lpwstr>{ROUND_FILE["version"]}</vt:lpwstr>' in zipfile.ZipFile(
@@ -214,7 +218,7 @@ def test_a_deadline_under_three_months_is_a_warning_and_the_pack_is_written(sour
     assert "less than 3 months" in report.warnings[0]
     assert sorted(p.name for p in (tmp_path / "dist" / "remiss" / ROUND).glob("*.zip")) == ["boras.zip", "vgr.zip"]
     assert "31 mars 2025" in "\n".join(p.text for p in docx.Document(
-        str(tmp_path / "dist" / "remiss" / ROUND / "boras" / f"Missiv {ROUND} – Borås Stad.docx")).paragraphs)
+        str(tmp_path / "dist" / "remiss" / ROUND / "boras" / f"Missiv {ROUND_NAME} – Borås Stad.docx")).paragraphs)
 
 
 def test_a_template_missing_a_required_field_is_refused_naming_the_field(sources, templates, tmp_path):
@@ -262,22 +266,24 @@ def test_the_cli_prints_each_problem_with_its_file_and_exits_1(sources: Path, tm
 def test_a_round_compared_with_an_earlier_version_sends_the_redline_too(sources: Path, tmp_path: Path):
     (sources / "remiss" / "forslag-2025.yaml").write_text(
         (sources / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8")
-        .replace(f"id: {ROUND}", "id: forslag-2025").replace("version: remiss-2025",
+        .replace(f"id: {ROUND}", "id: forslag-2025\nname: Förslagsremiss 2025").replace("version: remiss-2025",
                                                              "version: forslag-2025-08\ncompared_with: remiss-2025")
         .replace("sent: 2025-01-30", "sent: 2025-09-01").replace("deadline: 2025-05-09", "deadline: 2025-12-05")
         .replace("recipients: [vgr, boras]", "recipients: [boras]"), encoding="utf-8")
     report = pack_round(sources, "forslag-2025", tmp_path / "dist")
     folder = tmp_path / "dist" / "remiss" / "forslag-2025" / "boras"
     names = sorted(p.name for p in folder.iterdir())
-    redlines = [n for n in names if "ändringar mot remiss-2025" in n]
+    # Readers see the round's name and each version's status and date (version.yaml), never the slugs.
+    redlines = [n for n in names if f"ändringar mot {VERSION_NAME}" in n]
     assert redlines and {Path(n).suffix for n in redlines} == {".docx", ".pdf"}
-    assert "Ändringsförteckning forslag-2025-08 mot remiss-2025.docx" in names
-    assert "Ändringsförteckning forslag-2025-08 mot remiss-2025.pdf" in names
+    assert f"Ändringsförteckning Förslag 2025-08-21 mot {VERSION_NAME}.docx" in names
+    assert f"Ändringsförteckning Förslag 2025-08-21 mot {VERSION_NAME}.pdf" in names
     tracked = zipfile.ZipFile(folder / next(n for n in redlines if n.endswith(".docx"))).read("word/document.xml")
     assert b"<w:ins " in tracked or b"<w:del " in tracked
-    missiv = docx.Document(str(folder / "Missiv forslag-2025 – Borås Stad.docx"))
+    missiv = docx.Document(str(folder / "Missiv Förslagsremiss 2025 – Borås Stad.docx"))
     letter = "\n".join(p.text for p in missiv.paragraphs)
-    assert "Ändringarna jämfört med versionen remiss-2025" in letter
+    assert f"Ändringarna jämfört med {VERSION_NAME}" in letter
+    assert "Remissen omfattar följande handlingar, Förslag 2025-08-21." in letter
     assert all(n in letter for n in redlines)
     manifest = read_csv(tmp_path / "dist" / "remiss" / "forslag-2025" / "manifest.csv")
     assert {r["file"] for r in manifest} >= {f"boras/{n}" for n in redlines}

@@ -41,6 +41,7 @@ from ..render.test_web import STRUCTURE, Page
 ROUND = "prov-2025"
 VERSION = "remiss-2025"
 LATER = "prov-andrad"
+LATER_NAME = "Förslag efter remissen"  # LATER's title: what readers see instead of the slug
 EDITED = "inledning.syfte"  # the one clause whose text differs in LATER
 OUT = Path("remiss") / ROUND
 STEM = "remissammanstallning"
@@ -126,7 +127,7 @@ def make_sources(folder: Path) -> Path:
     old = "Avtalet syftar till att den enskilde"
     assert text.count(old) == 1
     path.write_text(text.replace(old, "Avtalet syftar ytterst till att den enskilde"), encoding="utf-8")
-    freeze(sources, LATER, date=dt.date(2025, 8, 21), status="förslag")
+    freeze(sources, LATER, date=dt.date(2025, 8, 21), status="förslag", title=LATER_NAME)
     write_round(sources)
     return sources
 
@@ -176,14 +177,14 @@ def blocks_under_headings(document) -> list[tuple[str, str, list[str]]]:
 
 
 def comment_blocks(document) -> dict[str, list[str]]:
-    """Comment id → the paragraphs under its level-3 heading '… (id)', up to the next heading."""
+    """Comment id → the paragraphs under its level-3 heading '… (synpunkt id)', up to the next heading."""
     out: dict[str, list[str]] = {}
     current: list[str] | None = None
     for p in document.paragraphs:
         if p.style.name.startswith("Heading"):
             current = None
-            if p.style.name == "Heading 3" and p.text.endswith(")"):
-                current = out.setdefault(p.text.rsplit("(", 1)[1][:-1], [])
+            if p.style.name == "Heading 3" and p.text.endswith(")") and "(synpunkt " in p.text:
+                current = out.setdefault(p.text.rsplit("(synpunkt ", 1)[1][:-1], [])
         elif current is not None:
             current.append(p.text)
     return out
@@ -246,7 +247,7 @@ def test_each_comment_s_text_stands_under_its_own_clause(built, word):
         under = " ".join(sections[(built.corpus.document(clause.doc).title, f"{clause.label} {clause.title}")])
         first_paragraph = c["text"].split("\n\n")[0]
         assert first_paragraph in under, c["id"]
-        assert f"({c['id']})" in under, c["id"]
+        assert f"(synpunkt {c['id']})" in under, c["id"]  # the id, labelled, for citing
 
 
 def test_open_comments_are_marked_open_and_positions_show_status_and_reason(word):
@@ -316,7 +317,7 @@ def test_libreoffice_opens_the_word_file_and_shows_every_comment(built, tmp_path
     assert result.returncode == 0, result.stderr
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(tmp_path / f"{STEM}.pdf").pages)
     for c in comments():
-        assert f"({c['id']})" in text, c["id"]
+        assert f"(synpunkt {c['id']})" in text, c["id"]
 
 
 # ---- --against ------------------------------------------------------------------------
@@ -324,11 +325,13 @@ def test_libreoffice_opens_the_word_file_and_shows_every_comment(built, tmp_path
 def test_against_marks_exactly_the_comments_on_the_edited_clause_as_changed(word):
     found = comment_blocks(word)
     for c in comments():
-        marks = [p for p in found[c["id"]] if p.endswith(f"ändrad i {LATER}") or p.endswith(f"Ändrad i {LATER}")]
+        marks = [p for p in found[c["id"]] if p.endswith(f"ändrad i {LATER_NAME}")
+                 or p.endswith(f"Ändrad i {LATER_NAME}")]
         if not c.get("clause"):
             assert marks == [], c["id"]  # a general comment has no clause to follow
         else:
-            assert marks == [f"Ändrad i {LATER}" if c["clause"] == EDITED else f"Oförändrad i {LATER}"], c["id"]
+            assert marks == [f"Ändrad i {LATER_NAME}" if c["clause"] == EDITED else f"Oförändrad i {LATER_NAME}"], \
+                c["id"]
 
 
 def test_changed_marks_link_to_the_clause_in_the_redline(built):
@@ -342,7 +345,7 @@ def test_changed_marks_link_to_the_clause_in_the_redline(built):
 
 def test_the_trace_section_lists_a_beaktad_comment_whose_clause_did_not_change(word):
     sections = {text: paragraphs for _, text, paragraphs in blocks_under_headings(word)}
-    trace = " ".join(sections[f"Spårbarhet mot {LATER}"])
+    trace = " ".join(sections[f"Spårbarhet mot {LATER_NAME}"])
     unchanged = [c["id"] for c in comments() if (position_of(c["id"]) or {}).get("status") == "beaktad"
                  and c.get("clause") != EDITED and EDITED not in position_of(c["id"]).get("clauses", ())]
     assert unchanged == ["skovde-2"]
@@ -379,7 +382,7 @@ def test_the_pdf_is_pdf_ua_1_in_swedish_with_title_and_figures_with_alt_text(bui
         assert len(figures) == 4 and all(len(str(f.get("/Alt", ""))) > 40 for f in figures)
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(built.path("pdf")).pages)
     for c in comments():
-        assert f"({c['id']})" in text, c["id"]
+        assert f"(synpunkt {c['id']})" in text, c["id"]
 
 
 # ---- web ------------------------------------------------------------------------------
@@ -440,7 +443,7 @@ def test_the_xlsx_has_one_row_per_comment_a_frozen_header_and_filters(built):
     assert sorted(r[0] for r in rows[1:]) == sorted(c["id"] for c in comments())
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
     header = rows[0]
-    changed = {r[0]: r[header.index(f"Ändrad i {LATER}")] for r in rows[1:]}
+    changed = {r[0]: r[header.index(f"Ändrad i {LATER_NAME}")] for r in rows[1:]}
     for c in comments():
         want = "" if not c.get("clause") else "Ändrad" if c["clause"] == EDITED else "Oförändrad"
         assert (changed[c["id"]] or "") == want, c["id"]

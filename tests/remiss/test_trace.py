@@ -240,10 +240,9 @@ def expected_notes() -> dict[str, str]:
     """CONSISTENT's taken positions on changed clauses, with parties from parter.yaml."""
     names = parties()
     return {
-        "ansvar.region.lakare": f"Ändrad efter remissynpunkter: boras-1 ({names['boras']}), "
-                                f"goteborg-1 ({names['goteborg']}).",
-        "ansvar.kommun": f"Ändrad efter remissynpunkter: goteborg-3 ({names['goteborg']}).",
-        "ansvar.region.rehab": f"Ändrad efter remissynpunkter: goteborg-3 ({names['goteborg']}).",
+        "ansvar.region.lakare": f"Ändrad efter remissynpunkter från {names['boras']} och {names['goteborg']}.",
+        "ansvar.kommun": f"Ändrad efter remissynpunkter från {names['goteborg']}.",
+        "ansvar.region.rehab": f"Ändrad efter remissynpunkter från {names['goteborg']}.",
     }
 
 

@@ -65,29 +65,32 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_freeze(args: argparse.Namespace) -> int:
     from .model.versions import freeze
 
-    version = freeze(args.sources, args.name, date=args.date or dt.date.today(), status=args.status)
-    print(f"froze {version.name} ({version.status}, {version.date}) → {version.folder}")
+    version = freeze(args.sources, args.name, date=args.date or dt.date.today(), status=args.status, title=args.title)
+    print(f"froze {version.name} ({version.status}, {version.date}{f', {version.title!r}' if version.title else ''})"
+          f" → {version.folder}")
     return 0
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
     from .model.versions import list_versions
+    from .render.wording import version_name
 
     for v in list_versions(args.sources):
-        print(f"{v.name:<24} {v.date}  {v.status:<14} sha256:{v.checksum[:16]}")
+        print(f"{v.name:<24} {v.date}  {v.status:<14} sha256:{v.checksum[:16]}  “{version_name(v)}”")
     print(f"{'working':<24} {'':10}  (the current sources)")
     return 0
 
 
 def cmd_redline(args: argparse.Namespace) -> int:
-    from .model.versions import load_version
+    from .model.versions import frozen_version, load_version
     from .redline.diff import compare
     from .redline.publish import write_redline
 
     started = time.perf_counter()
     old, old_name = load_version(args.sources, args.old)
     new, new_name = load_version(args.sources, args.new)
-    changes = compare(old, new, old_name, new_name)
+    titles = [v.title if (v := frozen_version(args.sources, spec)) else None for spec in (args.old, args.new)]
+    changes = compare(old, new, old_name, new_name, *titles)
     from .remiss.trace import redline_notes
 
     notes = redline_notes(args.sources, changes, args.round)  # the remiss comments behind each change
@@ -256,6 +259,8 @@ def build_parser() -> argparse.ArgumentParser:
     freeze.add_argument("--date", type=dt.date.fromisoformat, help="version date (default: today)")
     freeze.add_argument("--status", default="remissversion", choices=["arbetsutkast", "remissversion", "förslag",
                                                                       "beslutad"], help="status stamped on all documents")
+    freeze.add_argument("--title", help="what readers call the version, e.g. 'Förslag till SRO 2025-08-21' "
+                        "(default: status and date, 'Förslag 2025-08-21')")
     redline = command("redline", cmd_redline, "redline between two versions: Word tracked changes, PDF, web and "
                       "an ändringsförteckning in dist/redline/FROM--TO/")
     redline.add_argument("old", metavar="FROM", help="frozen version, git ref or 'working'")

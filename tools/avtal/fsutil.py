@@ -9,8 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+# The process's umask, read once at import (os.umask can only be read by setting it, which would race with
+# threads creating files): temporary files and folders are made private, then given the modes a plain
+# open() or mkdir() would have given them, so outputs honour the umask (0644/0755 under the usual 022).
 _UMASK = os.umask(0)
 os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+FOLDER_MODE = 0o777 & ~_UMASK
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -22,7 +27,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file normal permissions
+        os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -42,6 +47,7 @@ def replace_folder(target: Path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
+        os.chmod(staging, FOLDER_MODE)  # mkdtemp makes 0700: the swapped-in folder would be private
         yield staging
         old = None
         if target.exists():

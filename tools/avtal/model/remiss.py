@@ -116,6 +116,9 @@ class Round(Node):
 
     id: Id = Field(description="Round id; also the file name, e.g. 'remiss-2025'.")
     title: Line
+    name: Optional[Line] = Field(None, description="What readers call the round in file names, page headers and "
+                                 "titles, e.g. 'Remiss 2025-01-30'; default 'Remiss' and the sent date. The id "
+                                 "stays in folders and commands.")
     version: Id = Field(description="The frozen version sent (sources/versions/<version>/).")
     compared_with: Optional[Id] = Field(None, description="Frozen version the redline is made against, if any.")
     diarienummer: Line

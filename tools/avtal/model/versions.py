@@ -5,6 +5,12 @@ document stamped with the version's date and status) plus version.yaml with
 each file's SHA-256, so a snapshot edited after freezing is detected and
 refused. Wherever a version is expected, `resolve` accepts a frozen name, a
 git ref, or `working` (the current sources).
+
+The name is a slug for folders and commands; readers see a version's title
+instead. version.yaml may record one (`freeze --title`); it is outside the
+checksummed files, so versions frozen before titles existed keep their checksums,
+and an untitled version is called by its status and date
+(`render.wording.version_name`, e.g. "Remissversion 2025-01-30").
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import Iterator
 
 import yaml
 
+from ..fsutil import FOLDER_MODE
 from .corpus import Corpus, load
 from .problems import Location, Problems, SourceError, relative
 from .schema import ID_PATTERN, Status
@@ -40,6 +47,7 @@ class Version:
     status: str
     folder: Path
     checksum: str
+    title: str | None = None  # what readers call it; None: status and date (render.wording.version_name)
 
 
 def _digest_files(folder: Path) -> dict[str, str]:
@@ -62,7 +70,9 @@ def read_version(folder: Path) -> Version:
     try:
         record = yaml.safe_load((folder / VERSION_FILE).read_text(encoding="utf-8"))
         recorded: dict[str, str] = dict(record["files"])
-        version = Version(str(record["name"]), record["date"], str(record["status"]), folder, str(record["checksum"]))
+        title = record.get("title")
+        version = Version(str(record["name"]), record["date"], str(record["status"]), folder, str(record["checksum"]),
+                          str(title) if title else None)
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
         problems.add(Location(shown), f"unreadable version record ({exc.__class__.__name__}): expected name, date, "
                      "status, files and checksum")
@@ -91,8 +101,11 @@ def list_versions(sources: Path) -> list[Version]:
     return sorted(found, key=lambda v: (v.date, v.name))
 
 
-def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Version:
-    """Snapshot the working sources as version `name`; refuses an existing name or invalid sources."""
+def freeze(sources: Path, name: str, *, date: dt.date, status: Status, title: str | None = None) -> Version:
+    """Snapshot the working sources as version `name`; refuses an existing name or invalid sources.
+
+    `title` is what readers will call the version (e.g. "Förslag till SRO 2025-08-21"); without it they
+    see its status and date."""
     import re
 
     from .dump import dump_sources
@@ -105,6 +118,9 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Versio
     elif target.exists() or name == WORKING:
         problems.add(Location(relative(target)), f"version '{name}' already exists: frozen versions are immutable; "
                      "choose a new name")
+    if title is not None and (not title.strip() or "\n" in title.strip()):
+        problems.add(Location(str(name)), f"malformed version title {title!r}: expected one line of text, like "
+                     "'Remissversion 2025-01-30'")
     if problems:
         raise SourceError(problems)
     corpus, found = load(sources)
@@ -114,12 +130,14 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Versio
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
     try:
+        os.chmod(staging, FOLDER_MODE)  # mkdtemp makes 0700; the version is shared like any source folder
         from .schema import Glossary, Statutes
 
         dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),
                       Statutes(statutes=corpus.statutes), *docs], staging, schemas=False)
         files = _digest_files(staging)
-        record = {"name": name, "date": date, "status": status, "files": files, "checksum": _checksum(files)}
+        record = {"name": name, **({"title": " ".join(title.split())} if title else {}), "date": date,
+                  "status": status, "files": files, "checksum": _checksum(files)}
         (staging / VERSION_FILE).write_text(
             "# Written by `avtal freeze`; never edit a frozen version (its checksum would fail).\n"
             + yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -132,7 +150,7 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Versio
 
 @contextmanager
 def resolve(sources: Path, spec: str) -> Iterator[tuple[Path, str]]:
-    """The sources folder of a version spec (frozen name, git ref or 'working') and its display name."""
+    """The sources folder of a version spec (frozen name, git ref or 'working') and that name."""
     if spec == WORKING:
         yield sources, WORKING
         return
@@ -167,6 +185,12 @@ def version_notes(folder: Path) -> Problems:
     """The notes on a frozen version (e.g. a pinpoint not in force on its date): it can never be corrected."""
     _, found = load(folder)
     return Problems([p for p in found if p.severity == "note"])
+
+
+def frozen_version(sources: Path, spec: str) -> Version | None:
+    """The record of a frozen version (verified); None for a git ref or 'working'."""
+    frozen = versions_dir(sources) / spec
+    return read_version(frozen) if spec != WORKING and (frozen / VERSION_FILE).exists() else None
 
 
 def load_version(sources: Path, spec: str) -> tuple[Corpus, str]:

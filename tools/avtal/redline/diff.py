@@ -163,6 +163,8 @@ class ChangeSet:
     to_name: str
     documents: tuple[DocumentChange, ...]
     terms: tuple[TermChange, ...] = field(default=())
+    from_title: str | None = None  # a frozen version's recorded title; readers see render.wording.version_name
+    to_title: str | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -265,8 +267,9 @@ def _unit_keys(units: list[tuple[str, list[Token]]]) -> list[tuple]:
     return [(kind, tuple(t.key for t in toks)) for kind, toks in units]
 
 
-def compare(old: Corpus, new: Corpus, from_name: str, to_name: str) -> ChangeSet:
-    """The change set from version `old` to version `new`."""
+def compare(old: Corpus, new: Corpus, from_name: str, to_name: str, from_title: str | None = None,
+            to_title: str | None = None) -> ChangeSet:
+    """The change set from version `old` to version `new` (names are slugs; titles what readers see, if recorded)."""
     old_side, new_side = Side(old), Side(new)
     old_docs = {d.id: d for d in old.documents}
     new_docs = {d.id: d for d in new.documents}
@@ -285,4 +288,4 @@ def compare(old: Corpus, new: Corpus, from_name: str, to_name: str) -> ChangeSet
             terms.append(TermChange(tid, "renamed", a.term, b.term))
         elif a != b:
             terms.append(TermChange(tid, "changed", a.term, b.term))
-    return ChangeSet(old, new, from_name, to_name, documents, tuple(terms))
+    return ChangeSet(old, new, from_name, to_name, documents, tuple(terms), from_title, to_title)

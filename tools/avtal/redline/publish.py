@@ -22,7 +22,7 @@ from ..render.pdf import compile_pdf, typst_source
 from ..render import typst as typst_writer
 from ..render.web import fragment, page, render_page, search_index, static_assets
 from .diff import META_LABEL, ChangeSet, DocumentChange
-from .render import RedlineBuilder, kinds_label
+from .render import RedlineBuilder, kinds_label, version_names
 
 SUMMARY = "andringsforteckning"
 SUMMARY_TITLE = "Ändringsförteckning"
@@ -55,7 +55,8 @@ def summary_table(change: DocumentChange, link: bool) -> ast.Node:
 
 def summary_blocks(changes: ChangeSet, link_docs: str | None) -> list[ast.Node]:
     """The ändringsförteckning: per document its changed clauses, then glossary changes."""
-    out = [ast.para(ast.text(f"Ändringar i {changes.to_name} jämfört med {changes.from_name}. Avsnitt som bara "
+    from_name, to_name = version_names(changes)
+    out = [ast.para(ast.text(f"Ändringar i {to_name} jämfört med {from_name}. Avsnitt som bara "
                              "fått nytt nummer anges med både gammalt och nytt nummer."))]
     for change in changes.documents:
         doc = change.new or change.old
@@ -108,7 +109,7 @@ def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None =
 def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
     when = build_time(changes.new)
     changed = [c for c in changes.documents if c.touched]
-    arrow = f"{changes.from_name} → {changes.to_name}"
+    arrow = " → ".join(version_names(changes))
     jobs: list[Callable[[], None]] = []
     for change in changed:
         doc = change.new or change.old
@@ -143,7 +144,8 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
 
 
 def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
-    arrow = f"{changes.from_name} → {changes.to_name}"
+    from_name, to_name = version_names(changes)
+    arrow = f"{from_name} → {to_name}"
     title = f"{SUMMARY_TITLE} {arrow}"
     lead = [ast.para([ast.strong(ast.text(title))])]
     tree = ast.document(lead + summary_blocks(changes, "docx"), {"lang": ast.meta_string("sv-SE")})
@@ -153,8 +155,8 @@ def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
         "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
         "subject": "Ändringsförteckning"}))
     meta = {"title": title, "short-title": SUMMARY_TITLE, "kind": SUMMARY_TITLE, "status-upper": arrow,
-            "version-iso": "", "diarienummer": "", "author": wording.GROUP, "keywords": [changes.from_name,
-            changes.to_name], "draft": False, "info": [["Från", changes.from_name], ["Till", changes.to_name]]}
+            "version-iso": "", "diarienummer": "", "author": wording.GROUP, "keywords": [from_name, to_name],
+            "draft": False, "info": [["Från", from_name], ["Till", to_name]]}
     template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
     atomic_write_bytes(out / f"{SUMMARY}.pdf",
                        compile_pdf(typst_writer.document(meta, template, summary_blocks(changes, "pdf")).encode(), when))

@@ -28,6 +28,12 @@ KIND_LABEL = {NEW: "Ny", DELETED: "Borttagen", CHANGED: "Ändrad", MOVED: "Flytt
 PAIR_THRESHOLD = 0.3  # units less alike than this are shown as deleted + inserted, not word by word
 
 
+def version_names(changes: ChangeSet) -> tuple[str, str]:
+    """What readers call FROM and TO (titles, or status and date); the slugs stay in folder names."""
+    return (wording.version_name(changes.old, changes.from_title),
+            wording.version_name(changes.new, changes.to_title))
+
+
 def kinds_label(kinds: frozenset[str]) -> str:
     return ", ".join(KIND_LABEL[k] for k in (NEW, DELETED, MOVED, CHANGED, RENUMBERED) if k in kinds).capitalize()
 
@@ -195,7 +201,7 @@ class RedlineBuilder(TreeBuilder):
         return blocks
 
     def with_move_note(self, blocks: list[ast.Node], old_label: str) -> list[ast.Node]:
-        return self.with_note(blocks, f"Flyttad från avsnitt {old_label} i {self.changes.from_name}.")
+        return self.with_note(blocks, f"Flyttad från avsnitt {old_label} i {version_names(self.changes)[0]}.")
 
     def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None) -> list[ast.Node]:
         """A note on the clause: a Word comment on its heading, a note paragraph after it elsewhere."""

@@ -499,8 +499,10 @@ class FormWriter:
 
     TEXTS_SLOTS = "texts"
 
-    def __init__(self, template: Path, info: TemplateInfo, identity: FormIdentity, when: dt.datetime):
+    def __init__(self, template: Path, info: TemplateInfo, identity: FormIdentity, when: dt.datetime,
+                 round_name: str | None = None):
         self.template, self.info, self.identity, self.when = template, info, identity, when
+        self.round_name = round_name or identity.round  # what readers call the round (wording.round_name)
         self.texts_chunks = 0
         self._prepared: Prepared | None = None
         self._static: list[str] = []
@@ -524,11 +526,11 @@ class FormWriter:
                   **_numbered("avtal.texts", [sentinel(f"{self.TEXTS_SLOTS}{i}") for i in range(slots)])}
         data = ooxml.finish_docx(write_zip(parts, self.when, stored=lambda _n: True), header="", when=self.when,
                                  custom=custom, properties={
-                                     "title": f"Svarsformulär {identity.round} – {party_name}",
+                                     "title": f"Svarsformulär {self.round_name} – {party_name}",
                                      "subject": "Svarsformulär", "creator": wording.GROUP,
                                      "lastModifiedBy": wording.GROUP, "language": "sv-SE",
-                                     "identifier": identity.round,
-                                     "keywords": f"{identity.round}; {party}; {identity.version}"})
+                                     "identifier": self.round_name,
+                                     "keywords": f"{self.round_name}; {party_name}; svarsformulär"})
         return Prepared(read_parts(data), self.when), static, slots
 
     def prepare(self, sample_context: dict[str, Any]) -> None:

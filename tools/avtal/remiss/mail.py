@@ -40,7 +40,7 @@ from ..model.remiss import Email, Party, RoundInfo, load_round, parties_path, ro
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
-from ..render.wording import long_date
+from ..render.wording import long_date, round_name
 from .templates import FIELDS as TEMPLATE_FIELDS
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "mail.txt"
@@ -237,6 +237,7 @@ MAIL_FIELDS = (
     "party.email",
     "party.kommunalforbund",
     "round.id",
+    "round.name",
     "round.title",
     "round.diarienummer",
     "round.sent",
@@ -525,7 +526,8 @@ def _fields(info: RoundInfo, party: Party, filename: str, reply_to: Address) -> 
     group = info.book.group(party.kommunalforbund).name if party.kommunalforbund else ""
     return {
         "party": {"id": party.id, "name": party.name, "email": party.email, "kommunalforbund": group},
-        "round": {"id": r.id, "title": r.title, "diarienummer": r.diarienummer, "sent": long_date(r.sent),
+        "round": {"id": r.id, "name": round_name(r), "title": r.title, "diarienummer": r.diarienummer,
+                  "sent": long_date(r.sent),
                   "sent_iso": r.sent.isoformat(), "deadline": long_date(r.deadline),
                   "deadline_iso": r.deadline.isoformat(), "version": r.version, "reply_to": reply_to.addr_spec},
         "sender": {"organisation": r.sender.organisation, "unit": r.sender.unit or "", "name": r.sender.name,

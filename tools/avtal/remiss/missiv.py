@@ -157,10 +157,10 @@ def header_text(parts: dict[str, bytes]) -> str:
 class MissivWriter:
     """Each party's missiv as (Word, PDF) bytes; the template rendered and read once per round when possible."""
 
-    def __init__(self, template: Path, info: TemplateInfo, when: dt.datetime, sender: str, round_id: str,
+    def __init__(self, template: Path, info: TemplateInfo, when: dt.datetime, sender: str, round_name: str,
                  page_design: Path = PAGE_DESIGN):
         self.template, self.info, self.when = template, info, when
-        self.sender, self.round_id = sender, round_id
+        self.sender, self.round_name = sender, round_name  # what readers call the round (wording.round_name)
         self.page_design = page_design.read_text(encoding="utf-8")
         self._prepared: Prepared | None = None
         self._tree: dict[str, Any] | None = None
@@ -169,11 +169,11 @@ class MissivWriter:
     def _finish(self, data: bytes, party_name: str) -> bytes:
         return ooxml.finish_docx(data, header="", when=self.when, properties={
             "title": self.title(party_name), "subject": "Missiv", "creator": self.sender,
-            "lastModifiedBy": self.sender, "language": "sv-SE", "identifier": self.round_id,
-            "keywords": f"{self.round_id}; missiv"})
+            "lastModifiedBy": self.sender, "language": "sv-SE", "identifier": self.round_name,
+            "keywords": f"{self.round_name}; missiv"})
 
     def title(self, party_name: str) -> str:
-        return f"Missiv {self.round_id} – {party_name}"
+        return f"Missiv {self.round_name} – {party_name}"
 
     def prepare(self, sample_context: dict[str, Any]) -> None:
         if not self.info.substitutable:
@@ -196,7 +196,7 @@ class MissivWriter:
 
     def pdf(self, context: dict[str, Any], tree: dict[str, Any], header: str) -> bytes:
         meta = {"title": self.title(context["party"]["name"]), "author": self.sender,
-                "keywords": [context["round"]["diarienummer"], self.round_id, context["party"]["name"]],
+                "keywords": [context["round"]["diarienummer"], self.round_name, context["party"]["name"]],
                 "header": header, "footer": f"Dnr {context['round']['diarienummer']}"}
         source = typst_writer.document(meta, self.page_design, tree["blocks"])
         return compile_letter(source.encode("utf-8"), self.when)
@@ -207,7 +207,7 @@ class MissivWriter:
 
 
 def render_missiv_per_letter(template: Path, context: dict[str, Any], when: dt.datetime, sender: str,
-                             round_id: str) -> tuple[bytes, bytes]:
+                             round_name: str) -> tuple[bytes, bytes]:
     """One letter without the once-per-round preparation (docxtpl re-reads the template): the reference path."""
     info = TemplateInfo(template, uses=[Use("party.name", "reference rendering", kind="expr")])  # never substituted
-    return MissivWriter(template, info, when, sender, round_id).render(context)
+    return MissivWriter(template, info, when, sender, round_name).render(context)

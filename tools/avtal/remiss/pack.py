@@ -91,11 +91,18 @@ def portable(stem: str, ext: str) -> str:
 
 @dataclass(frozen=True)
 class Names:
-    """How the files of a round's packages are named (Swedish, with round and party name)."""
+    """How the files of a round's packages are named (Swedish, with the names readers know: round, version, party)."""
 
     round: str
     version: str
     compared_with: str | None
+
+    @classmethod
+    def of(cls, loaded: Loaded) -> Names:
+        """What readers call the round and its versions (render.wording), never their ids."""
+        source = loaded.info.source
+        return cls(wording.round_name(source), loaded.version_name or wording.version_name(loaded.corpus),
+                   None if loaded.old is None else loaded.compared_name or wording.version_name(loaded.old))
 
     def missiv(self, party: Party, ext: str) -> str:
         return portable(f"Missiv {self.round} – {party.name}", ext)
@@ -137,6 +144,8 @@ class Loaded:
     corpus: Corpus
     checksum: str
     old: Corpus | None
+    version_name: str = ""  # what readers call the version sent (render.wording.version_name)
+    compared_name: str = ""
 
 
 def _load(sources: Path, round_id: str, problems: Problems) -> Loaded | None:
@@ -148,15 +157,17 @@ def _load(sources: Path, round_id: str, problems: Problems) -> Loaded | None:
         problems.extend(own)
         return None
     corpus = old = None
-    checksum = ""
+    checksum = version_name = compared_name = ""
     try:
         corpus, _ = load_version(sources, info.source.version)
-        checksum = read_version(versions_dir(sources) / info.source.version).checksum
+        version = read_version(versions_dir(sources) / info.source.version)
+        checksum, version_name = version.checksum, wording.version_name(version)
     except SourceError as exc:
         own.extend(exc.problems)
     if info.source.compared_with:
         try:
             old, _ = load_version(sources, info.source.compared_with)
+            compared_name = wording.version_name(read_version(versions_dir(sources) / info.source.compared_with))
         except SourceError as exc:
             own.extend(exc.problems)
     if corpus is not None and info.source.documents:
@@ -177,7 +188,7 @@ def _load(sources: Path, round_id: str, problems: Problems) -> Loaded | None:
     problems.extend(own)
     if corpus is None or any(p.severity == "error" for p in own.items):
         return None
-    return Loaded(info, corpus, checksum, old)
+    return Loaded(info, corpus, checksum, old, version_name, compared_name)
 
 
 # -- what the templates see ------------------------------------------------------------------
@@ -200,10 +211,11 @@ def round_context(loaded: Loaded, names: Names, redline_files: list[str] | None)
                           "word": names.document(number, doc.source.short_title, ".docx"),
                           "pdf": names.document(number, doc.source.short_title, ".pdf"), "rows": rows})
     return {
-        "round": {"id": r.id, "title": r.title, "diarienummer": r.diarienummer, "sent": wording.long_date(r.sent),
-                  "sent_iso": r.sent.isoformat(), "deadline": wording.long_date(r.deadline),
-                  "deadline_iso": r.deadline.isoformat(), "version": r.version, "compared_with": r.compared_with or "",
-                  "reply_to": r.reply_to or r.contacts[0].email},
+        "round": {"id": r.id, "name": names.round, "title": r.title, "diarienummer": r.diarienummer,
+                  "sent": wording.long_date(r.sent), "sent_iso": r.sent.isoformat(),
+                  "deadline": wording.long_date(r.deadline), "deadline_iso": r.deadline.isoformat(),
+                  "version": r.version, "version_name": names.version, "compared_with": r.compared_with or "",
+                  "compared_with_name": names.compared_with or "", "reply_to": r.reply_to or r.contacts[0].email},
         "sender": {"organisation": r.sender.organisation, "unit": r.sender.unit or "", "name": r.sender.name,
                    "role": r.sender.role},
         "contacts": [{"name": c.name, "role": c.role, "organisation": c.organisation, "email": c.email,
@@ -211,7 +223,8 @@ def round_context(loaded: Loaded, names: Names, redline_files: list[str] | None)
         "letter": {"intro": _paragraphs(r.letter.intro), "questions": list(r.letter.questions),
                    "closing": _paragraphs(r.letter.closing)},
         "documents": documents,
-        "redline": {"compared_with": r.compared_with, "files": redline_files} if redline_files else None,
+        "redline": {"compared_with": r.compared_with, "compared_with_name": names.compared_with,
+                    "files": redline_files} if redline_files else None,
     }
 
 
@@ -283,7 +296,8 @@ def _redline(loaded: Loaded, names: Names, staging: Path, pool: ThreadPoolExecut
 
     source = loaded.info.source
     assert loaded.old is not None and source.compared_with
-    changes = compare(loaded.old, loaded.corpus, source.compared_with, source.version)
+    changes = compare(loaded.old, loaded.corpus, source.compared_with, source.version, names.compared_with,
+                      names.version)
     numbers = {doc_id: n for n, doc_id in enumerate(loaded.info.documents, 1)}
     wanted: list[tuple[Shared, str]] = []
     for change in changes.documents:
@@ -321,7 +335,7 @@ def pack_round(sources: Path, round_id: str, dist: Path, *, templates: Path = TE
     info = loaded.info
     source = info.source
     when = pack_time(source.sent)
-    names = Names(round_id, source.version, source.compared_with)
+    names = Names.of(loaded)
     target = dist / "remiss" / round_id
     report = PackReport(round_id, target, warnings=warnings)
     with replace_folder(target) as staging:
@@ -355,11 +369,11 @@ def _keep_others(target: Path, staging: Path) -> None:
 def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, templates: Path, missiv_info,
                 form_info, report: PackReport, jobs: int | None) -> None:
     info, source = loaded.info, loaded.info.source
-    missiv = MissivWriter(templates / MISSIV.name, missiv_info, when, source.sender.organisation, source.id,
+    missiv = MissivWriter(templates / MISSIV.name, missiv_info, when, source.sender.organisation, names.round,
                           templates / PAGE_DESIGN.name)
     rows = tuple(c.id for doc_id in info.documents for c in loaded.corpus.document(doc_id).clauses())
     form = FormWriter(templates / FORM.name, form_info, FormIdentity(source.id, source.version, loaded.checksum, rows),
-                      when)
+                      when, names.round)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
         redline, redline_done = _redline(loaded, names, staging, pool) if source.compared_with else ([], None)
         shared, futures = _build_shared(loaded, names, when, pool)
@@ -454,13 +468,13 @@ def _sandlista_html(loaded: Loaded, rows: list[tuple]) -> str:
             if placeholders else "")
     return f"""<!doctype html>
 <html lang="sv">
-<head><meta charset="utf-8"><title>Sändlista {e(r.id)}</title>
+<head><meta charset="utf-8"><title>Sändlista {e(wording.round_name(r))}</title>
 <style>body{{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a}}h1{{color:#003a6e}}
 table{{border-collapse:collapse}}th,td{{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}}
 th{{background:#dce6f0}}.num{{text-align:right}}.sha{{font-size:.75em;word-break:break-all}}
 .placeholder{{color:#a30d22}}</style></head>
 <body><main>
-<h1>Sändlista {e(r.id)}</h1>
+<h1>Sändlista {e(wording.round_name(r))}</h1>
 <p>{e(r.title)}<br>Diarienummer {e(r.diarienummer)} · skickas {e(wording.long_date(r.sent))} · svar senast
 {e(wording.long_date(r.deadline))}</p>
 {note}

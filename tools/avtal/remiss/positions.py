@@ -618,7 +618,7 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.writer.excel import ExcelWriter
 
-    from ..render.wording import GROUP as AUTHOR
+    from ..render.wording import GROUP as AUTHOR, round_name
 
     when = data.version.when() if data.version else dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
     positions = data.positions.positions
@@ -676,7 +676,7 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
     stamp = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
     props.created = props.modified = stamp
     props.creator = props.lastModifiedBy = AUTHOR
-    props.title = f"Ställningstaganden {data.info.id}"
+    props.title = f"Ställningstaganden {round_name(data.info.source)}"
     props.subject = data.info.source.title
     props.language = "sv-SE"
     buffer = io.BytesIO()

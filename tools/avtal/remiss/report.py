@@ -39,7 +39,7 @@ from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, STAN
                             Positions, RoundInfo, load_round)
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
-from ..model.versions import load_version
+from ..model.versions import frozen_version, load_version
 from ..redline.diff import CHANGED, DELETED, MOVED, NEW
 from ..render import ast, ooxml, wording
 from ..render import typst as typst_writer
@@ -110,6 +110,8 @@ class Report:
     entries: list[Entry]
     answers: int
     trace: TraceResult | None = None  # with --against
+    version_name: str = ""  # what readers call the version sent and the one compared with (never the slugs)
+    against_name: str | None = None
 
     @property
     def against(self) -> str | None:
@@ -117,7 +119,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        return f"{KIND} – {self.info.source.title}"
+        return f"{KIND} – {wording.round_name(self.info.source)}"
 
     def state_count(self, state: str) -> int:
         return sum(1 for r in self.status.recipients if r.state == state)
@@ -228,7 +230,9 @@ def collect(sources: Path, round_id: str, *, against: str | None = None) -> Repo
         raise SourceError(problems)
     entries = _in_draft_order(corpus, info, entries)
     return Report(info, corpus, _report_time(corpus, answers), status_of(info, loaded), entries, len(answers),
-                  traced)
+                  traced, wording.version_name(frozen_version(sources, info.source.version) or corpus),
+                  None if against is None else wording.version_name(
+                      frozen_version(sources, against) or load_version(sources, against)[0]))
 
 
 def _where(sources: Path, round_id: str, answer: Answer, key: tuple) -> Location:
@@ -344,10 +348,7 @@ def text_blocks(text: str) -> list[ast.Node]:
     return out
 
 
-def _names(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " och " + names[-1]
+_names = wording.listing
 
 
 def _flag_text(flag: str) -> str:
@@ -425,7 +426,8 @@ class Builder:
         letters = [e for e in r.entries if FLAG_LETTER in e.comment.flags]
         if letters:
             out.append(_p(f"{len(letters)} brev är ännu inte uppdelade i enskilda synpunkter ("
-                          f"{', '.join(e.comment.id for e in letters)}); de visas som de kom in."))
+                          f"{', '.join(wording.comment_label(e.comment.id) for e in letters)}); de visas som de "
+                          "kom in."))
         for state, lead in (("late", "Svarade efter sista svarsdag"), ("no-comments", "Ingen erinran"),
                             ("declined", "Avstod från att svara"), ("none", "Har inte svarat")):
             names = [x.name for x in r.status.recipients if x.state == state]
@@ -582,7 +584,8 @@ class Builder:
         lead = f"{e.answerer} – " if party else ""
         if party and e.joint_for:
             lead = f"{e.answerer} (gemensamt svar för {len(e.joint_for)} remissinstanser) – "
-        blocks = [self.heading(3, f"{lead}{STANCE_LABEL[c.stance]} ({c.id})", f"synpunkt-{c.id}")]
+        blocks = [self.heading(3, f"{lead}{STANCE_LABEL[c.stance]} ({wording.comment_label(c.id)})",
+                               f"synpunkt-{c.id}")]
         if c.quote:
             blocks.append(ast.para([ast.emph(_t(f"Avser texten: ”{' '.join(c.quote.split())}”"))]))
         blocks.extend(text_blocks(c.text) if c.text.strip() else [_p("(Ingen text.)")])
@@ -600,9 +603,10 @@ class Builder:
                                     *_t(f"{STATUS_LABEL[e.position.status]}. {reason}")]))
         if e.changed is not None:
             if e.changed and e.redline:
-                blocks.append(ast.para([ast.link(_t(f"Ändrad i {self.r.against}"), e.redline)]))
+                blocks.append(ast.para([ast.link(_t(f"Ändrad i {self.r.against_name}"), e.redline)]))
             else:
-                blocks.append(_p(f"Ändrad i {self.r.against}" if e.changed else f"Oförändrad i {self.r.against}"))
+                blocks.append(_p(f"Ändrad i {self.r.against_name}" if e.changed
+                                 else f"Oförändrad i {self.r.against_name}"))
         return ast.div(blocks, ast.attr(classes=["comment"]))
 
     # -- traceability --
@@ -612,11 +616,11 @@ class Builder:
         assert t is not None
         on_clauses = [e for e in r.entries if e.changed is not None]
         changed = [e for e in on_clauses if e.changed]
-        out = [self.heading(1, f"Spårbarhet mot {t.against}", "rs-sparbarhet"),
+        out = [self.heading(1, f"Spårbarhet mot {r.against_name}", "rs-sparbarhet"),
                _p(f"{len(changed)} av {len(on_clauses)} synpunkter på enskilda avsnitt gäller avsnitt som har "
                   "ändrats "
-                  f"mellan {t.version} och {t.against}. {len(t.changed)} avsnitt har ändrats; ändringarna visas i "
-                  f"ändringsversionen (dist/{t.folder}/).")]
+                  f"mellan {r.version_name} och {r.against_name}. {len(t.changed)} avsnitt har ändrats; ändringarna "
+                  "visas i ändringsförteckningen och de markerade dokumenten.")]
         if not t.findings:
             return out + [_p("Inga avvikelser: varje beaktad eller delvis beaktad synpunkt gäller ett ändrat "
                              "avsnitt, "
@@ -630,7 +634,7 @@ class Builder:
         """A trace finding in Swedish, from its kind and ids (the English message is for `avtal check`)."""
         t = self.r.trace
         assert t is not None
-        who = ", ".join(f.comments)
+        who = ", ".join(wording.comment_label(c) for c in f.comments)
         status = next((e.status for e in self.r.entries if e.comment.id in f.comments and e.status), None)
         position = f"Ställningstagandet ”{status}” ({who})" if status else f"Ställningstagandet ({who})"
         if f.kind == NO_CLAUSES:
@@ -638,15 +642,15 @@ class Builder:
         if f.kind in (UNCHANGED, PARTLY_UNCHANGED) and f.clause:
             where = self.clause_name(f.clause)
             if f.kind == UNCHANGED:
-                return f"{position} anger {where}, men inget av de angivna avsnitten har ändrats i {t.against}."
-            return f"{position} anger bland annat {where}, som inte har ändrats i {t.against}."
+                return f"{position} anger {where}, men inget av de angivna avsnitten har ändrats i {self.r.against_name}."
+            return f"{position} anger bland annat {where}, som inte har ändrats i {self.r.against_name}."
         if f.kind == UNCOVERED and f.clause:
             c = next((c for c in t.changed if c.id == f.clause), None)
             if c is not None:
                 what = " och ".join(CHANGE_WORD[k] for k in (NEW, DELETED, MOVED, CHANGED) if k in c.kinds)
                 doc = self.r.corpus.document(c.document).source.short_title \
                     if c.document in {d.id for d in self.r.corpus.documents} else c.document
-                return (f"Avsnitt {c.number_to or c.number_from} {c.title} ({doc}) är {what} i {t.against}, men "
+                return (f"Avsnitt {c.number_to or c.number_from} {c.title} ({doc}) är {what} i {self.r.against_name}, men "
                         "inget ställningstagande anger det.")
         if f.kind == UNKNOWN_CLAUSE and f.clause:
             return f"{position} anger avsnittet '{f.clause}', som inte finns i någon av versionerna."
@@ -708,10 +712,10 @@ def _chart_for(figure: ast.Node, fmt: str, builder: Builder) -> ast.Node:
 
 def _info(report: Report) -> list[tuple[str, str]]:
     src = report.info.source
-    info = [("Diarienummer", src.diarienummer), ("Remissversion", src.version),
+    info = [("Diarienummer", src.diarienummer), ("Version", report.version_name),
             ("Skickad", wording.long_date(src.sent)), ("Sista svarsdag", wording.long_date(src.deadline))]
-    if report.against:
-        info.append(("Jämförd med", report.against))
+    if report.against_name:
+        info.append(("Jämförd med", report.against_name))
     return info
 
 
@@ -725,8 +729,8 @@ def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]
                   env={"SOURCE_DATE_EPOCH": str(int(report.when.timestamp()))})
     return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, properties={
         "title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
-        "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {src.id}; {KIND}",
-        "version": src.version, "category": KIND})
+        "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {wording.round_name(src)}; {KIND}",
+        "version": report.version_name, "category": KIND})
 
 
 def _pdf(report: Report, blocks: list[ast.Node]) -> bytes:
@@ -736,9 +740,9 @@ def _pdf(report: Report, blocks: list[ast.Node]) -> bytes:
 def _typst(report: Report, blocks: list[ast.Node]) -> bytes:
     """The typst source of the PDF: the documents' page design with the report's title page fields."""
     src = report.info.source
-    meta = {"title": report.title, "short-title": KIND, "kind": KIND, "status-upper": src.id.upper(),
+    meta = {"title": report.title, "short-title": KIND, "kind": KIND, "status-upper": wording.round_name(src).upper(),
             "version-iso": "", "diarienummer": src.diarienummer, "author": wording.GROUP,
-            "keywords": [src.diarienummer, src.id, KIND], "draft": False,
+            "keywords": [src.diarienummer, wording.round_name(src), KIND], "draft": False,
             "info": [list(pair) for pair in _info(report)]}
     template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
     return typst_writer.document(meta, template, blocks).encode("utf-8")
@@ -873,7 +877,7 @@ def _web_files(report: Report, builder: Builder) -> dict[str, bytes]:
     return files
 
 
-XLSX_COLUMNS = (("Synpunkt", 12), ("Svarande", 28), ("Gemensamt svar för", 28), ("Dokument", 16), ("Avsnitt", 9),
+XLSX_COLUMNS = (("Synpunkts-id", 12), ("Svarande", 28), ("Gemensamt svar för", 28), ("Dokument", 16), ("Avsnitt", 9),
                 ("Rubrik", 28), ("Avsnitts-id", 24), ("Inställning", 14), ("Synpunkt (text)", 60),
                 ("Förslag till formulering", 50), ("Avser texten", 30), ("Källa", 16), ("Obs", 24), ("Inkom", 11),
                 ("Revision", 9), ("Ställningstagande", 16), ("Motivering", 50), ("Ändrade avsnitt", 24))
@@ -883,7 +887,7 @@ def xlsx_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
     """The Excel sheet: header and one row per comment, in the report's order."""
     header = [name for name, _ in XLSX_COLUMNS]
     if report.against:
-        header.append(f"Ändrad i {report.against}")
+        header.append(f"Ändrad i {report.against_name}")
     rows = []
     for e in report.entries:
         c = e.comment
@@ -929,7 +933,8 @@ def _xlsx(report: Report) -> bytes:
     props = book.properties
     props.title, props.subject, props.creator = report.title, KIND, wording.GROUP
     props.lastModifiedBy, props.language, props.identifier = wording.GROUP, "sv-SE", src.diarienummer
-    props.keywords, props.created, props.modified = f"{src.diarienummer}; {src.id}; {KIND}", stamp, stamp
+    props.keywords, props.created, props.modified = f"{src.diarienummer}; {wording.round_name(src)}; {KIND}", stamp, \
+        stamp
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # not book.save(): that stamps `modified` with the current time
@@ -955,9 +960,7 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> None:
         for name, data in sorted(files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            os.chmod(path, 0o644)
-        os.chmod(staging, 0o755)
+            path.write_bytes(data)  # open() applies the umask, as for any file the user creates
 
 
 def render(report: Report) -> dict[str, bytes]:

@@ -43,15 +43,19 @@ FIELDS: dict[str, str] = {
     "party.kind": "`region` or `kommun`",
     "party.email": "the registrar's address the package is sent to",
     "party.kommunalforbund": "the name of the party's kommunalförbund (empty for the region)",
-    "round.id": "the round's id, e.g. `remiss-2025`",
+    "round.id": "the round's id, e.g. `remiss-2025` (for file paths; readers see `round.name`)",
+    "round.name": "what readers call the round, e.g. `Remiss 2025-01-30` (its `name`, else the sent date)",
     "round.title": "the round's title",
     "round.diarienummer": "the case number (dnr), e.g. `RS 2024-03516`",
     "round.sent": "sent date in words, e.g. `30 januari 2025`",
     "round.sent_iso": "sent date, `2025-01-30`",
     "round.deadline": "last day to answer in words, e.g. `9 maj 2025`",
     "round.deadline_iso": "last day to answer, `2025-05-09`",
-    "round.version": "the frozen version sent, e.g. `remiss-2025`",
-    "round.compared_with": "the version the redline compares with (empty if none)",
+    "round.version": "the frozen version sent, e.g. `remiss-2025` (its id; readers see `round.version_name`)",
+    "round.version_name": "what readers call that version, e.g. `Remissversion 2025-01-30` (its title, else status "
+                          "and date)",
+    "round.compared_with": "the id of the version the redline compares with (empty if none)",
+    "round.compared_with_name": "what readers call that version, e.g. `Arbetsutkast 2024-11-15` (empty if none)",
     "round.reply_to": "where answers are sent (the registrar's address)",
     "sender.organisation": "who sends the remiss",
     "sender.unit": "the sending unit (may be empty)",
@@ -77,7 +81,8 @@ FIELDS: dict[str, str] = {
     "documents[].rows[].title": "the clause's heading",
     "documents[].rows[].level": "1 for an avsnitt, 2 for a clause, 3 for a sub-clause",
     "documents[].rows[].marker": "the row's hidden clause id; keep it, formatted as hidden text, in the row",
-    "redline.compared_with": "the earlier version (the whole `redline` is empty when the round has none)",
+    "redline.compared_with": "the earlier version's id (the whole `redline` is empty when the round has none)",
+    "redline.compared_with_name": "what readers call the earlier version",
     "redline.files[]": "the redline's file names in the package",
     "files.missiv_word": "this letter's Word file name",
     "files.missiv_pdf": "this letter's PDF file name",
@@ -519,13 +524,13 @@ def design_missiv(reference: Path = REFERENCE):
     _para(doc, "{{ paragraph }}")
     _loop(doc, "{%p endfor %}")
     _para(doc, "Remitterade handlingar", "Heading 2")
-    _para(doc, "Remissen omfattar följande handlingar i versionen {{ round.version }}. Var och en bifogas som "
+    _para(doc, "Remissen omfattar följande handlingar, {{ round.version_name }}. Var och en bifogas som "
                "Word-fil och som tillgänglig PDF (se Bilagor):")
     _loop(doc, "{%p for document in documents %}")
     _para(doc, "{{ document.title }}", "Compact", BULLETS)
     _loop(doc, "{%p endfor %}")
     _loop(doc, "{%p if redline %}")
-    _para(doc, "Ändringarna jämfört med versionen {{ redline.compared_with }} visas med markerade ändringar i:")
+    _para(doc, "Ändringarna jämfört med {{ redline.compared_with_name }} visas med markerade ändringar i:")
     _loop(doc, "{%p for file in redline.files %}")
     _para(doc, "{{ file }}", "Compact", BULLETS)
     _loop(doc, "{%p endfor %}")
@@ -580,7 +585,7 @@ def design_form(reference: Path = REFERENCE):
     """The svarsformulär, landscape: instructions, general comments, decision, one table per document."""
     from docx.shared import Pt
 
-    doc = _base(reference, landscape=True, header="Svarsformulär · {{ round.id }} · Dnr {{ round.diarienummer }}")
+    doc = _base(reference, landscape=True, header="Svarsformulär · {{ round.name }} · Dnr {{ round.diarienummer }}")
     _para(doc, "Svarsformulär", "Heading 1")
     _para(doc, "{{ round.title }}")
     _para(doc, [("Remissinstans: ", "b"), ("{{ party.name }}", "")], "Compact")

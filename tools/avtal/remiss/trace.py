@@ -28,6 +28,7 @@ from ..model.problems import Problems, SourceError
 from ..model.remiss import round_ids
 from ..model.versions import load_version
 from ..redline.diff import CHANGED, DELETED, MOVED, NEW, ChangeSet, Node, compare
+from ..render import wording
 from .positions import RoundPositions, load_round_positions
 
 CHANGE_KINDS = frozenset({NEW, DELETED, CHANGED, MOVED})  # what makes a clause changed ("renumbered" alone does not)
@@ -334,7 +335,7 @@ def _clauses(ids: list[str], nodes: dict[str, NodeInfo]) -> str:
 
 @dataclass(frozen=True)
 class RedlineNotes:
-    """Notes for `write_redline`: clause id → 'Ändrad efter remissynpunkter: boras-3 (Borås Stad), …'."""
+    """Notes for `write_redline`: clause id → 'Ändrad efter remissynpunkter från Borås Stad och Ale kommun.'."""
 
     round: Optional[str]
     notes: dict[str, str]
@@ -407,8 +408,10 @@ def _notes(data: RoundPositions, changes: ChangeSet) -> dict[str, str]:
     notes = {}
     for clause, ids in behind.items():
         ids = sorted(dict.fromkeys(ids), key=lambda c: order.get(c, len(order)))
-        who = ", ".join(f"{c} ({data.comments[c].party_name})" if c in data.comments else c for c in ids)
-        notes[clause] = f"Ändrad efter remissynpunkter: {who}."
+        who = dict.fromkeys(data.comments[c].party_name for c in ids if c in data.comments)
+        # Readers of the redline see who asked; the comment ids are cited in the remissammanställning.
+        notes[clause] = f"Ändrad efter remissynpunkter från {wording.listing(list(who))}." if who else \
+            "Ändrad efter remissynpunkter."
     return notes
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..model import Clause, Corpus, Document, Term
+from ..model.remiss import Round
 from ..model.schema import Statute
+from ..model.versions import Version
 from ..model.text import Cite, TermUse, block_inlines, walk_inlines
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
@@ -23,6 +25,35 @@ GROUP = "Arbetsgruppen för Hälso- och sjukvårdsavtalet"
 def long_date(day: dt.date) -> str:
     """'30 januari 2025'."""
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def version_name(version: Corpus | Version, title: str | None = None) -> str:
+    """What readers call a version: its recorded title, else status and date, e.g. 'Remissversion 2025-01-30'.
+
+    A frozen version's record has both; other sources (a git ref, the working tree) are named by their
+    first document's status and the latest date (a frozen version stamps every document with its own)."""
+    if isinstance(version, Version):
+        title, status, day = title or version.title, version.status, version.date
+    else:
+        status, day = version.documents[0].source.status, max(d.source.version_date for d in version.documents)
+    return title or f"{STATUS_LABEL[status]} {day.isoformat()}"
+
+
+def round_name(source: Round) -> str:
+    """What readers call a remiss round: its `name`, else 'Remiss 2025-01-30' (the sent date)."""
+    return source.name or f"Remiss {source.sent.isoformat()}"
+
+
+def listing(names: list[str]) -> str:
+    """'A', 'A och B', 'A, B och C'."""
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " och " + names[-1]
+
+
+def comment_label(comment_id: str) -> str:
+    """A comment id where a reader may cite it (report tables, positions workbook): 'synpunkt boras-3'."""
+    return f"synpunkt {comment_id}"
 
 
 def ref_label(corpus: Corpus, target: Clause, from_doc: str | None) -> str:
