@@ -1,5 +1,6 @@
 // Runs axe-core (WCAG 2.0/2.1/2.2 A and AA) on each page at each viewport width in the
-// system Chromium, and measures how wide each page is laid out (WCAG 1.4.10 Reflow).
+// system Chromium, and measures how wide each page is laid out (WCAG 1.4.10 Reflow). Every <details>
+// is opened first: what a reader can unfold (the contents on a phone) must pass too.
 // Usage: node axe.mjs CHROMIUM WIDTHS URL... ; prints one JSON object per line:
 // {url, width, scrollWidth, violations: [{id, impact, help, nodes: [target…]}]}
 import { readFileSync } from "node:fs";
@@ -23,6 +24,7 @@ try {
     for (const width of widths.split(",").map(Number)) {
       await page.setViewport({ width, height: 900 });
       await page.goto(url, { waitUntil: "load" });
+      await page.evaluate(() => document.querySelectorAll("details").forEach(d => { d.open = true; }));
       await page.evaluate(axeSource);
       const result = await page.evaluate(async (tags) => {
         const r = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
