@@ -126,6 +126,40 @@ def test_the_contents_are_folded_on_a_phone_and_open_beside_the_text_on_a_deskto
             assert ("open" in details.group(1)) == is_open, (name, width)
 
 
+class Outside(HTMLParser):
+    """The text of a page that is in no landmark (header, nav, main, footer), scripts and the skip link aside."""
+
+    LANDMARKS = ("header", "nav", "main", "footer", "script", "style", "title")
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.skip = False
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.LANDMARKS:
+            self.depth += 1
+        self.skip = "skip-link" in (dict(attrs).get("class") or "")
+
+    def handle_endtag(self, tag):
+        if tag in self.LANDMARKS:
+            self.depth -= 1
+        self.skip = False
+
+    def handle_data(self, data):
+        if not self.depth and not self.skip and data.strip():
+            self.text.append(data.strip())
+
+
+def test_all_text_is_inside_a_landmark_the_draft_banner_too(site):
+    """axe's `region` rule (a best practice, outside the WCAG tags): a screen reader's landmark list reaches it all."""
+    assert "web/huvudavtal.html" in site and "texten är inte beslutad" in site["web/huvudavtal.html"].read_text()
+    outside = {name: Outside(path.read_text(encoding="utf-8")).text for name, path in site.items()}
+    assert {name: text for name, text in outside.items() if text} == {}
+
+
 # ---- focus indicator contrast (WCAG 2.4.7 / 1.4.11: at least 3:1 against what is next to it) ----
 
 def luminance(colour: str) -> float:
