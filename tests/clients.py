@@ -76,7 +76,9 @@ class Chromium:
 def axe(pages: list[Path], widths: tuple[int, ...] = AXE_WIDTHS) -> list[dict]:
     """axe-core's WCAG 2.x A+AA violations and the laid-out page width, per page and viewport width.
 
-    One record per (page, width): {url, width, scrollWidth, violations: [{id, impact, help, nodes}]}.
+    One record per (page, width): {url, width, scrollWidth, violations: [{id, impact, help, nodes}], focus}, where
+    focus is how the first few elements reached with Tab are outlined: [{element, outlineStyle, outlineWidth,
+    outlineColor, background}] (computed colours, e.g. "rgb(158, 79, 0)").
     """
     chromium = require_client("chromium")
     node = require_client("node")

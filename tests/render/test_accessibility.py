@@ -183,6 +183,27 @@ def test_contrast_is_computed_as_wcag_defines_it():
     assert contrast("#f2a900", "#fff") == pytest.approx(2.0, abs=0.05)  # the old focus colour: too faint
 
 
+def rgb(colour: str) -> str:
+    """A computed colour, "rgb(158, 79, 0)", as #9e4f00."""
+    r, g, b = (int(c) for c in re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(?:, 1)?\)", colour).groups())
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+@pytest.mark.client
+def test_every_element_reached_with_tab_shows_an_outline_with_3_to_1_in_chromium(judged):
+    """The first elements Tab reaches on every page at both widths, as Chromium draws them: 5.88:1 on white."""
+    seen, faint = 0, []
+    for (name, width), r in sorted(judged.items()):
+        stops = [f for f in r["focus"] if f["element"] != "body"]  # past the last stop the focus leaves the page
+        assert stops, f"{name} at {width} px: nothing to reach with Tab"
+        for f in stops:
+            seen += 1
+            ratio = contrast(rgb(f["outlineColor"]), rgb(f["background"]))
+            if f["outlineStyle"] == "none" or float(f["outlineWidth"].removesuffix("px")) < 2 or ratio < 3:
+                faint.append((name, width, f["element"], f["outlineStyle"], f["outlineWidth"], round(ratio, 2)))
+    assert seen >= 2 * len(judged) and faint == []
+
+
 def style_sheets(site: dict[str, Path]) -> dict[str, str]:
     """The CSS of every page kind: the web edition's (plus the report's rules) and the sändlista's own."""
     report = site[f"remiss/{ROUND}/remissammanstallning.html"].parent / "remissammanstallning-filer" / "style.css"
