@@ -34,14 +34,14 @@
     return { e: e, order: i, head: fold(e.n + " " + e.t), text: fold(e.x) };
   });
 
-  // 3: the word as written, 2: a word beginning with its stem, 1: the stem inside a word, 0: absent.
+  // 3: the word as written or its stem as a word, 2: a word beginning with the stem, 1: the stem inside a word,
+  // 0: absent.
   function closeness(hay, term) {
     var best = 0;
     for (var i = hay.indexOf(term.stem); i >= 0 && best < 3; i = hay.indexOf(term.stem, i + 1)) {
       if (i > 0 && LETTER.test(hay.charAt(i - 1))) { best = Math.max(best, 1); continue; }
-      var end = i + term.word.length;
-      var whole = hay.substr(i, term.word.length) === term.word && !LETTER.test(hay.charAt(end));
-      best = Math.max(best, whole ? 3 : 2);
+      var asWritten = hay.substr(i, term.word.length) === term.word && !LETTER.test(hay.charAt(i + term.word.length));
+      best = Math.max(best, asWritten || !LETTER.test(hay.charAt(i + term.stem.length)) ? 3 : 2);
     }
     return best;
   }
@@ -106,7 +106,9 @@
   function count(n) { return n === 0 ? "Inga träffar" : n === 1 ? "1 träff" : n + " träffar"; }
 
   function search() {
-    var terms = fold(input.value).split(/[^0-9a-z\u00c0-\u024f.]+/).filter(function (w) { return w.length > 1; })
+    var terms = fold(input.value).split(/[^0-9a-z\u00c0-\u024f.]+/)
+      .map(function (w) { return w.replace(/^\.+|\.+$/g, ""); })  // "3.6" stays whole, "vård." loses its full stop
+      .filter(function (w) { return w.length > 1; })
       .map(function (w) { return { word: w, stem: stem(w) }; });
     out.textContent = "";
     if (status) status.textContent = "";
