@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from avtal.cli import main
+from avtal.render.web import scrolling_tables
 
 from ..clients import AXE_WIDTHS, axe
 from ..remiss.forms import packed
@@ -107,6 +108,16 @@ def test_every_table_scrolls_in_its_own_focusable_region_labelled_by_its_caption
             assert parent.get("role") == "region" and parent.get("tabindex") == "0", (name, parent)
             assert page.ids.get(parent.get("aria-labelledby") or "") == "caption", (name, parent)
     assert count >= 20  # the documents' tables, the redline's, the report's and the sändlista's
+
+
+def test_a_table_without_a_caption_is_still_a_named_region_and_a_caption_keeps_its_own_id():
+    html = ('<table><tr><td>a</td></tr></table>'
+            '<table class="x"><caption class="c" id="egen">Egen</caption><tr><td>b</td></tr></table>'
+            '<table><caption>Tredje</caption><tr><td>c</td></tr></table>')
+    page = Tables(scrolling_tables(html))
+    assert [(t.get("role"), t.get("tabindex"), t.get("aria-label"), t.get("aria-labelledby")) for t in page.tables] \
+        == [("region", "0", "Tabell", None), ("region", "0", None, "egen"), ("region", "0", None, "tabell:3")]
+    assert page.ids == {"egen": "caption", "tabell:3": "caption"}
 
 
 def test_the_style_sheet_lets_a_wide_table_scroll_and_not_the_page():
