@@ -76,7 +76,9 @@ class Chromium:
 def axe(pages: list[Path], widths: tuple[int, ...] = AXE_WIDTHS) -> list[dict]:
     """axe-core's WCAG 2.x A+AA violations and the laid-out page width, per page and viewport width.
 
-    One record per (page, width): {url, width, scrollWidth, violations: [{id, impact, help, nodes}]}.
+    One record per (page, width): {url, width, scrollWidth, violations: [{id, impact, help, nodes}], focus}, where
+    focus is how the first few elements reached with Tab are outlined: [{element, outlineStyle, outlineWidth,
+    outlineColor, background}] (computed colours, e.g. "rgb(158, 79, 0)").
     """
     chromium = require_client("chromium")
     node = require_client("node")
@@ -86,6 +88,23 @@ def axe(pages: list[Path], widths: tuple[int, ...] = AXE_WIDTHS) -> list[dict]:
                              *(p.resolve().as_uri() for p in pages)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"axe.mjs failed: {result.stderr[-3000:]}"
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+def typed_search(page: Path, queries: list[str], width: int = 1280) -> list[dict]:
+    """Each query typed into the page's search box in Chromium: what the reader then sees, per query.
+
+    One record per query: {query, count, status, hrefs, button, all, focused, scrollWidth}: the count line,
+    the live status, the hits shown, the "show all" button's text (or None), the hits after pressing it,
+    the href that has the focus then, and the page width with the results open.
+    """
+    chromium = require_client("chromium")
+    node = require_client("node")
+    if not (HERE / "node_modules" / "puppeteer-core").is_dir():
+        missing("puppeteer-core is not installed in tests/validators/node_modules")
+    result = subprocess.run([node, str(HERE / "search.mjs"), chromium, str(width), page.resolve().as_uri(), *queries],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, f"search.mjs failed: {result.stderr[-3000:]}"
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 

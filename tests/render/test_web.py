@@ -11,6 +11,8 @@ import pytest
 
 from avtal.render.wording import clause_text
 
+from ..clients import typed_search
+
 STRUCTURE = ("header", "nav", "main", "footer")
 
 
@@ -174,79 +176,107 @@ def test_browser_dom_keeps_every_clause_id(corpus, browser_doms):
         assert {c.id for c in doc.clauses()} <= set(browser_doms[f"{doc.id}.html"].ids)
 
 
-# ---- search, run in the browser ---------------------------------------------
+# ---- search, typed into the search box in the browser ----------------------
 
-def expected_hits(corpus, query: str) -> list[tuple[str, str]]:
-    """The search rule from the model: every query word (case-insensitive) in 'number title text' (uncapped)."""
-    words = [w for w in query.lower().split() if len(w) > 1]
-    hits = []
-    for doc in corpus.documents:
-        for clause in doc.clauses():
-            hay = f"{clause.label} {clause.title} {clause_text(corpus, clause)}".lower()
-            if all(w in hay for w in words):
-                hits.append((doc.id, clause.id))
-    return hits
+def haystacks(corpus) -> dict[str, str]:
+    """What a reader searches, per clause as its search result links it: 'number title text', lower case."""
+    return {f"{doc.id}.html#{clause.id}": f"{clause.label} {clause.title} {clause_text(corpus, clause)}".lower()
+            for doc in corpus.documents for clause in doc.clauses()}
 
 
-class Results(HTMLParser):
-    """The links inside the #sokresultat element of a DOM dump."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.depth = 0
-        self.hrefs: list[str] = []
-        self.count_text = ""
-        self._in_count = False
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if self.depth or a.get("id") == "sokresultat":
-            self.depth += 1
-            if tag == "a" and a.get("href"):
-                self.hrefs.append(a["href"])
-            self._in_count = tag == "p" and "count" in (a.get("class") or "")
-
-    def handle_endtag(self, tag):
-        if self.depth:
-            self.depth -= 1
-            self._in_count = False
-
-    def handle_data(self, data):
-        if self._in_count:
-            self.count_text += data
+def containing(corpus, *words: str) -> set[str]:
+    """The clauses whose text has every one of `words` (lower case, as written in the sources)."""
+    return {href for href, hay in haystacks(corpus).items() if all(w in hay for w in words)}
 
 
-def _a_word_in_a_few_clauses(corpus) -> str:
-    """A word of at least 8 letters that occurs in 2–4 clauses (deterministic: the first in sorted order)."""
-    found = {}
-    for doc in corpus.documents:
-        for clause in doc.clauses():
-            hay = f"{clause.label} {clause.title} {clause_text(corpus, clause)}".lower()
-            for word in set(re.findall(r"[a-zåäöé]{8,}", hay)):
-                found.setdefault(word, 0)
-    for word in sorted(found):
-        if 2 <= len(expected_hits(corpus, word)) <= 4:
-            return word
-    raise AssertionError("no word occurs in only a few clauses")
+def titled(corpus, word: str) -> set[str]:
+    return {f"{doc.id}.html#{c.id}" for doc in corpus.documents for c in doc.clauses() if word in c.title.lower()}
+
+
+def _a_word_in_one_clause(corpus) -> tuple[str, str]:
+    """A word of 8+ letters whose every prefix of at least its length - 5 (and 4) letters is in one clause only.
+
+    Whatever ending the search takes off the word, it then finds that one clause (deterministic: the first such
+    word in sorted order).
+    """
+    hays = haystacks(corpus)
+    words = sorted({w for hay in hays.values() for w in re.findall(r"[a-zåäöé]{8,}", hay)})
+    for word in words:
+        found = containing(corpus, word[:max(4, len(word) - 5)])
+        if len(found) == 1:
+            return word, found.pop()
+    raise AssertionError("no word occurs in one clause only")
+
+
+@pytest.fixture(scope="module")
+def searched(corpus, web) -> dict[str, dict]:
+    """Queries typed into the index page's search box at phone width: what the reader sees for each."""
+    word, _ = _a_word_in_one_clause(corpus)
+    queries = ["EGENVARD", "egenvård", "kommunerna", f"{word.upper()} {word[:6]}", "xyzzyq"]
+    return {r["query"]: r for r in typed_search(web / "index.html", queries, width=320)}
 
 
 @pytest.mark.client
-def test_search_finds_exactly_the_clauses_containing_the_query(corpus, web, chromium):
-    word = _a_word_in_a_few_clauses(corpus)
-    doc_id, clause_id = expected_hits(corpus, word)[0]
-    title_word = max(corpus.clause(clause_id).title.split(), key=len)
-    # A rare word; two words in capitals, in any order; a word with more than 30 hits.
-    queries = [word, f"{title_word.upper()} {word.capitalize()}", "Kommunen"]
-    assert len(expected_hits(corpus, "Kommunen")) > 30
-    urls = [f"{(web / 'index.html').as_uri()}?q={quote(q)}" for q in queries]
-    doms = chromium.dump_doms(urls)
-    for query, url in zip(queries, urls):
-        expected = [f"{doc_id}.html#{clause_id}" for doc_id, clause_id in expected_hits(corpus, query)][:30]
-        results = Results(doms[url])
-        assert expected, f"{query!r} finds nothing in the model"
-        assert results.hrefs == expected, query
-        assert results.count_text.startswith(str(len(expected))), (query, results.count_text)
+def test_search_ignores_case_and_accents(corpus, searched):
+    expected = containing(corpus, "egenvård")
+    assert 2 <= len(expected) <= 20
+    for query in ("EGENVARD", "egenvård"):
+        hits = searched[query]
+        assert sorted(hits["all"]) == sorted(expected), query
+        assert hits["count"] == hits["status"] == f"{len(expected)} träffar", query
+        assert hits["button"] is None, "every hit is shown at once when there are few"
+    assert searched["EGENVARD"]["hrefs"] == searched["egenvård"]["hrefs"]
+
+
+@pytest.mark.client
+def test_search_ranks_clauses_with_the_word_in_their_title_first(corpus, searched):
+    for query, word in (("EGENVARD", "egenvård"), ("kommunerna", "kommun")):
+        hits = searched[query]["all"]
+        in_title = [href in titled(corpus, word) for href in hits]
+        assert any(in_title) and not all(in_title), query
+        assert in_title == sorted(in_title, reverse=True), f"{query}: a title hit after a text-only hit"
+
+
+@pytest.mark.client
+def test_search_finds_other_inflections_of_a_word(corpus, searched):
+    """'kommunerna' finds 'kommunen' and 'kommunens' too; everything it finds has the stem 'kommun'."""
+    hits = set(searched["kommunerna"]["all"])
+    assert containing(corpus, "kommunen") | containing(corpus, "kommunens") | containing(corpus, "kommunerna") <= hits
+    assert hits <= containing(corpus, "kommun")
+
+
+@pytest.mark.client
+def test_search_shows_every_hit_and_says_how_many(corpus, searched):
+    hits = searched["kommunerna"]
+    total = len(hits["all"])
+    assert total > 30 and len(set(hits["all"])) == total
+    assert hits["count"] == hits["status"] == f"{total} träffar"
+    assert 0 < len(hits["hrefs"]) < total and hits["all"][:len(hits["hrefs"])] == hits["hrefs"]
+    assert hits["button"] == f"Visa alla {total} träffar"
+    assert hits["focused"] == hits["all"][len(hits["hrefs"])], "the focus goes to the first hit that was hidden"
+
+
+@pytest.mark.client
+def test_search_says_one_hit_and_no_hits_in_swedish(corpus, searched):
+    word, href = _a_word_in_one_clause(corpus)
+    one = searched[f"{word.upper()} {word[:6]}"]
+    assert one["count"] == one["status"] == "1 träff"
+    assert one["all"] == [href]
+    none = searched["xyzzyq"]
+    assert none["count"] == none["status"] == "Inga träffar" and none["all"] == []
+
+
+@pytest.mark.client
+def test_search_results_fit_a_phone(searched):
+    assert {query: r["scrollWidth"] for query, r in searched.items() if r["scrollWidth"] > 320} == {}
+
+
+@pytest.mark.client
+def test_a_query_in_the_address_is_searched_on_load(corpus, web, chromium):
+    dom = chromium.dump_dom(f"{(web / 'index.html').as_uri()}?q={quote('Egenvard')}")
+    results = dom[dom.index('id="sokresultat"'):]
+    assert f"{len(containing(corpus, 'egenvård'))} träffar" in results
+    assert all(f'href="{href}"' in results for href in containing(corpus, "egenvård"))
 
 
 # ---- screenshot -------------------------------------------------------------

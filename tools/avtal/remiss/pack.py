@@ -43,6 +43,7 @@ from ..model.versions import load_version, read_version, versions_dir
 from ..render import wording
 from ..render.docx import TEMPLATES, render_docx
 from ..render.pdf import render_pdf
+from ..render.web import scrolling_tables
 from .form import FormIdentity, FormWriter, check_form_template
 from .missiv import PAGE_DESIGN, MissivWriter, check_missiv_template
 from .templates import FORM, MISSIV
@@ -466,25 +467,31 @@ def _sandlista_html(loaded: Loaded, rows: list[tuple]) -> str:
     note = (f"<p><strong>{placeholders} av {len(rows)} adresser är platshållare</strong> (domänen .example) och "
             "måste ersättas med registratorernas riktiga adresser i sources/parter.yaml innan remissen skickas.</p>"
             if placeholders else "")
+    table = scrolling_tables(f"""<table>
+<caption>{len(rows)} mottagare och deras paket</caption>
+<thead><tr><th scope="col">Part</th><th scope="col">Id</th><th scope="col">E-post</th><th scope="col">Paket</th>
+<th scope="col">Byte</th><th scope="col">SHA-256</th></tr></thead>
+<tbody>
+{body}</tbody>
+</table>""")
+    # The web edition's reflow and focus rules (templates/web/style.css): the table scrolls, not the page.
     return f"""<!doctype html>
 <html lang="sv">
 <head><meta charset="utf-8"><title>Sändlista {e(wording.round_name(r))}</title>
-<style>body{{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a}}h1{{color:#003a6e}}
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a;overflow-wrap:break-word}}h1{{color:#003a6e}}
+@media (max-width:30em){{body{{margin:1em}}}}
+:focus-visible{{outline:3px solid #9e4f00;outline-offset:2px}}.table-scroll{{overflow-x:auto}}
+@media print{{.table-scroll{{overflow:visible}}}}
 table{{border-collapse:collapse}}th,td{{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}}
-th{{background:#dce6f0}}.num{{text-align:right}}.sha{{font-size:.75em;word-break:break-all}}
+th{{background:#dce6f0}}.num{{text-align:right}}.sha{{display:block;min-width:14em;font-size:.75em;word-break:break-all}}
 .placeholder{{color:#a30d22}}</style></head>
 <body><main>
 <h1>Sändlista {e(wording.round_name(r))}</h1>
 <p>{e(r.title)}<br>Diarienummer {e(r.diarienummer)} · skickas {e(wording.long_date(r.sent))} · svar senast
 {e(wording.long_date(r.deadline))}</p>
 {note}
-<table>
-<caption>{len(rows)} mottagare och deras paket</caption>
-<thead><tr><th scope="col">Part</th><th scope="col">Id</th><th scope="col">E-post</th><th scope="col">Paket</th>
-<th scope="col">Byte</th><th scope="col">SHA-256</th></tr></thead>
-<tbody>
-{body}</tbody>
-</table>
+{table}
 </main></body>
 </html>
 """

@@ -6,7 +6,9 @@ the search index loaded as a script (file:// pages cannot fetch JSON).
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from html import escape
 from pathlib import Path
 from string import Template
@@ -32,11 +34,37 @@ def page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", b
         package_title=escape(package),
         status_banner=banner,
         toc=toc,
-        main=main,
+        main=scrolling_tables(main),
         footer=escape(f"{wording.GROUP}. Webbversion genererad från avtalets källtext."),
         body_class=body_class,
         home=home,
     )
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.S)
+_CAPTION = re.compile(r"<caption\b([^>]*)>")
+_ID = re.compile(r'\bid="([^"]*)"')
+
+
+def scrolling_tables(html: str) -> str:
+    """Each table in its own focusable region labelled by its caption, which scrolls sideways when the table is
+    wider than the screen, so the page itself never does (WCAG 1.4.10 Reflow) and a keyboard can scroll it."""
+    numbers = itertools.count(1)
+
+    def wrap(match: re.Match[str]) -> str:
+        table, number = match.group(0), next(numbers)
+        caption = _CAPTION.search(table)
+        if caption is None:
+            label = 'aria-label="Tabell"'
+        else:
+            known = _ID.search(caption.group(1))
+            ident = known.group(1) if known else f"tabell:{number}"
+            if not known:
+                table = f'{table[:caption.start()]}<caption id="{ident}"{caption.group(1)}>{table[caption.end():]}'
+            label = f'aria-labelledby="{ident}"'
+        return f'<div class="table-scroll" role="region" tabindex="0" {label}>\n{table}\n</div>'
+
+    return _TABLE.sub(wrap, html)
 
 
 def _toc(doc: Document, extra: list[tuple[str, str]] = ()) -> str:
