@@ -62,8 +62,7 @@ CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 MAX_PROPERTY = 255  # Word keeps at most this many characters of a custom property's text
 
 STANCE_KEYS = {key: stance for stance, key, _ in STANCE_COLUMNS}
-COLUMN_LABELS = {"number": "Avsnitt", "title": "Rubrik", "comment": "Kommentar", "proposal": "Förslag till lydelse",
-                 "stance": "Ställningstagande", **{key: label for _, key, label in STANCE_COLUMNS}}
+COLUMN_LABELS = {**dict(CLAUSE_COLUMNS), **{key: label for _, key, label in STANCE_COLUMNS}}
 # Visible header texts, for a form whose hidden column markers were lost.
 HEADER_WORDS = {"avsnitt": "number", "nr": "number", "rubrik": "title", "kommentar": "comment",
                 "kommentarer": "comment", "förslag till lydelse": "proposal", "förslag": "proposal",

@@ -579,7 +579,7 @@ def design_missiv(reference: Path = REFERENCE):
     return doc
 
 
-FORM_WIDTHS = [1.7, 4.2, 4.0, 7.9, 7.9]  # cm, 25.7 cm between the landscape margins
+FORM_WIDTHS = [1.9, 5.4, 4.4, 7.0, 7.0]  # cm, 25.7 cm between the landscape margins
 FIELD_WIDTHS = [8.0, 17.7]
 
 
