@@ -155,7 +155,7 @@ def _clause_rows(document) -> dict[str, tuple[Table, _Row, dict[str, int]]]:
 
 
 def _field_cells(document) -> dict[str, _Cell]:
-    """'general' → the cell to write general comments in; 'decided.body', 'covers', 'question.1' etc. → value cells."""
+    """'general' → the cell for general comments; 'decided.body', 'covers', 'question.1' etc. → value cells."""
     out: dict[str, _Cell] = {}
     for table in document.tables:
         for i, row in enumerate(table.rows):

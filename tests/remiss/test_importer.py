@@ -729,7 +729,8 @@ def test_a_kommunalforbund_answering_on_a_member_s_form_is_filed_under_it(source
 
 def test_the_forms_questions_joint_answer_and_consequences_go_into_the_record(sources, pack, inbox):
     asked = yaml.safe_load((sources / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8"))["letter"]["questions"]
-    fields = {"question.2": "Ja, om läkarstödet i hemmet säkras.", "covers": "Svenljunga kommun och Tranemo kommun",
+    fields = {"question.2": "Ja, om läkarstödet i hemmet säkras.",
+              "covers": "Svenljunga kommun och Tranemo kommun",
               "consequences.economic": "Ingen större påverkan på kostnaderna.",
               "consequences.children": "Barn i familjehem får en tydligare fast vårdkontakt."}
     path = filled_boras(pack, inbox / "Remissvar.docx", fields=fields)

@@ -18,8 +18,8 @@ with python-docx; Word keeps all of them):
   `[avtal-field:question.1]`, … (the keys are in `form_contract`).
 
 Every answer cell is a Word content control (form 2): the stance a drop-down of the
-model's stances, the rest plain text; the clause's number and heading are locked
-controls. LibreOffice 7.4 keeps the controls' text on a re-save but drops their tags,
+model's stances, one-line fields plain text, longer answers rich text; the clause's
+number and heading are locked controls. LibreOffice 7.4 keeps the controls' text on a re-save but drops their tags,
 locks and placeholder flags, so the reader never relies on them: it finds answers by
 the markers above and reads a control's placeholder text as empty. Forms of layout 1
 (a column per stance, marked with an X) are still read.
@@ -46,9 +46,9 @@ from lxml import etree
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import STANCES
 from ..render import ooxml, wording
-from .form_contract import (ANY_MARK, CLAUSE_COLUMNS, COL_MARK, FIELD_MARK, FORM_KIND, FORM_MARK, ID_MARK, PLACEHOLDER_STYLE,
-                            QUESTION, STANCE_CHOICES, STANCE_COLUMNS, STANCE_PLACEHOLDER, TEXT_PLACEHOLDER,
-                            LINE_FIELDS, field_of_label, is_placeholder)
+from .form_contract import (ANY_MARK, CLAUSE_COLUMNS, COL_MARK, FIELD_MARK, FORM_KIND, FORM_MARK, ID_MARK,
+                            LINE_FIELDS, PLACEHOLDER_STYLE, QUESTION, STANCE_CHOICES, STANCE_COLUMNS,
+                            STANCE_PLACEHOLDER, TEXT_PLACEHOLDER, field_of_label, is_placeholder)
 from .templates import (FORM_MARKERS, FORM_REQUIRED, Prepared, TemplateInfo, check_template,
                         party_values, read_parts, render_template, sentinel, sentinel_context, substitute_text,
                         write_zip)

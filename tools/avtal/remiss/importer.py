@@ -54,8 +54,8 @@ from pydantic import Field
 
 from ..model.corpus import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.remiss import (Answer, Comment, Consequences, DecidedBy, ManualAnswer, QuestionAnswer, PartyBook, ReceivedFile, Revision, RoundInfo,
-                            load_round)
+from ..model.remiss import (Answer, Comment, Consequences, DecidedBy, ManualAnswer, PartyBook, QuestionAnswer,
+                            ReceivedFile, Revision, RoundInfo, load_round)
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import load_yaml, read_yaml

@@ -642,8 +642,8 @@ def design_form(reference: Path = REFERENCE):
             loop=("{%tr for question in letter.questions %}", "{%tr endfor %}"))
     _loop(doc, "{%p endif %}")
     _para(doc, "Gemensamt svar", "Heading 2")
-    _para(doc, "Lämnar ni ett gemensamt svar för flera kommuner? Skriv då vilka, så att svaret räknas för var och "
-               "en av dem.")
+    _para(doc, "Lämnar ni ett gemensamt svar för flera kommuner? Skriv då vilka, så att svaret räknas för var "
+               "och en av dem.")
     _fields(doc, [("covers", "Svaret gäller även för (övriga kommuner)")])
     _para(doc, "Konsekvenser", "Heading 2")
     _para(doc, "Beskriv vilka konsekvenser förslaget får för er organisation.")
