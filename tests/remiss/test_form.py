@@ -331,6 +331,9 @@ def test_columns_survive_losing_their_hidden_markers_through_the_header_words(fi
     stripped = _without(filled, tmp_path / "no-cols.docx", rb"\[avtal-(col|field):[^\]]*\]")
     answer, original = read_form(stripped), read_form(filled)
     assert (answer.rows, answer.general, answer.decided_by) == (original.rows, original.general, original.decided_by)
+    assert (answer.questions, answer.covers, answer.economic, answer.children) == (
+        original.questions, original.covers, original.economic, original.children)
+    assert len(original.questions) == 2 and original.covers and original.economic and original.children
 
 
 def test_a_row_copied_by_the_party_is_combined_with_its_original(pack: Packed, tmp_path: Path):
