@@ -20,6 +20,14 @@ position's column), None (no position), or a pair `(stance, text)` that writes `
 into that position's column as is (e.g. `("instämmer", "Instämmer.")`, `("invänder", "nej")`),
 to imitate parties who write words instead of marks.
 
+A form of layout 2 (answer cells are content controls) is filled the way Word saves a
+filled control: the placeholder flag (w:showingPlcHdr) removed, the text in the control's
+runs (a rich-text control around the cell's paragraph gets a paragraph per line, as Enter
+makes), and for the stance the chosen list item's display text in the run and its value in
+w:dropDownList/@w:lastValue.
+A pair `(stance, text)` types `text` into the stance control as is (someone who still
+writes an "X" there).
+
 `libreoffice_resave` converts files with headless LibreOffice (docx → docx), as a party
 using LibreOffice would save them. `packed()` packs a round of the real sources once per
 test process (into a temporary dist/, removed at exit) for every test that needs the
@@ -57,7 +65,7 @@ COLUMN_KEYS = {"instämmer": "instammer", "invänder": "invander", "synpunkt": "
                "ingen erinran": "ingen-erinran"}
 _ID = re.compile(r"\[avtal-id:([^\]\s]+)\]")
 _COL = re.compile(r"\[avtal-col:([a-z-]+)\]")
-_FIELD = re.compile(r"\[avtal-field:([a-z.]+)\]")
+_FIELD = re.compile(r"\[avtal-field:([a-z0-9.]+)\]")
 
 
 def _xml_text(element) -> str:
@@ -73,6 +81,55 @@ def type_into(cell: _Cell, text: str) -> None:
     for line in lines[1:]:
         paragraph = cell.add_paragraph(line)
         paragraph.style = first.style
+
+
+def _control(cell: _Cell):
+    """The content control in a cell (layout 2), or None (layout 1: a plain cell)."""
+    return next(cell._tc.iter(qn("w:sdt")), None)
+
+
+def fill_control(sdt, text: str, value: str | None = None) -> None:
+    """What Word saves after someone fills a content control: placeholder flag gone, the text in its runs."""
+    props, content = sdt.find(qn("w:sdtPr")), sdt.find(qn("w:sdtContent"))
+    for flag in props.findall(qn("w:showingPlcHdr")):
+        props.remove(flag)
+    choices = props.find(qn("w:dropDownList"))
+    if choices is not None and value is not None:
+        choices.set(qn("w:lastValue"), value)
+    first = content.find(qn("w:p"))
+    props = copy.deepcopy(first.find(qn("w:pPr"))) if first is not None else None
+    for child in list(content):
+        content.remove(child)
+    for i, line in enumerate(text.split("\n")):
+        run = content.makeelement(qn("w:r"), {})
+        t = run.makeelement(qn("w:t"), {})
+        t.text = line
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        run.append(t)
+        if first is None:  # an inline control: one line (a plain-text control takes no paragraphs)
+            content.append(run)
+            continue
+        paragraph = content.makeelement(qn("w:p"), {})
+        if props is not None:
+            paragraph.append(copy.deepcopy(props))
+        paragraph.append(run)
+        content.append(paragraph)
+
+
+def choose(sdt, stance: str) -> None:
+    """Pick `stance` in a drop-down control, as Word does: the item's display text shown, its value kept."""
+    items = sdt.find(qn("w:sdtPr")).find(qn("w:dropDownList")).findall(qn("w:listItem"))
+    item = next(i for i in items if i.get(qn("w:value")) == stance)
+    fill_control(sdt, item.get(qn("w:displayText")), item.get(qn("w:value")))
+
+
+def write_into(cell: _Cell, text: str) -> None:
+    """Fill a field: its content control if it has one, else type into the cell."""
+    sdt = _control(cell)
+    if sdt is not None:
+        fill_control(sdt, text)
+    else:
+        type_into(cell, text)
 
 
 def _columns(table: Table) -> dict[str, int]:
@@ -99,7 +156,7 @@ def _clause_rows(document) -> dict[str, tuple[Table, _Row, dict[str, int]]]:
 
 
 def _field_cells(document) -> dict[str, _Cell]:
-    """'general' → the cell to write general comments in; 'decided.body' etc. → the value cells."""
+    """'general' → the cell for general comments; 'decided.body', 'covers', 'question.1' etc. → value cells."""
     out: dict[str, _Cell] = {}
     for table in document.tables:
         for i, row in enumerate(table.rows):
@@ -117,19 +174,21 @@ def _insert_row_below(row: _Row) -> _Row:
     """What Word's 'Insert row below' makes: the row's structure and formatting, no text, no bookmarks."""
     new = copy.deepcopy(row._tr)
     for tc in new.iter(qn("w:tc")):
-        paragraphs = tc.findall(qn("w:p"))
-        for extra in paragraphs[1:]:
-            tc.remove(extra)
-        for child in list(paragraphs[0]):
+        first = next(tc.iter(qn("w:p")))  # a cell's paragraph may sit inside a content control
+        for child in list(first):
             if child.tag != qn("w:pPr"):
-                paragraphs[0].remove(child)
+                first.remove(child)
+        for child in list(tc):
+            if child.tag != qn("w:tcPr"):
+                tc.remove(child)
+        tc.append(first)
     row._tr.addnext(new)
     return _Row(new, row._parent)
 
 
 def fill_form(path: Path, out: Path, rows: Mapping[str, Row] | None = None, general: str | None = None,
               decided_by: tuple[str, str, str] | None = None, *, mark: str = "X", outside: Sequence[str] = (),
-              added_rows: Mapping[str, str] | None = None) -> Path:
+              added_rows: Mapping[str, str] | None = None, fields: Mapping[str, str] | None = None) -> Path:
     """Fill in the form at `path` and save it as `out` (see the module docstring); returns `out`.
 
     rows        clause id → (stance, comment, proposal); unknown clause ids raise KeyError
@@ -138,6 +197,7 @@ def fill_form(path: Path, out: Path, rows: Mapping[str, Row] | None = None, gene
     mark        what is written in the chosen position's column (default "X")
     outside     paragraphs written after the last table, outside every field
     added_rows  clause id → comment text of a new row inserted below that clause's row
+    fields      field key → text, for the other fields: 'question.1', 'covers', 'consequences.economic', …
     """
     document = docx.Document(str(path))
     found = _clause_rows(document)
@@ -149,21 +209,26 @@ def fill_form(path: Path, out: Path, rows: Mapping[str, Row] | None = None, gene
             column, text = (stance, mark) if isinstance(stance, str) else stance
             if column not in STANCES:
                 raise ValueError(f"stance column must be one of {STANCES}, not {column!r}")
-            type_into(row.cells[columns[COLUMN_KEYS[column]]], text)
+            if "stance" in columns:  # layout 2: one drop-down
+                control = _control(row.cells[columns["stance"]])
+                choose(control, column) if isinstance(stance, str) else fill_control(control, text)
+            else:
+                type_into(row.cells[columns[COLUMN_KEYS[column]]], text)
         if comment:
-            type_into(row.cells[columns["comment"]], comment)
+            write_into(row.cells[columns["comment"]], comment)
         if proposal:
-            type_into(row.cells[columns["proposal"]], proposal)
-    fields = _field_cells(document)
+            write_into(row.cells[columns["proposal"]], proposal)
+    cells = _field_cells(document)
+    values = dict(fields or {})
     if general:
-        type_into(fields["general"], general)
+        values["general"] = general
     if decided_by:
-        for key, value in zip(("decided.body", "decided.date", "decided.paragraph"), decided_by):
-            if value:
-                type_into(fields[key], value)
+        values.update((k, v) for k, v in zip(("decided.body", "decided.date", "decided.paragraph"), decided_by) if v)
+    for key, value in values.items():
+        write_into(cells[key], value)
     for clause_id, text in (added_rows or {}).items():
         _, row, columns = found[clause_id]
-        type_into(_insert_row_below(row).cells[columns["comment"]], text)
+        write_into(_insert_row_below(row).cells[columns["comment"]], text)
     for text in outside:
         document.add_paragraph(text, style="Body Text")
     out.parent.mkdir(parents=True, exist_ok=True)

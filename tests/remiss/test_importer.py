@@ -250,6 +250,45 @@ def test_a_manual_answer_is_validated_like_a_source_file(sources, inbox):
     assert SYFTE in clause_ids(sources)
 
 
+def test_a_manual_answer_gives_question_answers_and_consequences_checked_against_the_round(sources, inbox):
+    asked = yaml.safe_load((sources / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8"))["letter"]["questions"]
+    text = textwrap.dedent(f"""\
+        round: remiss-2025
+        party: lerum
+        questions:
+          - number: 1
+            question: {asked[0]}
+            answer: Ja.
+          - number: 2
+            question: Är förslaget bra?
+            answer: Nej.
+          - number: 9
+            question: {asked[0]}
+            answer: Kanske.
+        consequences:
+          children: Inga.
+        comments:
+          - text: Rätt.
+        """)
+    path = inbox / "lerum.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceError) as raised:
+        run(sources, path)
+    shown = [str(p) for p in raised.value.problems]
+    line, col = position(text, "Är förslaget bra?")
+    assert any(s.startswith(f"{path}:{line}:{col}: error") and asked[1] in s for s in shown), shown
+    line, col = position(text, "9")
+    assert any(s.startswith(f"{path}:{line}:{col}: error") and "from 1 to 3" in s for s in shown), shown
+    good = text.replace("Är förslaget bra?", asked[1]).replace("number: 9", "number: 3").replace(
+        f"question: {asked[0]}\n    answer: Kanske.", f"question: {asked[2]}\n    answer: Kanske.")
+    path.write_text(good, encoding="utf-8")
+    run(sources, path)
+    data = record(sources, "lerum")
+    assert [(q["number"], q["question"], q["answer"]) for q in data["questions"]] == [
+        (1, asked[0], "Ja."), (2, asked[1], "Nej."), (3, asked[2], "Kanske.")]
+    assert data["consequences"] == {"children": "Inga."}
+
+
 def test_a_manual_answer_for_another_round_is_refused(sources, inbox):
     path = manual(inbox, "x.yaml", party="lerum", round="remiss-2023", comments=LERUM_1)
     with pytest.raises(SourceError) as raised:
@@ -686,6 +725,35 @@ def test_a_kommunalforbund_answering_on_a_member_s_form_is_filed_under_it(source
     assert record(sources, "sjuharad")["on_behalf_of"] == list(members)
     assert not (sources / ROUND_DIR / "svar" / "boras.yaml").exists()
     assert "the file names boras; filed as sjuharad's answer (--party)" in str(report)
+
+
+def test_the_forms_questions_joint_answer_and_consequences_go_into_the_record(sources, pack, inbox):
+    asked = yaml.safe_load((sources / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8"))["letter"]["questions"]
+    fields = {"question.2": "Ja, om läkarstödet i hemmet säkras.",
+              "covers": "Svenljunga kommun och Tranemo kommun",
+              "consequences.economic": "Ingen större påverkan på kostnaderna.",
+              "consequences.children": "Barn i familjehem får en tydligare fast vårdkontakt."}
+    path = filled_boras(pack, inbox / "Remissvar.docx", fields=fields)
+    run(sources, path)
+    data = record(sources, "boras")
+    assert data["questions"] == [{"number": 2, "question": asked[1], "answer": fields["question.2"]}]
+    assert data["on_behalf_of"] == ["svenljunga", "tranemo"]
+    assert data["consequences"] == {"economic": fields["consequences.economic"],
+                                    "children": fields["consequences.children"]}
+
+
+def test_a_joint_answer_naming_someone_who_is_not_a_party_is_recorded_without_them_and_said(sources, pack, inbox):
+    path = filled_boras(pack, inbox / "Remissvar.docx", fields={"covers": "Borås Stad, Tranemo kommun, Ankeborg"})
+    report = run(sources, path)
+    assert record(sources, "boras")["on_behalf_of"] == ["tranemo"]
+    assert "the form says the answer also covers 'Ankeborg': not one party of " in str(report)
+    assert "also covers 'Borås Stad" not in str(report) and "also covers 'Tranemo" not in str(report)
+
+
+def test_an_answer_record_without_the_forms_new_fields_stays_as_it_was(sources, pack, inbox):
+    run(sources, filled_boras(pack, inbox / "Remissvar.docx"))
+    data = record(sources, "boras")
+    assert not {"questions", "consequences", "on_behalf_of"} & set(data)
 
 
 def test_a_hand_edited_record_that_cannot_be_appended_to_is_refused(sources, inbox):

@@ -144,6 +144,21 @@ class DecidedBy(Node):
     paragraph: Optional[Line] = Field(None, description="e.g. '§ 45'.")
 
 
+class QuestionAnswer(Node):
+    """The answer to one of the questions the round's letter asks (svarsformulär, "Remissens frågor")."""
+
+    number: int = Field(ge=1, description="The question's number in the round's letter.questions, from 1.")
+    question: Line = Field(description="The question as the round's letter asks it.")
+    answer: Text
+
+
+class Consequences(Node):
+    """What the party says the proposal means for it (svarsformulär, "Konsekvenser")."""
+
+    economic: Optional[Text] = Field(None, description="Economic consequences for the party.")
+    children: Optional[Text] = Field(None, description="Consequences for children (barnkonsekvenser).")
+
+
 class ReceivedFile(Node):
     """A file as received, kept under inkommet/."""
 
@@ -183,9 +198,12 @@ class Answer(Node):
 
     round: Id
     party: Id = Field(description="The party or kommunalförbund that answered.")
-    on_behalf_of: tuple[Id, ...] = Field((), description="Parties this joint answer covers (for a kommunalförbund).")
+    on_behalf_of: tuple[Id, ...] = Field((), description="Parties this joint answer covers (a kommunalförbund's, or "
+                                         "a party's that the form says also covers others).")
     declined: bool = Field(False, description="True when the party declined to answer (avstår).")
     decided_by: Optional[DecidedBy] = None
+    questions: tuple[QuestionAnswer, ...] = Field((), description="Answers to the questions the letter asks.")
+    consequences: Optional[Consequences] = None
     revisions: tuple[Revision, ...] = Field(min_length=1)
     comments: tuple[Comment, ...] = ()
 
@@ -216,6 +234,8 @@ class ManualAnswer(Node):
     received: Optional[dt.date] = Field(None, description="Date received; --received overrides it.")
     declined: bool = Field(False, description="True when the party declined to answer (avstår).")
     decided_by: Optional[DecidedBy] = None
+    questions: tuple[QuestionAnswer, ...] = Field((), description="Answers to the questions the letter asks.")
+    consequences: Optional[Consequences] = None
     comments: tuple[ManualComment, ...] = ()
 
 

@@ -14,7 +14,15 @@ with python-docx; Word keeps all of them):
   bookmark around that cell's paragraph named like the clause's bookmark in our Word
   documents (`render.ooxml.bookmark_name`);
 - per column and per fixed field, hidden text in the header or label cell:
-  `[avtal-col:comment]`, `[avtal-field:general]`, `[avtal-field:decided.date]`, ….
+  `[avtal-col:comment]`, `[avtal-field:general]`, `[avtal-field:decided.date]`,
+  `[avtal-field:question.1]`, … (the keys are in `form_contract`).
+
+Every answer cell is a Word content control (form 2): the stance a drop-down of the
+model's stances, one-line fields plain text, longer answers rich text; the clause's
+number and heading are locked controls. LibreOffice 7.4 keeps the controls' text on a re-save but drops their tags,
+locks and placeholder flags, so the reader never relies on them: it finds answers by
+the markers above and reads a control's placeholder text as empty. Forms of layout 1
+(a column per stance, marked with an X) are still read.
 
 The reader prefers the custom properties and the hidden text, falls back to
 bookmarks and to the visible labels, and reports every fallback and every
@@ -38,7 +46,10 @@ from lxml import etree
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import STANCES
 from ..render import ooxml, wording
-from .templates import (FORM_MARKERS, FORM_REQUIRED, STANCE_COLUMNS, Prepared, TemplateInfo, check_template,
+from .form_contract import (ANY_MARK, CLAUSE_COLUMNS, COL_MARK, FIELD_MARK, FORM_KIND, FORM_MARK, ID_MARK,
+                            LINE_FIELDS, PLACEHOLDER_STYLE, QUESTION, STANCE_CHOICES, STANCE_COLUMNS,
+                            STANCE_PLACEHOLDER, TEXT_PLACEHOLDER, field_of_label, is_placeholder)
+from .templates import (FORM_MARKERS, FORM_REQUIRED, Prepared, TemplateInfo, check_template,
                         party_values, read_parts, render_template, sentinel, sentinel_context, substitute_text,
                         write_zip)
 
@@ -48,24 +59,18 @@ MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
-FORM_KIND = "svarsformulär 1"  # value of avtal.form; the number changes if the layout's meaning changes
 MAX_PROPERTY = 255  # Word keeps at most this many characters of a custom property's text
 
-ID_MARK = re.compile(r"\[avtal-id:([^\]\s]+)\]")
-COL_MARK = re.compile(r"\[avtal-col:([a-z-]+)\]")
-FIELD_MARK = re.compile(r"\[avtal-field:([a-z.]+)\]")
-FORM_MARK = re.compile(r"\[avtal-form ([^\]]*)\]")
-ANY_MARK = re.compile(r"\[avtal-(?:id|col|field):[^\]\s]*\]|\[avtal-form [^\]]*\]")
-
 STANCE_KEYS = {key: stance for stance, key, _ in STANCE_COLUMNS}
-COLUMN_LABELS = {"number": "Avsnitt", "title": "Rubrik", "comment": "Kommentar", "proposal": "Förslag till lydelse",
-                 "stance": "Ställningstagande", **{key: label for _, key, label in STANCE_COLUMNS}}
+COLUMN_LABELS = {**dict(CLAUSE_COLUMNS), **{key: label for _, key, label in STANCE_COLUMNS}}
 # Visible header texts, for a form whose hidden column markers were lost.
 HEADER_WORDS = {"avsnitt": "number", "nr": "number", "rubrik": "title", "kommentar": "comment",
                 "kommentarer": "comment", "förslag till lydelse": "proposal", "förslag": "proposal",
                 "förslag till ny lydelse": "proposal", "ställningstagande": "stance",
                 **{stance: key for stance, key, _ in STANCE_COLUMNS}}
-DEFAULT_COLUMNS = ("number", "title", "instammer", "invander", "synpunkt", "ingen-erinran", "comment", "proposal")
+# The columns in order, for a form whose hidden column markers and header words were both lost (by layout).
+DEFAULT_COLUMNS = {len(c): c for c in (("number", "title", "instammer", "invander", "synpunkt", "ingen-erinran",
+                                        "comment", "proposal"), tuple(k for k, _ in CLAUSE_COLUMNS))}
 # What counts as a mark in a stance column, and the words parties use for a position (normalised).
 MARKS = frozenset({"x", "✓", "✔", "☒", "☑", "✗", "✘", "ja", "*"})
 STANCE_WORDS = {**{s: s for s in STANCES}, "tillstyrker": "instämmer", "instämmer helt": "instämmer",
@@ -105,6 +110,15 @@ class DecidedBy:
 
 
 @dataclass(frozen=True)
+class FormQuestion:
+    """The answer to one of the questions the round's letter asks (numbered from 1, as in the missiv)."""
+
+    number: int
+    question: str  # as the form shows it
+    answer: str
+
+
+@dataclass(frozen=True)
 class Extra:
     """Text written outside the answer fields, and where it was found."""
 
@@ -126,6 +140,10 @@ class FormAnswer:
     decided_by: DecidedBy
     extra: tuple[Extra, ...]
     problems: tuple[str, ...]
+    questions: tuple[FormQuestion, ...] = ()  # the answered ones
+    covers: str = ""  # "Svaret gäller även för": the other parties behind this answer, as written
+    economic: str = ""  # the economic consequences for the party
+    children: str = ""  # the consequences for children (barnkonsekvenser)
 
     def filled(self) -> tuple[FormRow, ...]:
         """The rows where the party wrote anything."""
@@ -233,6 +251,7 @@ class CellInfo:
     grid: int
     piece: Piece
     kind: str | None = None
+    element: etree._Element | None = None  # the w:tc
 
 
 @dataclass
@@ -247,7 +266,7 @@ class TableInfo:
     element: etree._Element
     rows: list[RowInfo]
     heading: str  # the nearest heading above it, for messages
-    kind: str = "unknown"  # clauses | general | decided | unknown
+    kind: str = "unknown"  # clauses | general | fields (a label and a value per row) | unknown
     columns: dict[int, str] = field(default_factory=dict)
 
     def markers(self) -> list[str]:
@@ -265,7 +284,7 @@ def _cells(tr: etree._Element) -> list[CellInfo]:
         if next((a for a in tc.iterancestors(f"{_W}tr")), None) is not tr:
             continue  # a cell of a nested table
         span = tc.find(f"{_W}tcPr/{_W}gridSpan")
-        out.append(CellInfo(grid, Piece.of(tc)))
+        out.append(CellInfo(grid, Piece.of(tc), element=tc))
         grid += int(span.get(f"{_W}val", "1")) if span is not None else 1
     return out
 
@@ -324,16 +343,16 @@ def _classify(table: TableInfo) -> None:
     first = [_norm(c.piece.text).lower().rstrip(":") for c in table.rows[0].cells] if table.rows else []
     if "[avtal-field:general]" in marks:
         table.kind = "general"
-    elif "[avtal-field:decided." in marks:
-        table.kind = "decided"
+    elif "[avtal-field:" in marks:
+        table.kind = "fields"
     elif "[avtal-col:" in marks or "[avtal-id:" in marks:
         table.kind = "clauses"
     elif "avsnitt" in first and ("kommentar" in first or "ställningstagande" in first or "instämmer" in first):
         table.kind = "clauses"
     elif first and first[0].startswith(("skriv er sammanfattning", "sammanfattning")):
         table.kind = "general"
-    elif any(_norm(r.cells[0].piece.text).lower().startswith("beslutande organ") for r in table.rows if r.cells):
-        table.kind = "decided"
+    elif table.rows and _labelled(table):
+        table.kind = "fields"
     if table.kind != "clauses" or not table.rows:
         return
     header = table.rows[0]
@@ -344,13 +363,19 @@ def _classify(table: TableInfo) -> None:
         kind = keys[0] if keys else HEADER_WORDS.get(word)
         if kind:
             table.columns[cell.grid] = kind
-    if not table.columns and len(header.cells) == len(DEFAULT_COLUMNS):
-        table.columns = {c.grid: kind for c, kind in zip(header.cells, DEFAULT_COLUMNS)}
+    if not table.columns and len(header.cells) in DEFAULT_COLUMNS:
+        table.columns = {c.grid: kind for c, kind in zip(header.cells, DEFAULT_COLUMNS[len(header.cells)])}
     for row in table.rows:
         for cell in row.cells:
             cell.kind = table.columns.get(cell.grid)
         if row is not header and any(COL_MARK.search(m) for c in row.cells for m in c.piece.markers):
             row.header = True  # a repeated header row
+
+
+def _labelled(table: TableInfo) -> bool:
+    """A table of fields whose hidden markers were lost: its first column holds the fields' labels."""
+    keys = [field_of_label(r.cells[0].piece.text) if r.cells else None for r in table.rows]
+    return any(k and not k.startswith(QUESTION) for k in keys) or all(keys)
 
 
 FILL_KINDS = frozenset({"comment", "proposal", "stance", *STANCE_KEYS})
@@ -373,7 +398,7 @@ def static_texts(layout: Layout) -> list[str]:
                     out.append(cell.piece.text)
                 elif table.kind == "general" and i == 0:
                     out.append(cell.piece.text)
-                elif table.kind == "decided" and j == 0:
+                elif table.kind == "fields" and j == 0:
                     out.append(cell.piece.text)
                 elif table.kind == "unknown":
                     out.append(cell.piece.text)
@@ -446,6 +471,95 @@ def _mark_rows(document: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+def _control(ident: int, look: str, content: list[etree._Element]) -> etree._Element:
+    """A content control: `look` is 'stance' (drop-down), 'line' (plain text), 'text' (rich text, a block of
+    paragraphs) or 'locked' (the form's own text, `content` moved into it).
+
+    Longer answers are rich-text controls: in a plain-text control lines are w:br breaks, and
+    LibreOffice 7.4 moves those out of the control on a re-save, running the lines together."""
+    sdt = etree.Element(f"{_W}sdt")
+    props = etree.SubElement(sdt, f"{_W}sdtPr")
+    if look == "stance":
+        etree.SubElement(props, f"{_W}alias").set(f"{_W}val", COLUMN_LABELS["stance"])
+    etree.SubElement(props, f"{_W}id").set(f"{_W}val", str(ident))
+    # Locked: the clause's own text cannot be edited; an answer's control cannot be deleted.
+    etree.SubElement(props, f"{_W}lock").set(f"{_W}val", "sdtContentLocked" if look == "locked" else "sdtLocked")
+    body = etree.SubElement(sdt, f"{_W}sdtContent")
+    if look == "locked":
+        body.extend(content)
+        return sdt
+    etree.SubElement(props, f"{_W}showingPlcHdr")
+    if look == "stance":
+        choices = etree.SubElement(props, f"{_W}dropDownList")
+        for shown, value in STANCE_CHOICES:
+            item = etree.SubElement(choices, f"{_W}listItem")
+            item.set(f"{_W}displayText", shown)
+            item.set(f"{_W}value", value)
+    elif look == "line":
+        etree.SubElement(props, f"{_W}text")
+    run = etree.SubElement(body, f"{_W}r")
+    etree.SubElement(etree.SubElement(run, f"{_W}rPr"), f"{_W}rStyle").set(f"{_W}val", PLACEHOLDER_STYLE)
+    etree.SubElement(run, f"{_W}t").text = STANCE_PLACEHOLDER if look == "stance" else TEXT_PLACEHOLDER
+    return sdt
+
+
+def _answer_control(cell: etree._Element, look: str, ident: int) -> None:
+    """Put an empty answer control into an (empty) cell: inline, or (rich text) around its paragraph."""
+    paragraph = cell.find(f"{_W}p")
+    if paragraph is None:
+        paragraph = etree.SubElement(cell, f"{_W}p")
+    control = _control(ident, look, [])
+    if look != "text":
+        paragraph.append(control)
+        return
+    body = control.find(f"{_W}sdtContent")
+    placeholder = body[0]
+    paragraph.addprevious(control)
+    body.append(paragraph)
+    paragraph.append(placeholder)
+
+
+def _lock_text(cell: etree._Element, ident: int) -> None:
+    """Wrap the visible runs of a cell's first paragraph (not our hidden marker: a control's runs lose
+    their formatting in LibreOffice) in a locked control."""
+    paragraph = cell.find(f"{_W}p")
+    runs = [r for r in paragraph.findall(f"{_W}r") if not _hidden(r)] if paragraph is not None else []
+    if not runs:
+        return
+    anchor = etree.Element(f"{_W}proofErr")  # where the control goes, before its runs move into it
+    runs[0].addprevious(anchor)
+    anchor.addnext(_control(ident, "locked", runs))
+    paragraph.remove(anchor)
+
+
+def _add_controls(document: bytes) -> bytes:
+    """Every answer cell becomes a content control and every clause's number and heading a locked one."""
+    root = etree.fromstring(document, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    ident = 700000
+    for kind, table in read_layout(root).items:
+        if kind != "t":
+            continue
+        for i, row in enumerate(table.rows):
+            for j, cell in enumerate(row.cells):
+                if table.kind == "clauses" and not row.header and cell.kind in ("number", "title"):
+                    look = "locked"
+                elif table.kind == "clauses" and not row.header and cell.kind in ("stance", "comment", "proposal"):
+                    look = "stance" if cell.kind == "stance" else "text"
+                elif table.kind == "general" and i > 0:
+                    look = "text"
+                elif table.kind == "fields" and j > 0:
+                    keys = [k for m in row.cells[0].piece.markers for k in FIELD_MARK.findall(m)]
+                    look = "line" if keys and keys[0] in LINE_FIELDS else "text"
+                else:
+                    continue
+                ident += 1
+                if look == "locked":
+                    _lock_text(cell.element, ident)
+                elif not cell.piece.text:
+                    _answer_control(cell.element, look, ident)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _mark_header(header: bytes, marker: str) -> bytes:
     """Put the hidden form marker first in the page header's first paragraph."""
     root = etree.fromstring(header, parser=etree.XMLParser(resolve_entities=False, no_network=True))
@@ -511,7 +625,7 @@ class FormWriter:
         """Hide the markers, bookmark the rows, mark the page header, then set the properties."""
         identity = self.identity
         parts = _ensure_custom_part(read_parts(data))
-        parts["word/document.xml"] = _mark_rows(parts["word/document.xml"])
+        parts["word/document.xml"] = _add_controls(_mark_rows(parts["word/document.xml"]))
         for name in parts:
             if re.fullmatch(r"word/header\d*\.xml", name):
                 parts[name] = _mark_header(parts[name], form_marker(identity, party))
@@ -652,6 +766,8 @@ def read_form_package(package, shown: str) -> FormAnswer:
                            f"read as '{a}'")
         ident[key] = a or b
     document = package.xml("word/document.xml")
+    if document is not None:
+        _drop_placeholders(document)
     if not ident["round"] or not ident["party"] or document is None:
         problems = Problems()
         problems.add(Location(shown), "not a svarsformulär of ours: no round or party found (neither the custom "
@@ -674,7 +790,8 @@ def read_form_package(package, shown: str) -> FormAnswer:
 
     rows: dict[str, FormRow] = {}
     general: list[str] = []
-    decided: dict[str, str] = {}
+    fields: dict[str, str] = {}
+    labels: dict[str, str] = {}
     for kind, item in layout.items:
         if kind == "p":
             piece, _, heading = item
@@ -691,16 +808,16 @@ def read_form_package(package, shown: str) -> FormAnswer:
                     if label and not own(cell.piece.text):
                         reader.extra.append(Extra("the label of 'Sammanfattning och övergripande synpunkter'",
                                                   cell.piece.text))
-                    elif not label and cell.piece.text:
+                    elif not label and cell.piece.text and not is_placeholder(cell.piece.text):
                         general.append(cell.piece.text)
-        elif table.kind == "decided":
-            _read_decided(table, reader, decided, own)
+        elif table.kind == "fields":
+            _read_fields(table, reader, fields, labels, own)
         else:
             for row in table.rows:
                 texts = [c.piece.text for c in row.cells if c.piece.text and not own(c.piece.text)]
                 if texts:
                     reader.extra.append(Extra(f"a table of the party's own after '{table.heading}'", " | ".join(texts)))
-    date_text = decided.get("date", "")
+    date_text = fields.get("decided.date", "")
     date = parse_date(date_text) if date_text else None
     if date_text and date is None:
         reader.problem(f"decision date '{date_text}' not understood: expected a date such as 2025-04-15 or "
@@ -712,9 +829,29 @@ def read_form_package(package, shown: str) -> FormAnswer:
     return FormAnswer(
         round=ident["round"], party=ident["party"], party_name=custom.get("avtal.party_name", ""),
         version=ident["version"], version_checksum=ident["checksum"], rows=tuple(rows.values()),
-        general="\n".join(general), decided_by=DecidedBy(decided.get("body", ""), date, date_text,
-                                                          _paragraph_sign(decided.get("paragraph", ""))),
-        extra=tuple(reader.extra), problems=tuple(reader.problems))
+        general="\n".join(general), decided_by=DecidedBy(fields.get("decided.body", ""), date, date_text,
+                                                          _paragraph_sign(fields.get("decided.paragraph", ""))),
+        extra=tuple(reader.extra), problems=tuple(reader.problems), questions=_questions(fields, labels),
+        covers=fields.get("covers", ""), economic=fields.get("consequences.economic", ""),
+        children=fields.get("consequences.children", ""))
+
+
+def _drop_placeholders(document: etree._Element) -> None:
+    """Empty every content control that still shows its placeholder (Word's w:showingPlcHdr): not an answer."""
+    for flag in document.iter(f"{_W}showingPlcHdr"):
+        if flag.get(f"{_W}val", "true").lower() in ("false", "0", "off"):
+            continue
+        control = flag.getparent().getparent()
+        content = control.find(f"{_W}sdtContent") if control is not None else None
+        for text in content.iter(f"{_W}t") if content is not None else ():
+            text.text = ""
+
+
+def _questions(fields: dict[str, str], labels: dict[str, str]) -> tuple[FormQuestion, ...]:
+    """The answered questions in their order, each with the question as the form shows it."""
+    numbers = sorted(int(k.removeprefix(QUESTION)) for k in fields if k.startswith(QUESTION))
+    return tuple(FormQuestion(n, re.sub(r"^\d{1,2}\.\s*", "", labels.get(f"{QUESTION}{n}", "")),
+                              fields[f"{QUESTION}{n}"]) for n in numbers)
 
 
 def _row_id(row: RowInfo, by_bookmark: dict[str, str], reader: _Reader, table: TableInfo) -> str | None:
@@ -762,8 +899,8 @@ def _read_clause_table(table: TableInfo, reader: _Reader, rows: dict[str, FormRo
             elif cell.kind is None and cell.piece.text and not own(cell.piece.text):
                 reader.extra.append(Extra(f"{label}, a column added by the party", cell.piece.text))
         stance, stance_text = _stance(row, label, reader)
-        comment = "\n".join(c.piece.text for c in row.cells if c.kind == "comment" and c.piece.text)
-        proposal = "\n".join(c.piece.text for c in row.cells if c.kind == "proposal" and c.piece.text)
+        comment = _answer(row, "comment")
+        proposal = _answer(row, "proposal")
         found = FormRow(clause, number, title, stance, stance_text, comment, proposal)
         if clause in rows:
             first = rows[clause]
@@ -778,18 +915,26 @@ def _read_clause_table(table: TableInfo, reader: _Reader, rows: dict[str, FormRo
         rows[clause] = found
 
 
+def _answer(row: RowInfo, kind: str) -> str:
+    return "\n".join(c.piece.text for c in row.cells if c.kind == kind and c.piece.text
+                     and not is_placeholder(c.piece.text))
+
+
 def _stance(row: RowInfo, label: str, reader: _Reader) -> tuple[str | None, str]:
     marked: list[str] = []
     raw: list[str] = []
     for cell in row.cells:
         text = cell.piece.text
-        if not text or cell.kind not in ({"stance"} | set(STANCE_KEYS)):
+        if not text or cell.kind not in ({"stance"} | set(STANCE_KEYS)) or is_placeholder(text):
             continue
         word = _normalise(text)
         if cell.kind == "stance":
             raw.append(text)
             if word in STANCE_WORDS:
                 marked.append(STANCE_WORDS[word])
+            elif word in MARKS:
+                reader.problem(f"{label}: '{text}' in column {COLUMN_LABELS['stance']} does not say which position: "
+                               f"expected one of {', '.join(STANCES)} (choose it in the list)")
             elif word:
                 reader.problem(f"{label}: unknown position '{text}': expected one of {', '.join(STANCES)}")
             continue
@@ -810,23 +955,21 @@ def _stance(row: RowInfo, label: str, reader: _Reader) -> tuple[str | None, str]
     return (marked[0] if marked else None), "; ".join(raw)
 
 
-def _read_decided(table: TableInfo, reader: _Reader, decided: dict[str, str], own) -> None:
+def _read_fields(table: TableInfo, reader: _Reader, fields: dict[str, str], labels: dict[str, str], own) -> None:
+    """A table of fields, one per row: the label (with its hidden key) first, the answer after it."""
     for row in table.rows:
         if not row.cells:
             continue
         label = row.cells[0]
         keys = [k for m in label.piece.markers for k in FIELD_MARK.findall(m)]
-        key = keys[0].removeprefix("decided.") if keys else None
-        if key is None:
-            word = _normalise(label.piece.text)
-            key = next((k for k, start in (("body", "beslutande organ"), ("date", "datum"),
-                                           ("paragraph", "paragraf")) if word.startswith(start)), None)
+        key = keys[0] if keys else field_of_label(label.piece.text)
         if not own(label.piece.text):
-            reader.extra.append(Extra(f"the label '{label.piece.text}' in 'Beslut om svaret'", label.piece.text))
-        value = " ".join(c.piece.text for c in row.cells[1:] if c.piece.text)
+            reader.extra.append(Extra(f"the label '{label.piece.text}' in '{table.heading}'", label.piece.text))
+        value = " ".join(c.piece.text for c in row.cells[1:] if c.piece.text and not is_placeholder(c.piece.text))
         if key is None:
             if value:
-                reader.extra.append(Extra("a row added to 'Beslut om svaret'", value))
+                reader.extra.append(Extra(f"a row added to '{table.heading}'", value))
             continue
+        labels.setdefault(key, label.piece.text)
         if value:
-            decided[key] = f"{decided[key]} {value}" if key in decided else value
+            fields[key] = f"{fields[key]} {value}" if key in fields else value

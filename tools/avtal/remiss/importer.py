@@ -54,8 +54,8 @@ from pydantic import Field
 
 from ..model.corpus import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.remiss import (Answer, Comment, DecidedBy, ManualAnswer, PartyBook, ReceivedFile, Revision, RoundInfo,
-                            load_round)
+from ..model.remiss import (Answer, Comment, Consequences, DecidedBy, ManualAnswer, PartyBook, QuestionAnswer,
+                            ReceivedFile, Revision, RoundInfo, load_round)
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import load_yaml, read_yaml
@@ -144,6 +144,8 @@ class Submission:
     scope: str | None = None  # what a later file of the same scope supersedes; None for letters
     document: str | None = None  # a returned draft's document
     decided_by: DecidedBy | None = None
+    questions: tuple[QuestionAnswer, ...] = ()
+    consequences: Consequences | None = None
     declined: bool = False
     text: str | None = None  # a letter's text (copies are found by it)
     notes: list[str] = field(default_factory=list)
@@ -471,6 +473,7 @@ def _read_form(sub: Submission, form, ctx: _Context, problems: Problems) -> None
         sub.decided_by = DecidedBy(body=decided.body, date=decided.date, paragraph=decided.paragraph or None)
     elif decided.date or decided.paragraph:
         sub.notes.append("the form gives a decision date or § but not who decided: not recorded")
+    _read_form_fields(sub, form, ctx)
     known = {c.id for d in ctx.corpus().documents for c in d.clauses()}
     for row in form.filled():
         flags: tuple[str, ...] = ()
@@ -488,6 +491,37 @@ def _read_form(sub: Submission, form, ctx: _Context, problems: Problems) -> None
         if extra.text.strip():
             sub.comments.append(Incoming("form-outside", text=extra.text.strip(), flags=(FLAG_OUTSIDE,)))
             sub.notes.append(f"text outside the form's fields, {extra.where}: kept as a general comment, flagged")
+
+
+def _read_form_fields(sub: Submission, form, ctx: _Context) -> None:
+    """The answers to the letter's questions, the parties a joint answer covers, and the consequences."""
+    asked = ctx.info.source.letter.questions
+    answered = []
+    for q in form.questions:
+        if q.number > len(asked):
+            sub.notes.append(f"the form answers a question {q.number} ('{q.question}') the round's letter does not "
+                             f"ask (it asks {len(asked)}): kept as a general comment")
+            sub.comments.append(Incoming("form-general", text=f"{q.question}\n{q.answer}".strip()))
+        else:
+            answered.append(QuestionAnswer(number=q.number, question=asked[q.number - 1], answer=q.answer))
+    sub.questions = tuple(answered)
+    if form.economic or form.children:
+        sub.consequences = Consequences(economic=form.economic or None, children=form.children or None)
+    parties = {p.id for p in ctx.book.parties}
+    covered: list[str] = []
+    for part in re.split(r"[,;\n]|\s+och\s+|\s+samt\s+", form.covers):
+        if not part.strip(" .-"):
+            continue
+        named = parties_in_text(part, ctx.book)
+        others = [p for p in named if p != form.party]
+        if named and not others:
+            continue  # the answering party itself
+        if len(others) == 1 and others[0] in parties:
+            covered.append(others[0])
+        else:
+            sub.notes.append(f"the form says the answer also covers '{part.strip()}': not one party of "
+                             f"{ctx.book.file}; not recorded (give --on-behalf-of)")
+    sub.on_behalf_of = tuple(dict.fromkeys(covered))
 
 
 def _as_letter(sub: Submission, text: str, described: str) -> None:
@@ -544,6 +578,16 @@ def _read_manual(sub: Submission, ctx: _Context, problems: Problems) -> None:
     sub.received = manual.received
     sub.declined = manual.declined
     sub.decided_by = manual.decided_by
+    sub.consequences = manual.consequences
+    asked = ctx.info.source.letter.questions
+    for i, q in enumerate(manual.questions):
+        if q.number > len(asked):
+            problems.add(source.location(("questions", i, "number")), f"question {q.number}: the round's letter asks "
+                         f"{len(asked)} question(s): expected a number from 1 to {len(asked)}")
+        elif " ".join(q.question.split()) != " ".join(asked[q.number - 1].split()):
+            problems.add(source.location(("questions", i, "question")), f"question {q.number} is '{q.question}' "
+                         f"here but the round's letter asks '{asked[q.number - 1]}': copy it from {ctx.info.file}")
+    sub.questions = manual.questions
     for c in manual.comments:
         sub.comments.append(Incoming("manual", c.clause, c.document if c.clause is None else None, c.stance, c.text,
                                      c.proposal, c.quote, c.author))
@@ -598,7 +642,12 @@ def _resolve_party(sub: Submission, ctx: _Context, problems: Problems) -> None:
 
 def parties_in_name(name: str, book: PartyBook) -> list[str]:
     """The parties or kommunalförbund a file name names ("Remissvar Borås Stad.docx" → ['boras'])."""
-    words = re.sub(r"[^a-z0-9]+", " ", ascii_fold(Path(name).stem)).split()
+    return parties_in_text(Path(name).stem, book)
+
+
+def parties_in_text(text: str, book: PartyBook) -> list[str]:
+    """The parties or kommunalförbund a text names ("Marks kommun" → ['mark'])."""
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_fold(text)).split()
     return [who.id for who in (*book.parties, *book.groups)
             if any(_contains(words, variant) for variant in _variants(who))]
 
@@ -843,20 +892,26 @@ def _add_revision(ctx: _Context, state: _State, group: list[Submission], receive
     revision = Revision(number=number, received=received, files=tuple(files))
     decided = next((s.decided_by for s in reversed(group) if s.decided_by is not None), None)
     behalf = next((s.on_behalf_of for s in reversed(group) if s.on_behalf_of), ())
+    questions = next((s.questions for s in reversed(group) if s.questions), ())
+    consequences = next((s.consequences for s in reversed(group) if s.consequences is not None), None)
     declined = any(s.declined for s in group)
     if answer is None:
         new = Answer(round=ctx.info.id, party=state.answerer, on_behalf_of=behalf, declined=declined,
-                     decided_by=decided, revisions=(revision,), comments=tuple(added))
+                     decided_by=decided, questions=questions, consequences=consequences, revisions=(revision,),
+                     comments=tuple(added))
     elif state.pristine:
         new = answer.model_copy(update={
             "on_behalf_of": behalf or answer.on_behalf_of, "declined": declined or answer.declined,
-            "decided_by": decided or answer.decided_by, "revisions": answer.revisions + (revision,),
+            "decided_by": decided or answer.decided_by, "questions": questions or answer.questions,
+            "consequences": consequences or answer.consequences, "revisions": answer.revisions + (revision,),
             "comments": tuple(comments) + tuple(added)})
     else:
         new = answer.model_copy(update={"revisions": answer.revisions + (revision,),
                                         "comments": answer.comments + tuple(added)})
         for what, value, old in (("on_behalf_of", behalf, answer.on_behalf_of), ("decided_by", decided,
-                                                                                   answer.decided_by)):
+                                                                                   answer.decided_by),
+                                 ("questions", questions, answer.questions),
+                                 ("consequences", consequences, answer.consequences)):
             if value and value != old:
                 reports[id(group[0])].notes.append(f"revision {number} gives another {what}; the record was "
                                                    "edited by hand, so it is left as it is")

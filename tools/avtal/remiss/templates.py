@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 from xml.sax.saxutils import escape as xml_escape
 
 from ..model.problems import Location, Problems, relative
+from .form_contract import CLAUSE_COLUMNS
 from ..render.docx import TEMPLATES
 
 MISSIV = TEMPLATES / "missiv.docx"
@@ -115,6 +116,9 @@ FORM_MARKERS: dict[str, str] = {
     "[avtal-field:decided.body]": "the label cell 'Beslutande organ'",
     "[avtal-field:decided.date]": "the label cell 'Datum'",
     "[avtal-field:decided.paragraph]": "the label cell 'Paragraf'",
+    "[avtal-field:covers]": "the label cell 'Svaret gäller även för' (a joint answer)",
+    "[avtal-field:consequences.economic]": "the label cell 'Ekonomiska konsekvenser'",
+    "[avtal-field:consequences.children]": "the label cell 'Konsekvenser för barn'",
 }
 
 
@@ -403,8 +407,6 @@ class Prepared:
 # -- generating the templates ----------------------------------------------------------------
 # The design below is only the starting point: once written, the .docx files are the templates.
 
-STANCE_COLUMNS = (("instämmer", "instammer", "Instämmer"), ("invänder", "invander", "Invänder"),
-                  ("synpunkt", "synpunkt", "Synpunkt"), ("ingen erinran", "ingen-erinran", "Ingen erinran"))
 BULLETS, NUMBERS = 1101, 1102  # numbering ids the generated templates add for their lists
 
 
@@ -444,7 +446,7 @@ def _base(reference: Path, landscape: bool, header: str):
                                    f'w:val="{num_id}"/></w:num>'))
     cell_style = doc.styles.add_style("Form Cell", 1)
     cell_style.base_style = doc.styles["Compact"]
-    cell_style.font.size = Pt(9)
+    cell_style.font.size = Pt(10)
     cell_style.paragraph_format.space_before = Pt(1)
     cell_style.paragraph_format.space_after = Pt(1)
     return doc
@@ -500,7 +502,14 @@ def _table(doc, widths_cm: list[float], rows: int, header_rows: int = 1):
     table.autofit = False
     borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
                       for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    table._tbl.tblPr.append(parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>'))
+    props = table._tbl.tblPr
+    later = next((c for c in props if c.tag.rsplit("}", 1)[1] in ("shd", "tblLayout", "tblCellMar", "tblLook",
+                                                                  "tblCaption", "tblDescription")), None)
+    element = parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>')
+    if later is not None:
+        later.addprevious(element)  # the schema's order: before layout, margins and look
+    else:
+        props.append(element)
     for column, width in zip(table.columns, widths_cm):
         column.width = Cm(width)  # the grid: what LibreOffice lays out by
     for row in table.rows:
@@ -575,17 +584,38 @@ def design_missiv(reference: Path = REFERENCE):
     return doc
 
 
-FORM_WIDTHS = [1.7, 4.0, 2.1, 2.1, 2.1, 2.1, 5.8, 5.8]  # cm, 25.7 cm between the landscape margins
+FORM_WIDTHS = [1.9, 5.4, 4.4, 7.0, 7.0]  # cm, 25.7 cm between the landscape margins
+FIELD_WIDTHS = [8.0, 17.7]
 
 
-STANCE_KEYS_ = {key for _, key, _ in STANCE_COLUMNS}
+def _fields(doc, rows: list[tuple[str, str]], loop: tuple[str, str] | None = None):
+    """A table of fields: per row a shaded label with its hidden key, and an empty cell for the answer."""
+    extra = 2 if loop else 0
+    table = _table(doc, FIELD_WIDTHS, rows=len(rows) + extra, header_rows=0)
+    body = table.rows[1:-1] if loop else table.rows
+    for row, (key, label) in zip(body, rows):
+        _cell(row.cells[0], [(f"[avtal-field:{key}]", "h"), (label, "b")], shade="DCE6F0")
+        _cell(row.cells[1], "")
+    if loop:
+        _cell(table.rows[0].cells[0], loop[0])
+        _cell(table.rows[-1].cells[0], loop[1])
+    return table
 
 
 def design_form(reference: Path = REFERENCE):
-    """The svarsformulär, landscape: instructions, general comments, decision, one table per document."""
-    from docx.shared import Pt
+    """The svarsformulär, landscape: instructions, general comments, the letter's questions, joint answer,
+    consequences, decision, one table per document. The writer turns every empty answer cell into a content
+    control (form.py), so the template itself stays plain text a working group can edit in Word."""
+    from docx.oxml.ns import qn
+    from docx.shared import RGBColor
 
     doc = _base(reference, landscape=True, header="Svarsformulär · {{ round.name }} · Dnr {{ round.diarienummer }}")
+    placeholder = doc.styles.add_style("Placeholder Text", 2)  # Word's style for a content control's placeholder
+    placeholder.font.color.rgb = RGBColor(0x59, 0x59, 0x59)  # 7:1 on white: readable, yet not an answer
+    table_style = doc.styles["Table"].element
+    missing = table_style.find(qn("w:basedOn"))  # reference.docx bases it on TableNormal, which it lacks
+    if missing is not None and missing.get(qn("w:val")) not in [s.style_id for s in doc.styles]:
+        table_style.remove(missing)
     _para(doc, "Svarsformulär", "Heading 1")
     _para(doc, "{{ round.title }}")
     _para(doc, [("Remissinstans: ", "b"), ("{{ party.name }}", "")], "Compact")
@@ -593,12 +623,12 @@ def design_form(reference: Path = REFERENCE):
     _para(doc, [("Svara senast: ", "b"), ("{{ round.deadline }}, till {{ round.reply_to }}", "")], "Compact")
     _para(doc, "Så fyller ni i formuläret", "Heading 2")
     for text in (
-        "Markera ert ställningstagande till ett avsnitt med ett X i en av kolumnerna Instämmer, Invänder, Synpunkt "
-        "eller Ingen erinran. Avsnitt ni inte vill kommentera lämnar ni tomma.",
+        "Välj ert ställningstagande till ett avsnitt i listan i kolumnen Ställningstagande: instämmer, invänder, "
+        "synpunkt eller ingen erinran. Avsnitt ni inte vill kommentera lämnar ni orörda.",
         "Skriv motiveringen i kolumnen Kommentar och ett eventuellt förslag till ny lydelse i kolumnen Förslag till "
-        "lydelse. Cellerna växer när ni skriver.",
-        "Ändra inte avsnittens nummer och rubriker och ta inte bort tabellerna: formuläret läses in när svaren "
-        "sammanställs.",
+        "lydelse. Rutorna växer när ni skriver.",
+        "Avsnittens nummer och rubriker är låsta: formuläret läses in när svaren sammanställs.",
+        "Svaret är en allmän handling när det kommer in.",
         "Spara formuläret som Word-fil och skicka det tillsammans med en PDF till {{ round.reply_to }}, med "
         "diarienummer {{ round.diarienummer }} och {{ party.name }} i ämnesraden, till exempel som "
         "{{ files.answer_word }}.",
@@ -610,23 +640,29 @@ def design_form(reference: Path = REFERENCE):
                                      "synpunkter i rutan nedan.", "")], shade="DCE6F0")
     _cell(general.rows[1].cells[0], "")
     _min_height(general.rows[1], 3.0)
+    _loop(doc, "{%p if letter.questions %}")
+    _para(doc, "Remissens frågor", "Heading 2")
+    _para(doc, "Svara gärna på de frågor som missivet ställer.")
+    _fields(doc, [("question.{{ loop.index }}", "{{ loop.index }}. {{ question }}")],
+            loop=("{%tr for question in letter.questions %}", "{%tr endfor %}"))
+    _loop(doc, "{%p endif %}")
+    _para(doc, "Gemensamt svar", "Heading 2")
+    _para(doc, "Lämnar ni ett gemensamt svar för flera kommuner? Skriv då vilka, så att svaret räknas för var "
+               "och en av dem.")
+    _fields(doc, [("covers", "Svaret gäller även för (övriga kommuner)")])
+    _para(doc, "Konsekvenser", "Heading 2")
+    _para(doc, "Beskriv vilka konsekvenser förslaget får för er organisation.")
+    _fields(doc, [("consequences.economic", "Ekonomiska konsekvenser"),
+                  ("consequences.children", "Konsekvenser för barn (barnkonsekvensanalys)")])
     _para(doc, "Beslut om svaret", "Heading 2")
-    decided = _table(doc, [7.0, 18.7], rows=3, header_rows=0)
-    for row, (key, label) in zip(decided.rows, (("body", "Beslutande organ (till exempel kommunstyrelsen)"),
-                                                ("date", "Datum för beslutet"), ("paragraph", "Paragraf (§)"))):
-        _cell(row.cells[0], [(f"[avtal-field:decided.{key}]", "h"), (label, "b")], shade="DCE6F0")
-        _cell(row.cells[1], "")
+    _fields(doc, [("decided.body", "Beslutande organ (till exempel kommunstyrelsen)"),
+                  ("decided.date", "Datum för beslutet"), ("decided.paragraph", "Paragraf (§)")])
     _para(doc, "Synpunkter per avsnitt", "Heading 2")
     _loop(doc, "{%p for document in documents %}")
     _para(doc, "{{ document.number }}. {{ document.title }}", "Heading 3")
     table = _table(doc, FORM_WIDTHS, rows=4)
-    labels = [("number", "Avsnitt"), ("title", "Rubrik"), *[(key, label) for _, key, label in STANCE_COLUMNS],
-              ("comment", "Kommentar"), ("proposal", "Förslag till lydelse")]
-    for cell, (key, label) in zip(table.rows[0].cells, labels):
+    for cell, (key, label) in zip(table.rows[0].cells, CLAUSE_COLUMNS):
         _cell(cell, [(f"[avtal-col:{key}]", "h"), (label, "b")], shade="DCE6F0")
-        if key in STANCE_KEYS_:
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(8)
     _cell(table.rows[1].cells[0], "{%tr for row in document.rows %}")
     _cell(table.rows[2].cells[0], [("{{ row.marker }}", "h"), ("{{ row.number }}", "")])
     _cell(table.rows[2].cells[1], "{{ row.title }}")
