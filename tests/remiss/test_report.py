@@ -267,7 +267,7 @@ def test_general_comments_the_joint_answer_and_a_letter_to_split_are_shown_as_su
     assert "Förslaget är i stort väl avvägt." in sections["Borås Stad"]  # general comments, per party
     text = "\n".join(p.text for p in word.paragraphs)
     joint = len(ANSWERS["fyrbodal"][1]["on_behalf_of"])
-    assert f"Fyrbodals kommunalförbund (gemensamt svar för {joint} remissinstanser)" in text
+    assert f"Fyrbodals kommunalförbund (gemensamt svar för {joint} kommuner)" in text
     assert "Obs: Brev som ännu inte är uppdelat i enskilda synpunkter." in comment_blocks(word)["fyrbodal-1"]
 
 

@@ -9,6 +9,8 @@ reviewable and versioned in git like the agreement itself:
     sources/remiss/<round>/svar/<id>.yaml        one party's (or group's) answer, written by import
     sources/remiss/<round>/inkommet/             the files parties sent, kept as received
     sources/remiss/<round>/stallningstaganden.yaml   the working group's positions, keyed by comment id
+    sources/remiss/<round>/bedomning.yaml        the group's summaries per remiss question and theme, its
+                                                 overall assessment and recommended decision (for SRO)
 
 Loading collects every problem (file:line:column, what was expected) like the
 rest of the model; nothing here renders or writes.
@@ -35,6 +37,7 @@ REMISS_DIR = "remiss"
 ANSWERS_DIR = "svar"
 INCOMING_DIR = "inkommet"
 POSITIONS_FILE = "stallningstaganden.yaml"
+ASSESSMENT_FILE = "bedomning.yaml"
 MIN_MONTHS = 3  # government practice: at least three months to answer
 
 PartyKind = Literal["region", "kommun"]
@@ -264,12 +267,45 @@ class Positions(Node):
     positions: tuple[Position, ...] = ()
 
 
+# -- remiss/<round>/bedomning.yaml --
+
+class QuestionSummary(Node):
+    """What the answers say on one of the missiv's questions, in the group's words."""
+
+    question: int = Field(ge=1, description="The question's number: 1 for the first of the round's "
+                          "letter.questions, and so on.")
+    summary: Text = Field(description="The group's summary of the answers to the question.")
+    comments: tuple[Id, ...] = Field((), description="Comment ids that speak to the question (counted and listed "
+                                     "in the report).")
+
+
+class Theme(Node):
+    """A theme many answers raise (e.g. betalningsansvar): the report counts its comments and stances."""
+
+    title: Line
+    summary: Text = Field(description="The group's summary of the theme and of how it was handled.")
+    clauses: tuple[Id, ...] = Field((), description="Clauses the theme covers: comments on them (or on a clause "
+                                    "below them) belong to it.")
+    comments: tuple[Id, ...] = Field((), description="Further comments that belong to it (e.g. general ones).")
+
+
+class Assessment(Node):
+    """sources/remiss/<round>/bedomning.yaml: what the working group tells SRO about the round as a whole."""
+
+    round: Id
+    assessment: Text = Field(description="Arbetsgruppens samlade bedömning.")
+    recommendation: Text = Field(description="Arbetsgruppens förslag till beslut.")
+    questions: tuple[QuestionSummary, ...] = Field((), description="One summary per question of the missiv.")
+    themes: tuple[Theme, ...] = ()
+
+
 REMISS_SCHEMAS: dict[str, type[Node]] = {
     "parties": Parties,
     "round": Round,
     "answer": Answer,
     "positions": Positions,
     "manual-answer": ManualAnswer,
+    "assessment": Assessment,
 }
 
 
@@ -464,6 +500,58 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
 def _is_example(email: str) -> bool:
     """An address in the reserved .example domain (RFC 2606): invented, never delivered."""
     return email.lower().endswith(".example")
+
+
+def load_assessment(info: RoundInfo, comments: set[str] | frozenset[str], clauses: set[str] | frozenset[str],
+                    problems: Problems) -> Assessment | None:
+    """Read and check the round's bedomning.yaml (None when it does not exist or does not validate).
+
+    Every question of the missiv needs exactly one summary; comment and clause ids must be the round's.
+    """
+    path = info.folder / ASSESSMENT_FILE
+    if not path.exists():
+        return None
+    shown = relative(path)
+    source = read_yaml(path, shown, problems)
+    data = validate(Assessment, source, problems) if source else None
+    if data is None or source is None:
+        return None
+    if data.round != info.id:
+        problems.add(source.location(("round",)), f"round '{data.round}' differs from the folder's round: expected "
+                     f"'{info.id}'")
+    asked = len(info.source.letter.questions)
+    seen: dict[int, int] = {}
+    for i, q in enumerate(data.questions):
+        if q.question > asked:
+            problems.add(source.location(("questions", i, "question")), f"question {q.question} does not exist: "
+                         f"the missiv of {info.id} asks {asked} question(s) (letter.questions in {info.file})")
+        elif q.question in seen:
+            problems.add(source.location(("questions", i, "question")), f"question {q.question} is summarised "
+                         f"twice (first at questions[{seen[q.question]}]): one summary per question")
+        seen.setdefault(q.question, i)
+        for j, cid in enumerate(q.comments):
+            if cid not in comments:
+                problems.add(source.location(("questions", i, "comments", j)), f"unknown comment '{cid}'"
+                             f"{_guess(cid, comments)}: expected a comment id from the round's answers", where=cid)
+    missing = [n for n in range(1, asked + 1) if n not in seen]
+    if missing:
+        problems.add(source.location(("questions",)) if data.questions else Location(shown),
+                     f"no summary for question(s) {', '.join(map(str, missing))} of the missiv: the "
+                     "remissammanställning summarises the answers to every question", severity="warning")
+    for i, theme in enumerate(data.themes):
+        for j, cid in enumerate(theme.clauses):
+            if cid not in clauses:
+                problems.add(source.location(("themes", i, "clauses", j)), f"unknown clause '{cid}'"
+                             f"{_guess(cid, clauses)}: expected a clause id of version '{info.source.version}'",
+                             where=cid)
+        for j, cid in enumerate(theme.comments):
+            if cid not in comments:
+                problems.add(source.location(("themes", i, "comments", j)), f"unknown comment '{cid}'"
+                             f"{_guess(cid, comments)}: expected a comment id from the round's answers", where=cid)
+        if not theme.clauses and not theme.comments:
+            problems.add(source.location(("themes", i)), f"theme '{theme.title}' names no clauses and no comments: "
+                         "expected `clauses:` or `comments:` so its answers can be counted")
+    return data
 
 
 def _package_documents(sources: Path, version: str) -> tuple[str, ...]:
