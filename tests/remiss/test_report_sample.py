@@ -198,3 +198,17 @@ def test_avtal_check_locates_a_summary_of_a_question_the_missiv_does_not_ask(tmp
     err = capsys.readouterr().err
     assert f"bedomning.yaml:{line}:" in err and "question 4 does not exist" in err
     assert "no summary for question(s) 3" in err
+
+
+def test_each_motivering_is_written_once_for_its_issue():
+    """No reason copied word for word into two positions: one reasoning per issue, tailored where parties differ."""
+    reasons = [" ".join(p["reason"].split()) for p in POSITIONS]
+    copies = {r: n for r, n in ((r, reasons.count(r)) for r in reasons) if n > 1}
+    assert copies == {}
+    assert all(len(r) >= 40 for r in reasons), [r for r in reasons if len(r) < 40]  # a reason, not a stamp
+    # a position speaking to the comments of several answerers on general matters is one the group tailored
+    general = [p for p in POSITIONS if all(c in GENERAL for c in p["comments"]) and len(p["comments"]) > 1]
+    assert all(len(p["comments"]) <= 8 for p in general), [p["comments"] for p in general]
+
+
+GENERAL = {c["id"] for a in ANSWERS.values() for c in a.get("comments", ()) if not c.get("clause")}
