@@ -55,9 +55,10 @@ def page(tmp_path_factory) -> str:
 def blocks(page) -> dict[str, list[str]]:
     """Comment id → the text of each paragraph of its block."""
     out = {}
-    for match in re.finditer(r'<div class="comment">\n<h4[^>]*id="synpunkt-([^"]+)"[^>]*>(.*?)</h4>(.*?)\n</div>',
-                             page, re.S):
-        out[match[1]] = [text_of(match[2])] + [text_of(p) for p in re.findall(r"<p>(.*?)</p>", match[3], re.S)]
+    for chunk in page.split('<div class="comment">')[1:]:
+        match = re.match(r'\n<h4[^>]*id="synpunkt-([^"]+)"[^>]*>(.*?)</h4>(.*)', chunk, re.S)
+        body = re.split(r"<h[1-3][ >]", match[3])[0]  # up to the next avsnitt or chapter
+        out[match[1]] = [text_of(match[2])] + [text_of(p) for p in re.findall(r"<p>(.*?)</p>", body, re.S)]
     return out
 
 
@@ -212,3 +213,20 @@ def test_each_motivering_is_written_once_for_its_issue():
 
 
 GENERAL = {c["id"] for a in ANSWERS.values() for c in a.get("comments", ()) if not c.get("clause")}
+
+
+def test_under_each_avsnitt_a_motivering_is_printed_once_and_referred_to(page, blocks):
+    """Eight comments on betalningsansvar share one position: the reason stands once, the others point to it."""
+    section = page[page.index('id="ut.betalningsansvar.tidpunkt"'):]
+    section = section[:section.index("<h3", 10)]
+    for position in POSITIONS:
+        on_clause = [c for c in position["comments"] if f'id="synpunkt-{c}"' in section]
+        if len(on_clause) < 2:
+            continue
+        reason = " ".join(position["reason"].split())
+        assert text_of(section).count(reason) == 1, position["comments"]
+        with_reason = [c for c in on_clause if any(reason in line for line in blocks[c])]
+        assert len(with_reason) == 1
+        for c in on_clause:
+            if c not in with_reason:
+                assert any(f"se motiveringen till {with_reason[0]}" in line for line in blocks[c]), c

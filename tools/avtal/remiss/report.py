@@ -197,14 +197,14 @@ def collect(sources: Path, round_id: str, *, against: str | None = None) -> Repo
     loaded = load_answers(sources, info)
     corpus, _ = load_version(sources, info.source.version)
     traced = trace(sources, round_id, against) if against is not None else None
-    positions = _positions(info, {c.id for a in loaded for c in a.comments})
     known = {c.id for a in loaded for c in a.comments}
+    positions = _positions(info, known)
     own_problems = Problems()
     assessment = load_assessment(info, known, {c.id for d in corpus.documents for c in d.clauses()}, own_problems)
     if own_problems.errors:
         raise SourceError(own_problems)
     followed = {t.comment: t for t in traced.comments} if traced else {}
-    rank = {x.id: i for i, x in enumerate((*info.book.parties, *info.book.groups))}
+    rank = {x.id: i for i, x in enumerate((*info.book.parties, *info.book.others()))}
     answers = sorted(loaded, key=lambda a: (rank.get(a.party, len(rank)), a.party))
     problems = Problems()
     entries: list[Entry] = []
@@ -487,12 +487,11 @@ class Builder:
 
     def joint_sentence(self, answerer: str) -> str:
         """'Gemensamt svar från X för A, B och C (3 kommuner; B har också svarat själv).' — every party it names."""
-        answer = (self.r.records or {})[answerer]
+        records = self.r.records or {}
+        answer = records[answerer]
         covered = [self.answerer_name(p) for p in answer.on_behalf_of]
-        own = {x.party for x in self.r.status.recipients if x.state != "joint" and x.party in answer.on_behalf_of
-               and x.state != "none"}
-        also = [self.answerer_name(p) for p in answer.on_behalf_of if p in own]
-        note = f"; {_names(also)} {'har' if len(also) == 1 else 'har'} också svarat själv" if also else ""
+        also = [self.answerer_name(p) for p in answer.on_behalf_of if p in records]  # answered themselves too
+        note = f"; {_names(also)} har också svarat själv" if also else ""
         return (f"Gemensamt svar från {self.answerer_name(answerer)} för {_names(covered)} "
                 f"({self.covered_count(answer)}{note}).")
 
@@ -724,15 +723,18 @@ class Builder:
             for e in whole:
                 out.append(self.comment(e))
         current: str | None = None
+        first: dict[int, str] = {}  # position → the first comment under this clause that shows its motivering
         for e in entries:
             if e.clause is None:
                 continue
             if e.clause.id != current:
-                current = e.clause.id
+                current, first = e.clause.id, {}
                 number = ast.span(_t(e.clause.label), ast.attr(classes=["number"]))
                 out.append(self.heading(2, f"{e.clause.label} {e.clause.title}", e.clause.id,
                                         [number, {"t": "Space"}, *_t(e.clause.title)]))
-            out.append(self.comment(e))
+            key = id(e.position)
+            out.append(self.comment(e, same_as=first.get(key) if e.position is not None else None))
+            first.setdefault(key, e.comment.id)
         return out
 
     def general(self) -> list[ast.Node]:
@@ -751,8 +753,12 @@ class Builder:
             out.extend(self.comment(e, party=False) for e in es)
         return out
 
-    def comment(self, e: Entry, *, party: bool = True) -> ast.Node:
-        """One comment: a level-3 heading (who, stance, id), the text, proposal, flags and the group's position."""
+    def comment(self, e: Entry, *, party: bool = True, same_as: str | None = None) -> ast.Node:
+        """One comment: a level-3 heading (who, stance, id), the text, proposal, flags and the group's position.
+
+        `same_as`: an earlier comment under the same avsnitt with the same position; the motivering is
+        written once per issue, so this one refers to it instead of repeating it.
+        """
         c = e.comment
         lead = f"{e.answerer} – " if party else ""
         if party and e.joint_for:
@@ -769,6 +775,10 @@ class Builder:
         if e.position is None:
             blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
                                     ast.span(_t(OPEN_TEXT), ast.attr(classes=["open"]))]))
+        elif same_as is not None:
+            blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
+                                    *_t(f"{STATUS_LABEL[e.position.status]}, se motiveringen till"), {"t": "Space"},
+                                    ast.link(_t(same_as), f"#synpunkt-{same_as}"), *_t(".")]))
         else:
             reason = " ".join(e.position.reason.split())
             blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
