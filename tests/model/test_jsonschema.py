@@ -28,6 +28,8 @@ def kind_of(path: Path) -> str:
         return "document"
     if path.name == "stallningstaganden.yaml":
         return "positions"
+    if path.name == "bedomning.yaml":
+        return "assessment"
     if path.parent.name == "svar":
         return "answer"
     if path.parent.name == "remiss":
@@ -38,7 +40,8 @@ def kind_of(path: Path) -> str:
 def source_files(sources: Path) -> list[Path]:
     remiss = sources / "remiss"
     return sorted([*(p for p in (sources / name for name in KIND) if p.exists()), *(sources / "documents").glob("*.yaml"),
-                   *remiss.glob("*.yaml"), *remiss.glob("*/svar/*.yaml"), *remiss.glob("*/stallningstaganden.yaml")])
+                   *remiss.glob("*.yaml"), *remiss.glob("*/svar/*.yaml"), *remiss.glob("*/stallningstaganden.yaml"),
+                   *remiss.glob("*/bedomning.yaml")])
 
 
 def as_json(value):

@@ -100,7 +100,7 @@ def test_party_problems_are_all_reported_together(sources):
     messages = problems_of(sources)
     assert len(messages) == 3, messages
     assert any("parter.yaml:" in m and "unknown kommunalförbund 'sjuhrad'" in m and "'sjuharad'" in m for m in messages)
-    assert any("duplicate party or kommunalförbund id 'orust'" in m for m in messages)
+    assert any("duplicate party, kommunalförbund or organisation id 'orust'" in m for m in messages)
     assert any("hjo.example" in m and "email_placeholder is false" in m for m in messages)
 
 
@@ -118,3 +118,51 @@ def test_avtal_check_reports_round_problems_with_the_document_problems(sources, 
     edit(sources / "remiss/remiss-2025.yaml", "deadline: 2025-05-09", "deadline: 2025-01-15")
     assert main(["--sources", str(sources), "check"]) == 1
     assert "deadline 2025-01-15 is not after the sent date" in capsys.readouterr().err
+
+
+def test_the_sample_round_also_goes_to_remissinstanser_that_are_not_parties():
+    info = load_round(SOURCES, "remiss-2025")
+    assert [x.id for x in info.others][:4] == ["fyrbodal", "skaraborg", "sjuharad", "gr"]
+    kinds = {getattr(x, "kind", None) for x in info.others}
+    assert {"samverkansorgan", "brukarorganisation", "anhörigorganisation"} <= kinds
+    assert not {x.id for x in info.others} & {p.id for p in info.recipients}
+    assert len(info.addressees) == 50 + len(info.others)
+    invented = [x for x in info.book.organisations if x.name_placeholder]
+    assert invented and all(x.email_placeholder for x in invented)  # an invented body has no real address
+    assert info.source.contacts and all(c.placeholder for c in info.source.contacts)
+
+
+def line_of(path: Path, needle: str) -> int:
+    return next(i for i, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in text)
+
+
+def test_an_unknown_or_misplaced_other_recipient_is_located_with_a_suggestion(sources):
+    path = sources / "remiss/remiss-2025.yaml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index("other_recipients:")
+    end = text.index("]", start) + 1
+    path.write_text(text[:start] + "other_recipients: [vastkon, boras, gr, gr]" + text[end:], encoding="utf-8")
+    line = line_of(path, "other_recipients:")
+    messages = problems_of(sources)
+    assert any(f"remiss-2025.yaml:{line}:" in m and "unknown remissinstans 'vastkon'" in m
+               and "did you mean 'vastkom'" in m for m in messages), messages
+    assert any(f"remiss-2025.yaml:{line}:" in m and "'boras' is a party" in m for m in messages), messages
+    assert any("remissinstans 'gr' is listed twice" in m for m in messages), messages
+
+
+def test_a_contact_with_an_example_address_must_be_marked_invented(sources):
+    path = sources / "remiss/remiss-2025.yaml"
+    edit(path, "    email: johan.berg@vastkom.example\n    phone: 031-335 00 00\n    placeholder: true",
+         "    email: johan.berg@vastkom.example\n    phone: 031-335 00 00")
+    line = line_of(path, "johan.berg@vastkom.example")
+    (message,) = problems_of(sources)
+    assert f"remiss-2025.yaml:{line}:" in message and "Johan Berg" in message and "placeholder: true" in message
+
+
+def test_an_invented_organisation_must_not_have_a_real_address(sources):
+    path = sources / "parter.yaml"
+    edit(path, "    email: info@lankarna-vg.example\n    email_placeholder: true",
+         "    email: info@lankarna.se\n    email_placeholder: false")
+    line = line_of(path, "info@lankarna.se")
+    (message,) = problems_of(sources)
+    assert f"parter.yaml:{line}:" in message and "'lankarna-vg' is an invented example" in message

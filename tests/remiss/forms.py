@@ -280,7 +280,8 @@ class Packed:
                      wording.version_name(compared) if compared else None)
 
     def party(self, party_id: str):
-        return self.info.book.party(party_id)
+        """A recipient: a party or another remissinstans."""
+        return self.info.book.answerer(party_id)
 
     def form(self, party_id: str) -> Path:
         return self.folder / party_id / self.names.form(self.party(party_id))
@@ -313,6 +314,9 @@ def copy_sources(folder: Path, recipients: Sequence[str] | None = ("vgr", "boras
     shutil.copytree(SOURCES, copy, ignore=shutil.ignore_patterns("svar", "inkommet", "*.xlsx"))
     if recipients:
         edit(copy / "remiss" / f"{round_id}.yaml", "contacts:\n", f"recipients: [{', '.join(recipients)}]\ncontacts:\n")
+        path = copy / "remiss" / f"{round_id}.yaml"  # and none of the other remissinstanser
+        path.write_text(re.sub(r"other_recipients: \[[^\]]*\]", "other_recipients: []",
+                               path.read_text(encoding="utf-8")), encoding="utf-8")
     return copy
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -148,9 +149,12 @@ class Packed:
     def folder(self, round_id: str = ROUND) -> Path:
         return self.dist / "remiss" / round_id
 
-    def parties(self) -> dict[str, dict]:
+    def parties(self, round_id: str = ROUND) -> dict[str, dict]:
+        """Everyone the round is sent to: the parties and the round's other_recipients, from parter.yaml."""
         data = yaml.safe_load((self.sources / "parter.yaml").read_text(encoding="utf-8"))
-        return {p["id"]: p for p in data["parties"]}
+        others = {x["id"]: x for x in (*data["kommunalforbund"], *data.get("organisations", ()))}
+        return {**{p["id"]: p for p in data["parties"]},
+                **{i: others[i] for i in self.round(round_id).get("other_recipients", ())}}
 
     def round(self, round_id: str = ROUND) -> dict:
         return yaml.safe_load((self.sources / "remiss" / f"{round_id}.yaml").read_text(encoding="utf-8"))
@@ -190,6 +194,7 @@ def _small_round(sources: Path) -> None:
     (sources / "remiss" / ROUND / "utskick.yaml").unlink(missing_ok=True)
     text = (sources / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8")
     text = text.replace(f"id: {ROUND}\n", f"id: {SMALL}\n", 1)
+    text = re.sub(r"other_recipients: \[[^\]]*\]", "other_recipients: []", text)  # the parties only
     text += "recipients: [" + ", ".join(SMALL_RECIPIENTS) + "]\n"
     (sources / "remiss" / f"{SMALL}.yaml").write_text(text, encoding="utf-8")
 
@@ -204,6 +209,8 @@ def sendable(tmp_path_factory) -> Packed:
         path = root / "sources" / name
         text = path.read_text(encoding="utf-8")
         text = text.replace(".example", ".test").replace("email_placeholder: true", "email_placeholder: false")
+        text = text.replace("name_placeholder: true", "name_placeholder: false")  # organisations confirmed …
+        text = text.replace("    placeholder: true", "    placeholder: false")  # … and the contact persons real
         path.write_text(text, encoding="utf-8")
     _small_round(root / "sources")
     for round_id in (ROUND, SMALL):
@@ -253,7 +260,8 @@ def _zip_of(message: EmailMessage) -> tuple[str, bytes]:
 def test_every_party_receives_one_message_to_its_registrar_with_its_own_zip(first_send):
     tree, arrived = first_send
     parties, manifest, round_ = tree.parties(), tree.manifest(), tree.round()
-    assert len(parties) == 50 and len(arrived) == 50
+    assert sum(1 for p in parties.values() if p.get("kind") in ("region", "kommun")) == 50
+    assert len(parties) == 50 + len(round_["other_recipients"]) == len(arrived)  # the other remissinstanser too
     by_rcpt = {a.rcpt_tos[0]: a for a in arrived}
     assert sorted(by_rcpt) == sorted(p["email"] for p in parties.values())
     for party_id, party in parties.items():
@@ -275,30 +283,31 @@ def test_every_party_receives_one_message_to_its_registrar_with_its_own_zip(firs
 def test_the_send_log_records_each_message_as_it_arrived(first_send):
     tree, arrived = first_send
     log, manifest, parties = tree.log(), tree.manifest(), tree.parties()
-    assert [e["status"] for e in log] == ["sent"] * 50
-    assert len({e["party"] for e in log}) == 50
+    assert [e["status"] for e in log] == ["sent"] * len(parties)
+    assert len({e["party"] for e in log}) == len(parties)
     ids = {a.headers["Message-ID"]: a for a in arrived}
     for entry in log:
         got = ids[entry["message_id"]]  # the logged Message-ID is the one that arrived
         assert got.rcpt_tos == [entry["address"]] == [parties[entry["party"]]["email"]]
         assert entry["zip_sha256"] == manifest[entry["party"]]["sha256"]
         assert entry["response"].startswith("250 2.0.0 queued as Q")
-    assert len({e["response"] for e in log}) == 50  # each the server's own answer for that message
+    assert len({e["response"] for e in log}) == len(parties)  # each the server's own answer for that message
 
 
 def test_a_second_run_sends_nothing_and_resend_sends_to_that_party_only(first_send, smtp, tmp_path):
     tree = first_send[0].copy(tmp_path / "tree")
     report = mail_round(tree.sources, ROUND, tree.dist, send=True)
     assert smtp.arrived == []
-    assert report.count("skipped") == 50 and report.count("sent") == 0
-    assert "sent 0, skipped 50" in str(report)
+    everyone = len(tree.parties())
+    assert report.count("skipped") == everyone and report.count("sent") == 0
+    assert f"sent 0, skipped {everyone}" in str(report)
 
     report = mail_round(tree.sources, ROUND, tree.dist, send=True, resend=("boras",))
     boras = tree.parties()["boras"]
     assert [a.rcpt_tos for a in smtp.arrived] == [[boras["email"]]]
-    assert report.count("sent") == 1 and report.count("skipped") == 49
+    assert report.count("sent") == 1 and report.count("skipped") == everyone - 1
     log = tree.log()
-    assert len(log) == 51 and log[-1]["party"] == "boras" and log[-1]["status"] == "sent"
+    assert len(log) == everyone + 1 and log[-1]["party"] == "boras" and log[-1]["status"] == "sent"
     first = next(e for e in log if e["party"] == "boras")
     assert log[-1]["message_id"] == smtp.arrived[0].headers["Message-ID"] != first["message_id"]
 
@@ -365,6 +374,59 @@ def test_sending_to_placeholder_addresses_is_refused_before_anything_is_sent(pla
         assert "email_placeholder: false" in error and tree.parties()[party_id]["email"] in error
 
 
+def test_invented_contact_persons_are_refused_with_their_line_before_anything_is_sent(sendable, smtp, tmp_path,
+                                                                                    monkeypatch):
+    tree = sendable.copy(tmp_path / "tree")
+    monkeypatch.chdir(tree.root)
+    path = tree.sources / "remiss" / f"{SMALL}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count("    placeholder: false") == 2  # the sendable tree has real contacts …
+    path.write_text(text.replace("    placeholder: false", "    placeholder: true", 1), encoding="utf-8")  # … but one
+    first = tree.round(SMALL)["contacts"][0]
+    line = tree.position(f"remiss/{SMALL}.yaml", "    placeholder: true")
+    with pytest.raises(SourceError) as excinfo:
+        mail_round(tree.sources, SMALL, tree.dist, send=True)
+    (error,) = [e for e in _errors(excinfo) if "[contacts[" in e]
+    assert error.startswith(f"sources/remiss/{SMALL}.yaml:{line}:18: error [contacts[0]]")
+    assert first["name"] in error and first["phone"] in error and "invented" in error
+    assert smtp.arrived == [] and tree.log(SMALL) == []
+
+
+def test_the_real_rounds_contacts_are_placeholders_and_send_names_each(placeholders, smtp, tmp_path, monkeypatch):
+    tree = placeholders.copy(tmp_path / "tree")
+    monkeypatch.chdir(tree.root)
+    contacts = tree.round(SMALL)["contacts"]
+    assert contacts and all(c["placeholder"] is True for c in contacts)
+    with pytest.raises(SourceError) as excinfo:
+        mail_round(tree.sources, SMALL, tree.dist, send=True)
+    errors = [e for e in _errors(excinfo) if "[contacts[" in e]
+    assert len(errors) == len(contacts)
+    for contact, error in zip(contacts, errors):
+        assert contact["name"] in error and contact["email"] in error
+    assert smtp.arrived == []
+
+
+def test_an_invented_organisation_is_refused_by_name_not_only_by_address(sendable, smtp, tmp_path, monkeypatch):
+    tree = sendable.copy(tmp_path / "tree")
+    monkeypatch.chdir(tree.root)
+    path = tree.sources / "parter.yaml"
+    invented = yaml.safe_load(path.read_text(encoding="utf-8"))["organisations"][-1]
+    text = path.read_text(encoding="utf-8")
+    start = text.index(f"  - id: {invented['id']}\n")
+    block = text[start:].split("\n  - id: ", 1)[0]
+    path.write_text(text.replace(block, block.replace("_placeholder: false", "_placeholder: true")), encoding="utf-8")
+    round_file = tree.sources / "remiss" / f"{SMALL}.yaml"
+    round_file.write_text(round_file.read_text(encoding="utf-8").replace(
+        "other_recipients: []", f"other_recipients: [{invented['id']}]"), encoding="utf-8")
+    with pytest.raises(SourceError) as excinfo:
+        mail_round(tree.sources, SMALL, tree.dist, send=True)
+    line = tree.position("parter.yaml", "    name_placeholder: true", after=f"id: {invented['id']}\n")
+    (error,) = [e for e in _errors(excinfo) if f"[{invented['id']}]" in e and "parter.yaml" in e]
+    assert error.startswith(f"sources/parter.yaml:{line}:")
+    assert invented["name"] in error and "invented example organisation" in error
+    assert smtp.arrived == []
+
+
 def test_answers_are_never_directed_to_a_placeholder_reply_to(sendable, smtp, tmp_path, monkeypatch):
     tree = sendable.copy(tmp_path / "tree")
     monkeypatch.chdir(tree.root)
@@ -408,8 +470,8 @@ def test_the_dry_run_writes_an_eml_per_party_that_a_mail_reader_opens_with_its_z
     tree = sendable.copy(tmp_path / "tree")
     report = mail_round(tree.sources, ROUND, tree.dist)
     assert smtp.arrived == [] and tree.log() == []
-    assert report.count("would send") == 50
     parties, manifest = tree.parties(), tree.manifest()
+    assert report.count("would send") == len(parties) == 50 + len(tree.round()["other_recipients"])
     emls = sorted((tree.folder() / "e-post").iterdir())
     assert [p.name for p in emls] == sorted(f"{p}.eml" for p in parties)
     for path in emls:

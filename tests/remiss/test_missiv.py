@@ -93,6 +93,48 @@ def test_the_missiv_says_where_and_how_to_answer_and_whom_to_ask(pack: Packed):
     assert " ".join(r.letter.intro.split("\n\n")[0].split()) in text
 
 
+def test_the_missiv_asks_for_a_konsekvensanalys_and_says_answers_are_allmanna_handlingar(pack: Packed):
+    for who in ("boras", "vastkom"):
+        word = " ".join(word_text(pack.missiv(who, ".docx")).split())
+        pdf = pdf_text(pack.missiv(who, ".pdf"))
+        for text in (word, pdf):
+            assert "Konsekvensanalys" in text
+            assert "ekonomiska konsekvenser" in text and "konsekvenser för barn och unga" in text
+            assert "barnkonventionen (lag 2018:1197)" in text
+            assert "Remissvaren är allmänna handlingar" in text
+            assert "allmän handling när det har kommit in (2 kap. 4 och 9 §§ tryckfrihetsförordningen)" in text
+            assert "offentlighets- och sekretesslagen (2009:400)" in text
+
+
+def test_every_missiv_carries_the_remisslista_parties_and_other_remissinstanser_apart(pack: Packed):
+    import yaml
+
+    from ..conftest import SOURCES
+
+    book = yaml.safe_load((SOURCES / "parter.yaml").read_text(encoding="utf-8"))
+    round_file = yaml.safe_load((SOURCES / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8"))
+    others = [x for x in (*book["kommunalforbund"], *book["organisations"])
+              if x["id"] in round_file["other_recipients"]]
+    assert {x["id"] for x in others} >= {"fyrbodal", "skaraborg", "sjuharad", "gr", "vastkom"}
+    assert any(x.get("kind") == "anhörigorganisation" for x in others)
+    lines = word_text(pack.missiv("skaraborg", ".docx")).split("\n")
+    start = lines.index("Remisslista")
+    listing = lines[start:lines.index("Bilagor")]
+    assert f"avtalets {len(book['parties'])} parter och till {len(others)} remissinstanser som inte är parter" \
+        in listing[1]
+    text = "\n".join(listing)
+    for party in book["parties"]:
+        assert party["name"] in text
+    for group in book["kommunalforbund"]:
+        members = [p["name"] for p in book["parties"] if p.get("kommunalforbund") == group["id"]]
+        assert f"Kommuner i {group['name']}: {', '.join(members)}" in listing
+    for other in others:
+        shown = other["name"] + (" (exempel)" if other.get("name_placeholder") else "")
+        assert shown in text
+    (orgs,) = [line for line in listing if line.startswith("Brukar- och anhörigorganisationer (16 kap. 3 §")]
+    assert all(o["name"] in orgs for o in others if o.get("kind") in ("brukarorganisation", "anhörigorganisation"))
+
+
 def test_the_missiv_pdf_is_pdf_ua_1_with_its_title_and_swedish(pack: Packed):
     for party_id in ("vgr", "boras", "ockero"):
         party = pack.party(party_id)

@@ -37,6 +37,12 @@ VERSION_NAME = "Remissversion 2025-01-30"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PARTIES = yaml.safe_load((SOURCES / "parter.yaml").read_text(encoding="utf-8"))["parties"]
 ROUND_FILE = yaml.safe_load((SOURCES / "remiss" / f"{ROUND}.yaml").read_text(encoding="utf-8"))
+_BOOK = yaml.safe_load((SOURCES / "parter.yaml").read_text(encoding="utf-8"))
+_OTHERS = {x["id"]: x for x in (*_BOOK["kommunalforbund"], *_BOOK.get("organisations", ()))}
+# Remissinstanser that are not parties, as the round names them; they get a package like the parties.
+OTHERS = [x for x in (*_BOOK["kommunalforbund"], *_BOOK.get("organisations", ()))
+          if x["id"] in ROUND_FILE.get("other_recipients", ())]
+RECIPIENTS = [*PARTIES, *OTHERS]
 
 
 @pytest.fixture(scope="session")
@@ -55,15 +61,15 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 # -- the real round --------------------------------------------------------------------------
 
 def test_every_party_gets_a_folder_and_a_zip_named_by_its_id(pack: Packed):
-    ids = sorted(p["id"] for p in PARTIES)
-    assert len(ids) == 50
+    assert len(PARTIES) == 50 and len(OTHERS) == len(ROUND_FILE["other_recipients"]) >= 10
+    ids = sorted(p["id"] for p in RECIPIENTS)  # the other remissinstanser get a package too
     assert sorted(p.name for p in pack.folder.iterdir() if p.is_dir()) == ids
     assert sorted(p.stem for p in pack.folder.glob("*.zip")) == ids
     assert not [p for p in pack.folder.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 
 def test_each_zip_holds_exactly_its_folder_sorted_with_fixed_timestamps(pack: Packed):
-    for party in PARTIES:
+    for party in RECIPIENTS:
         folder = pack.folder / party["id"]
         with zipfile.ZipFile(pack.folder / f"{party['id']}.zip") as z:
             infos = z.infolist()
@@ -90,7 +96,7 @@ def test_a_package_holds_missiv_form_and_the_frozen_versions_documents_in_word_a
             stem.with_suffix(".docx")).read("docProps/custom.xml").decode()
         with pikepdf.open(stem.with_suffix(".pdf")) as pdf:
             assert str(pdf.open_metadata().get("dc:title")) == doc.title
-        assert (stem.with_suffix(".pdf")).stat().st_nlink == 50  # built once, hard-linked into every package
+        assert (stem.with_suffix(".pdf")).stat().st_nlink == len(RECIPIENTS)  # built once, hard-linked into every package
 
 
 def test_the_manifest_lists_every_file_with_its_true_size_and_sha256(pack: Packed):
@@ -99,8 +105,9 @@ def test_the_manifest_lists_every_file_with_its_true_size_and_sha256(pack: Packe
     rows = read_csv(pack.folder / "manifest.csv")
     listed = {r["file"] for r in rows}
     on_disk = {p.relative_to(pack.folder).as_posix() for p in pack.folder.rglob("*") if p.is_file()}
-    assert listed == on_disk - {"manifest.csv", "sandlista.csv", "sandlista.html"}
-    by_id = {p["id"]: p for p in PARTIES}
+    assert listed == on_disk - {"manifest.csv", "sandlista.csv", "sandlista.html", "remisslista.csv",
+                                "remisslista.html"}
+    by_id = {p["id"]: p for p in RECIPIENTS}
     for row in rows:
         path = pack.folder / row["file"]
         assert int(row["bytes"]) == path.stat().st_size
@@ -109,7 +116,7 @@ def test_the_manifest_lists_every_file_with_its_true_size_and_sha256(pack: Packe
         assert (row["name"], row["email"], row["email_placeholder"]) == (
             party["name"], party["email"], str(party["email_placeholder"]).lower())
         assert row["file"] == f"{row['party']}.zip" or row["file"].startswith(f"{row['party']}/")
-    assert sum(1 for r in rows if r["file"].endswith(".zip")) == 50
+    assert sum(1 for r in rows if r["file"].endswith(".zip")) == len(RECIPIENTS)
 
 
 class _Table(HTMLParser):
@@ -140,8 +147,8 @@ class _Table(HTMLParser):
 def test_the_sandlista_names_every_party_with_its_zip_checksum_and_marks_placeholder_addresses(pack: Packed):
     rows = read_csv(pack.folder / "sandlista.csv")
     assert list(rows[0]) == list(SANDLISTA_HEADER)
-    assert [r["party"] for r in rows] == [p["id"] for p in PARTIES]  # parter.yaml order
-    for row, party in zip(rows, PARTIES):
+    assert [r["party"] for r in rows] == [p["id"] for p in RECIPIENTS]  # parter.yaml order, parties first
+    for row, party in zip(rows, RECIPIENTS):
         assert row["zip"] == f"{party['id']}.zip"
         assert row["sha256"] == sha256(pack.folder / row["zip"])
         assert row["email_placeholder"] == str(party["email_placeholder"]).lower()
@@ -149,10 +156,62 @@ def test_the_sandlista_names_every_party_with_its_zip_checksum_and_marks_placeho
     page.feed((pack.folder / "sandlista.html").read_text(encoding="utf-8"))
     assert page.lang == "sv"
     body = page.rows[1:]
-    assert [r[1] for r in body] == [p["id"] for p in PARTIES]
-    placeholders = [p for p in PARTIES if p["email_placeholder"]]
+    assert [r[1] for r in body] == [p["id"] for p in RECIPIENTS]
+    placeholders = [p for p in RECIPIENTS if p["email_placeholder"]]
     assert sum("(platshållare)" in r[2] for r in body) == len(placeholders)
     assert [r[5] for r in body] == [r["sha256"] for r in rows]
+
+
+class _Outline(HTMLParser):
+    """Landmarks, headings, table captions and header cells of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: dict[str, list[str]] = {}
+        self._open: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._open.append(tag)
+
+    def handle_endtag(self, tag):
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if self._open and data.strip():
+            self.text.setdefault(self._open[-1], []).append(" ".join(data.split()))
+
+
+def test_the_remisslista_page_lists_parties_and_other_remissinstanser_apart_accessibly(pack: Packed):
+    html = (pack.folder / "remisslista.html").read_text(encoding="utf-8")
+    page = _Outline()
+    page.feed(html)
+    tags = [t for t, _ in page.tags]
+    assert ("html", {"lang": "sv"}) in page.tags and tags.count("main") == 1 and tags.count("h1") == 1
+    assert page.text["h2"] == [f"Parter ({len(PARTIES)})", f"Övriga remissinstanser ({len(OTHERS)})"]
+    assert tags.count("table") == tags.count("caption") >= 7  # one table per group, each captioned
+    assert all(a.get("scope") in ("col", "row") for t, a in page.tags if t == "th")
+    names = page.text["th"]
+    for who in RECIPIENTS:
+        assert who["name"] in names
+    examples = [o for o in OTHERS if o.get("name_placeholder")]
+    assert examples and html.count("(exempel, bekräftas)") == len(examples)
+    rows = read_csv(pack.folder / "remisslista.csv")
+    assert [r["id"] for r in rows if r["party"] == "true"] == [p["id"] for p in PARTIES if p["kind"] == "region"] + [
+        p["id"] for g in _BOOK["kommunalforbund"] for p in PARTIES if p.get("kommunalforbund") == g["id"]]
+    assert sorted(r["id"] for r in rows if r["party"] == "false") == sorted(o["id"] for o in OTHERS)
+    assert {r["id"] for r in rows if r["name_placeholder"] == "true"} == {o["id"] for o in examples}
+
+
+@pytest.mark.client
+def test_the_remisslista_page_passes_axe_core(pack: Packed):
+    from ..clients import axe
+
+    for record in axe([pack.folder / "remisslista.html"], (1280, 320)):
+        assert record["violations"] == [], (record["width"], record["violations"])
+        assert record["scrollWidth"] <= record["width"]  # reflows: no sideways scrolling on a phone
 
 
 def test_file_names_stay_portable():

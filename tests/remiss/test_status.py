@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from avtal.cli import main
 from avtal.remiss.importer import import_files
@@ -39,7 +40,11 @@ ANSWERS = {
     "fyrbodal": (JOINT_DAY, [{"text": "Gemensamt svar."}, {"clause": "inledning.syfte", "stance": "instämmer"},
                              {"clause": "inledning.bakgrund", "stance": "synpunkt", "text": "Förtydliga."}],
                  {"on_behalf_of": GROUP_MEMBERS}),
+    # a remissinstans that is not a party (a brukarorganisation of HSL 16 kap. 3 §)
+    "rsmh-vg": (LATE, [{"clause": "inledning.syfte", "stance": "synpunkt", "text": "Brukarnas perspektiv saknas."}],
+                {}),
 }
+NOT_PARTIES = ("fyrbodal", "rsmh-vg")  # the answerers above that are not among the 50 parties
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +162,30 @@ def test_the_command_prints_each_format(imported, capsys):
     assert out == round_status(imported, ROUND).render("csv")
     assert main(["--sources", str(imported), "remiss", "status", ROUND]) == 0
     assert "Reminders:" in capsys.readouterr().out
+
+
+def test_remissinstanser_that_are_not_parties_are_counted_apart_from_the_50(imported):
+    data = json.loads(round_status(imported, ROUND).render("json"))
+    book = yaml.safe_load((imported / "parter.yaml").read_text(encoding="utf-8"))
+    asked = round_info(imported)["other_recipients"]
+    order = [x["id"] for x in (*book["kommunalforbund"], *book["organisations"]) if x["id"] in asked]
+    assert [r["party"] for r in data["others"]] == order and set(NOT_PARTIES) <= set(order)
+    assert len(data["recipients"]) == 50 and not set(order) & {r["party"] for r in data["recipients"]}
+    assert sum(g["parties"] for g in data["groups"]) == 50  # the counts per kommunalförbund hold the parties only
+    deadline = round_info(imported)["deadline"]
+    others = {r["party"]: r for r in data["others"]}
+    for pid in order:
+        row = others[pid]
+        if pid in NOT_PARTIES:
+            received, comments, _ = ANSWERS[pid]
+            assert row["state"] == ("late" if received > deadline else "answered"), pid
+            assert (row["received"], row["comments"]) == (received.isoformat(), len(comments))
+        else:
+            assert row["state"] == "none" and row["received"] is None, pid
+    assert data["other_reminders"] == [pid for pid in order if pid not in NOT_PARTIES]
+    assert data["reminders"] == [r["party"] for r in data["recipients"] if r["state"] == "none"]
+    table = round_status(imported, ROUND).render("table")
+    assert f"Other remissinstanser (not parties, not counted above): {len(NOT_PARTIES)} of {len(order)} answered" \
+        in table
+    answered_parties = sum(1 for r in data["recipients"] if r["state"] != "none")
+    assert table.splitlines()[0].count(f"{answered_parties} of 50 answered") == 1

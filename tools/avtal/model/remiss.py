@@ -3,11 +3,14 @@
 All of it is plain YAML under sources/ so the record of a consultation is
 reviewable and versioned in git like the agreement itself:
 
-    sources/parter.yaml                          the 50 parties and the kommunalförbund
+    sources/parter.yaml                          the 50 parties, the kommunalförbund and the other
+                                                 remissinstanser (VästKom, brukar- and anhörigorganisationer)
     sources/remiss/<round>.yaml                  one remiss round (what was sent, to whom, when)
     sources/remiss/<round>/svar/<id>.yaml        one party's (or group's) answer, written by import
     sources/remiss/<round>/inkommet/             the files parties sent, kept as received
     sources/remiss/<round>/stallningstaganden.yaml   the working group's positions, keyed by comment id
+    sources/remiss/<round>/bedomning.yaml        the group's summaries per remiss question and theme, its
+                                                 overall assessment and recommended decision (for SRO)
 
 Loading collects every problem (file:line:column, what was expected) like the
 rest of the model; nothing here renders or writes.
@@ -34,9 +37,13 @@ REMISS_DIR = "remiss"
 ANSWERS_DIR = "svar"
 INCOMING_DIR = "inkommet"
 POSITIONS_FILE = "stallningstaganden.yaml"
+ASSESSMENT_FILE = "bedomning.yaml"
 MIN_MONTHS = 3  # government practice: at least three months to answer
 
 PartyKind = Literal["region", "kommun"]
+# Remissinstanser that are not parties (besides the kommunalförbund): the municipalities' joint body and the
+# organisations HSL 16 kap. 3 § says should be heard on the överenskommelse about their groups.
+OrganisationKind = Literal["samverkansorgan", "brukarorganisation", "anhörigorganisation"]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", description="An e-mail address.")]
 
 # What a party says about a clause (svarsformulär column "Ställningstagande").
@@ -75,10 +82,28 @@ class Kommunalforbund(Node):
     email_placeholder: bool
 
 
+class Organisation(Node):
+    """A remissinstans that is not a party: it may be sent the remiss and answer, and is counted apart."""
+
+    id: Id
+    name: Line = Field(description="As written in letters, e.g. 'VästKom'.")
+    kind: OrganisationKind = Field(description="samverkansorgan (VästKom), brukarorganisation or "
+                                   "anhörigorganisation (HSL 16 kap. 3 §: organisations representing the groups "
+                                   "of the överenskommelse or their närstående).")
+    represents: Optional[Line] = Field(None, description="Whom it speaks for, e.g. 'personer med psykisk "
+                                       "funktionsnedsättning' (shown in the remisslista).")
+    name_placeholder: bool = Field(False, description="True while the organisation itself is an invented example: "
+                                   "the remisslista marks it, and sending for real refuses it.")
+    email: Email
+    email_placeholder: bool
+
+
 class Parties(Node):
     """sources/parter.yaml."""
 
     kommunalforbund: tuple[Kommunalforbund, ...] = ()
+    organisations: tuple[Organisation, ...] = Field((), description="Remissinstanser that are not parties and "
+                                                     "not kommunalförbund.")
     parties: tuple[Party, ...] = Field(min_length=1)
 
 
@@ -92,6 +117,8 @@ class Contact(Node):
     organisation: Line
     email: Email
     phone: Optional[Line] = None
+    placeholder: bool = Field(False, description="True while name, e-mail and phone are invented (an address in "
+                              "the reserved '.example' domain): sending for real refuses the round.")
 
 
 class Sender(Node):
@@ -129,6 +156,9 @@ class Round(Node):
     reply_to: Optional[Email] = Field(None, description="Where answers are sent: the sender's registrar (the missiv "
                                       "and svarsformulär say so). Without it the missiv names the first contact.")
     recipients: Optional[tuple[Id, ...]] = Field(None, description="Party ids; default all parties.")
+    other_recipients: tuple[Id, ...] = Field((), description="Remissinstanser that are not parties: ids of "
+                                             "kommunalförbund and organisations in parter.yaml. They get a package "
+                                             "and may answer; status and report count them apart from the parties.")
     documents: Optional[tuple[Id, ...]] = Field(None, description="Document ids; default the whole package.")
     letter: Letter
     mail_body: Optional[Text] = Field(None, description="Body of the e-mail; default a short text naming the round.")
@@ -260,24 +290,61 @@ class Positions(Node):
     positions: tuple[Position, ...] = ()
 
 
+# -- remiss/<round>/bedomning.yaml --
+
+class QuestionSummary(Node):
+    """What the answers say on one of the missiv's questions, in the group's words."""
+
+    question: int = Field(ge=1, description="The question's number: 1 for the first of the round's "
+                          "letter.questions, and so on.")
+    summary: Text = Field(description="The group's summary of the answers to the question.")
+    comments: tuple[Id, ...] = Field((), description="Comment ids that speak to the question (counted and listed "
+                                     "in the report).")
+
+
+class Theme(Node):
+    """A theme many answers raise (e.g. betalningsansvar): the report counts its comments and stances."""
+
+    title: Line
+    summary: Text = Field(description="The group's summary of the theme and of how it was handled.")
+    clauses: tuple[Id, ...] = Field((), description="Clauses the theme covers: comments on them (or on a clause "
+                                    "below them) belong to it.")
+    comments: tuple[Id, ...] = Field((), description="Further comments that belong to it (e.g. general ones).")
+
+
+class Assessment(Node):
+    """sources/remiss/<round>/bedomning.yaml: what the working group tells SRO about the round as a whole."""
+
+    round: Id
+    assessment: Text = Field(description="Arbetsgruppens samlade bedömning.")
+    recommendation: Text = Field(description="Arbetsgruppens förslag till beslut.")
+    questions: tuple[QuestionSummary, ...] = Field((), description="One summary per question of the missiv.")
+    themes: tuple[Theme, ...] = ()
+
+
 REMISS_SCHEMAS: dict[str, type[Node]] = {
     "parties": Parties,
     "round": Round,
     "answer": Answer,
     "positions": Positions,
     "manual-answer": ManualAnswer,
+    "assessment": Assessment,
 }
 
 
 # -- resolved, loaded forms --
 
+Addressee = Party | Kommunalforbund | Organisation  # anyone a remiss is sent to, and who may answer
+
+
 @dataclass(frozen=True)
 class PartyBook:
-    """The parties and kommunalförbund, with lookups."""
+    """The parties, kommunalförbund and other remissinstanser, with lookups."""
 
     parties: tuple[Party, ...]
     groups: tuple[Kommunalforbund, ...]
     file: str
+    organisations: tuple[Organisation, ...] = ()
 
     def party(self, party_id: str) -> Party:
         return next(p for p in self.parties if p.id == party_id)
@@ -285,9 +352,13 @@ class PartyBook:
     def group(self, group_id: str) -> Kommunalforbund:
         return next(g for g in self.groups if g.id == group_id)
 
-    def answerer(self, ident: str) -> Party | Kommunalforbund | None:
-        """A party or kommunalförbund by id (either may send an answer)."""
-        return next((x for x in (*self.parties, *self.groups) if x.id == ident), None)
+    def answerer(self, ident: str) -> Addressee | None:
+        """A party, kommunalförbund or organisation by id (any of them may send an answer)."""
+        return next((x for x in (*self.parties, *self.groups, *self.organisations) if x.id == ident), None)
+
+    def others(self) -> tuple[Kommunalforbund | Organisation, ...]:
+        """Every remissinstans that is not a party, in parter.yaml's order."""
+        return (*self.groups, *self.organisations)
 
     def members(self, group_id: str) -> tuple[Party, ...]:
         return tuple(p for p in self.parties if p.kommunalforbund == group_id)
@@ -303,10 +374,16 @@ class RoundInfo:
     recipients: tuple[Party, ...]
     documents: tuple[str, ...]
     book: PartyBook
+    others: tuple[Kommunalforbund | Organisation, ...] = ()  # remissinstanser that are not parties
 
     @property
     def id(self) -> str:
         return self.source.id
+
+    @property
+    def addressees(self) -> tuple[Addressee, ...]:
+        """Everyone the remiss is sent to (the remisslista): the parties, then the other remissinstanser."""
+        return (*self.recipients, *self.others)
 
 
 def parties_path(sources: Path) -> Path:
@@ -334,22 +411,29 @@ def load_parties(sources: Path, problems: Problems) -> PartyBook | None:
     if data is None:
         return None
     _unique(source, [(p.id, ("parties", i, "id")) for i, p in enumerate(data.parties)]
-            + [(g.id, ("kommunalforbund", i, "id")) for i, g in enumerate(data.kommunalforbund)],
-            "party or kommunalförbund", problems)
+            + [(g.id, ("kommunalforbund", i, "id")) for i, g in enumerate(data.kommunalforbund)]
+            + [(o.id, ("organisations", i, "id")) for i, o in enumerate(data.organisations)],
+            "party, kommunalförbund or organisation", problems)
     groups = {g.id for g in data.kommunalforbund}
     for i, party in enumerate(data.parties):
         if party.kommunalforbund and party.kommunalforbund not in groups:
             problems.add(source.location(("parties", i, "kommunalforbund")),
                          f"unknown kommunalförbund '{party.kommunalforbund}'{_guess(party.kommunalforbund, groups)}: "
                          "expected an id listed under 'kommunalforbund'", where=party.id)
-    for key, items in (("parties", data.parties), ("kommunalforbund", data.kommunalforbund)):
+    for key, items in (("parties", data.parties), ("kommunalforbund", data.kommunalforbund),
+                       ("organisations", data.organisations)):
         for i, item in enumerate(items):
-            example = item.email.lower().endswith(".example")
+            example = _is_example(item.email)
             if example and not item.email_placeholder:
                 problems.add(source.location((key, i, "email")), f"'{item.email}' is in the reserved .example "
                              "domain but email_placeholder is false: set it to true, or give the real address",
                              where=item.id)
-    return PartyBook(data.parties, data.kommunalforbund, shown)
+    for i, org in enumerate(data.organisations):
+        if org.name_placeholder and not org.email_placeholder:
+            problems.add(source.location(("organisations", i, "email")), f"organisation '{org.id}' is an invented "
+                         "example (name_placeholder: true) but its address is not marked as a placeholder: an "
+                         "invented organisation has no real address; set email_placeholder: true", where=org.id)
+    return PartyBook(data.parties, data.kommunalforbund, shown, data.organisations)
 
 
 def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, problems: Problems | None = None,
@@ -388,8 +472,29 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
     elif data.deadline < _add_months(data.sent, MIN_MONTHS):
         own.add(source.location(("deadline",)), f"deadline {data.deadline} gives less than {MIN_MONTHS} months "
                 f"from {data.sent}: practice is at least {_add_months(data.sent, MIN_MONTHS)}", severity="warning")
+    for i, contact in enumerate(data.contacts):
+        if _is_example(contact.email) and not contact.placeholder:
+            own.add(source.location(("contacts", i, "email")), f"contact '{contact.name}' has the address "
+                    f"'{contact.email}' in the reserved .example domain but is not marked as invented: set "
+                    "`placeholder: true` (name and phone are then invented too), or give the real contact")
     recipients: tuple[Party, ...] = ()
+    others: tuple[Kommunalforbund | Organisation, ...] = ()
     if book is not None:
+        other_ids = [x.id for x in book.others()]
+        party_ids = {p.id for p in book.parties}
+        seen_other: set[str] = set()
+        for i, oid in enumerate(data.other_recipients):
+            if oid in party_ids:
+                own.add(source.location(("other_recipients", i)), f"'{oid}' is a party: parties go under "
+                        "`recipients:` (default all); other_recipients lists kommunalförbund and organisations")
+            elif oid not in other_ids:
+                own.add(source.location(("other_recipients", i)), f"unknown remissinstans '{oid}'"
+                        f"{_guess(oid, other_ids)}: expected the id of a kommunalförbund or organisation in "
+                        f"{book.file}")
+            elif oid in seen_other:
+                own.add(source.location(("other_recipients", i)), f"remissinstans '{oid}' is listed twice")
+            seen_other.add(oid)
+        others = tuple(x for x in book.others() if x.id in seen_other)
         known_ids = [p.id for p in book.parties]
         if data.recipients is None:
             recipients = book.parties
@@ -412,7 +517,64 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
                         f"{_guess(doc, corpus.package.documents)}: expected one of {', '.join(corpus.package.documents)}")
     if book is None or any(p.severity == "error" for p in own.items[start:]):
         raise SourceError(Problems(own.items[start:]))
-    return RoundInfo(data, shown, sources / REMISS_DIR / round_id, recipients, tuple(documents), book)
+    return RoundInfo(data, shown, sources / REMISS_DIR / round_id, recipients, tuple(documents), book, others)
+
+
+def _is_example(email: str) -> bool:
+    """An address in the reserved .example domain (RFC 2606): invented, never delivered."""
+    return email.lower().endswith(".example")
+
+
+def load_assessment(info: RoundInfo, comments: set[str] | frozenset[str], clauses: set[str] | frozenset[str],
+                    problems: Problems) -> Assessment | None:
+    """Read and check the round's bedomning.yaml (None when it does not exist or does not validate).
+
+    Every question of the missiv needs exactly one summary; comment and clause ids must be the round's.
+    """
+    path = info.folder / ASSESSMENT_FILE
+    if not path.exists():
+        return None
+    shown = relative(path)
+    source = read_yaml(path, shown, problems)
+    data = validate(Assessment, source, problems) if source else None
+    if data is None or source is None:
+        return None
+    if data.round != info.id:
+        problems.add(source.location(("round",)), f"round '{data.round}' differs from the folder's round: expected "
+                     f"'{info.id}'")
+    asked = len(info.source.letter.questions)
+    seen: dict[int, int] = {}
+    for i, q in enumerate(data.questions):
+        if q.question > asked:
+            problems.add(source.location(("questions", i, "question")), f"question {q.question} does not exist: "
+                         f"the missiv of {info.id} asks {asked} question(s) (letter.questions in {info.file})")
+        elif q.question in seen:
+            problems.add(source.location(("questions", i, "question")), f"question {q.question} is summarised "
+                         f"twice (first at questions[{seen[q.question]}]): one summary per question")
+        seen.setdefault(q.question, i)
+        for j, cid in enumerate(q.comments):
+            if cid not in comments:
+                problems.add(source.location(("questions", i, "comments", j)), f"unknown comment '{cid}'"
+                             f"{_guess(cid, comments)}: expected a comment id from the round's answers", where=cid)
+    missing = [n for n in range(1, asked + 1) if n not in seen]
+    if missing:
+        problems.add(source.location(("questions",)) if data.questions else Location(shown),
+                     f"no summary for question(s) {', '.join(map(str, missing))} of the missiv: the "
+                     "remissammanställning summarises the answers to every question", severity="warning")
+    for i, theme in enumerate(data.themes):
+        for j, cid in enumerate(theme.clauses):
+            if cid not in clauses:
+                problems.add(source.location(("themes", i, "clauses", j)), f"unknown clause '{cid}'"
+                             f"{_guess(cid, clauses)}: expected a clause id of version '{info.source.version}'",
+                             where=cid)
+        for j, cid in enumerate(theme.comments):
+            if cid not in comments:
+                problems.add(source.location(("themes", i, "comments", j)), f"unknown comment '{cid}'"
+                             f"{_guess(cid, comments)}: expected a comment id from the round's answers", where=cid)
+        if not theme.clauses and not theme.comments:
+            problems.add(source.location(("themes", i)), f"theme '{theme.title}' names no clauses and no comments: "
+                         "expected `clauses:` or `comments:` so its answers can be counted")
+    return data
 
 
 def _package_documents(sources: Path, version: str) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""What `avtal check` verifies about remiss sources: parties, rounds, answers and positions."""
+"""What `avtal check` verifies about remiss sources: parties, rounds, answers, positions and the assessment."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..model.corpus import Corpus
 from ..model.problems import Problems, SourceError
-from ..model.remiss import load_parties, load_round, parties_path, round_ids
+from ..model.remiss import load_assessment, load_parties, load_round, parties_path, round_ids
 
 
 def check_remiss(sources: Path, corpus: Corpus) -> Problems:
@@ -34,6 +34,7 @@ def _check_answers_and_positions(sources: Path, info, corpus: Corpus, problems: 
     from .positions import check_positions
 
     data = check_positions(sources, info, corpus, problems)
+    load_assessment(info, frozenset(data.comments), data.clause_ids, problems)
     if data.positions.against and data.readable and data.version is not None and data.against is not None:
         from .trace import findings_as_problems, pair_index, trace_positions
 

@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -36,7 +37,7 @@ from pydantic import Field
 
 from ..fsutil import atomic_write_bytes, atomic_write_text
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.remiss import Email, Party, RoundInfo, load_round, parties_path, round_path
+from ..model.remiss import Email, Addressee, RoundInfo, load_round, parties_path, round_path
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
@@ -188,8 +189,8 @@ def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) ->
         problems.add(Location(info.file), f"the round changed after it was packed ({shown} is older): {fix} again, "
                      "so the missiv and svarsformulär say what the round says now")
     found: dict[str, PackedZip] = {}
-    recipients = {p.id: p for p in info.recipients}
-    for party in info.recipients:
+    recipients = {p.id: p for p in info.addressees}
+    for party in info.addressees:
         if party.id not in zips:
             problems.add(Location(shown), f"the package has no {party.id}.zip for recipient '{party.id}' "
                          f"({party.name}): the pack is stale; {fix} again", where=party.id)
@@ -496,7 +497,7 @@ def _text(reply: bytes | str) -> str:
 class Letter:
     """What goes to one party: everything but the Date and Message-ID."""
 
-    party: Party
+    party: Addressee
     zip: PackedZip
     subject: str
     filename: str
@@ -508,22 +509,23 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _subject(info: RoundInfo, party: Party) -> str:
+def _subject(info: RoundInfo, party: Addressee) -> str:
     """'Remiss – förslag till … (dnr RS 2024-03516) – Borås Stad': the dnr and the party, as answers are titled."""
     title = _one_line(info.source.title)
     prefix = "" if title.lower().startswith("remiss") else "Remiss: "
     return f"{prefix}{title} (dnr {_one_line(info.source.diarienummer)}) – {_one_line(party.name)}"
 
 
-def _filename(info: RoundInfo, party: Party) -> str:
+def _filename(info: RoundInfo, party: Addressee) -> str:
     """'Remiss RS 2024-03516 – Borås Stad.zip': the dnr and the party's name, as registrars file it."""
     return _one_line(_UNSAFE_NAME.sub("-", f"Remiss {info.source.diarienummer} – {party.name}")) + ".zip"
 
 
-def _fields(info: RoundInfo, party: Party, filename: str, reply_to: Address) -> dict[str, object]:
+def _fields(info: RoundInfo, party: Addressee, filename: str, reply_to: Address) -> dict[str, object]:
     """The values of FIELDS for one party."""
     r = info.source
-    group = info.book.group(party.kommunalforbund).name if party.kommunalforbund else ""
+    group_id = getattr(party, "kommunalforbund", None)
+    group = info.book.group(group_id).name if group_id else ""
     return {
         "party": {"id": party.id, "name": party.name, "email": party.email, "kommunalforbund": group},
         "round": {"id": r.id, "name": round_name(r), "title": r.title, "diarienummer": r.diarienummer,
@@ -551,6 +553,9 @@ def _addresses(info: RoundInfo, config: SmtpConfig | None, env: Mapping[str, str
     return sender, reply_to
 
 
+_SUBJECT_STAND_IN = "avtal-subject-stand-in"
+
+
 def build_message(letter: Letter, *, sender: Address, reply_to: Address, date: dt.datetime, message_id: str,
                   ) -> bytes:
     """The RFC 5322 bytes (CRLF, 7-bit): text/plain in UTF-8 plus the zip, no random boundary."""
@@ -559,7 +564,7 @@ def build_message(letter: Letter, *, sender: Address, reply_to: Address, date: d
     msg["To"] = Address(display_name=_one_line(letter.party.name), addr_spec=letter.party.email)
     if reply_to.addr_spec.lower() != sender.addr_spec.lower():
         msg["Reply-To"] = reply_to
-    msg["Subject"] = letter.subject
+    msg["Subject"] = _SUBJECT_STAND_IN  # encoded below: the email package's folding can drop a space
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
     msg["Content-Language"] = "sv"
@@ -580,10 +585,16 @@ def build_message(letter: Letter, *, sender: Address, reply_to: Address, date: d
     msg.set_boundary(f"=_avtal_{letter.zip.sha256[:32]}")
     head, stand_in, tail = msg.as_bytes(policy=policy.SMTP).partition(_STAND_IN_B64)
     assert stand_in and _STAND_IN_B64 not in tail
+    # policy.SMTP folds a long non-ASCII Subject between two encoded words at the space that separates
+    # them, and RFC 2047 readers ignore whitespace between encoded words: "Anhörigas Riksförbund Västra
+    # Götaland" arrived as "RiksförbundVästra". email.header.Header keeps each space inside an encoded word.
+    subject = Header(letter.subject, "utf-8", header_name="Subject").encode(linesep="\r\n")
+    head = head.replace(b"Subject: " + _SUBJECT_STAND_IN.encode() + b"\r\n",
+                        b"Subject: " + subject.encode("ascii") + b"\r\n", 1)
     return head + base64.encodebytes(data).replace(b"\n", b"\r\n") + tail
 
 
-def _message_id(info: RoundInfo, party: Party, attempt: int, sender: Address) -> str:
+def _message_id(info: RoundInfo, party: Addressee, attempt: int, sender: Address) -> str:
     """Stable for a given attempt; a resend gets a new id (clients drop duplicates of a Message-ID)."""
     return f"<{info.id}.{party.id}.{attempt}@{sender.domain}>"
 
@@ -681,14 +692,14 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
     zips = read_pack(sources, info, dist, problems)
     template = load_template(sources, info, problems)
     log = read_log(info, problems)
-    recipients = {p.id: p for p in info.recipients}
+    recipients = {p.id: p for p in info.addressees}
     for name in dict.fromkeys(resend):
         if name not in recipients:
             close = get_close_matches(name, list(recipients), n=1, cutoff=0.6)
             guess = f" (did you mean '{close[0]}'?)" if close else ""
             problems.add(Location(info.file), f"--resend {name}: '{name}' is not a recipient of {round_id}{guess}: "
                          f"expected a party id listed in {info.book.file}", where=name)
-    placeholders = tuple(p.id for p in info.recipients if p.email_placeholder)
+    placeholders = tuple(p.id for p in info.addressees if p.email_placeholder)
     config: SmtpConfig | None = None
     sender, reply_to = _addresses(info, None, env)
     if send:
@@ -711,16 +722,16 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
     sent_before = {r.party: r for r in log.messages if r.status == "sent"}
     attempts = {p: sum(r.party == p for r in log.messages) for p in recipients}
     letters = {p.id: Letter(p, zips[p.id], _subject(info, p), _filename(info, p), bodies[p.id])
-               for p in info.recipients}
+               for p in info.addressees}
     folder = pack_folder(dist, round_id) / MAIL_DIR
     _write_folder(folder, ((f"{p.id}.eml", build_message(letters[p.id], sender=sender, reply_to=reply_to,
                                                           date=_preview_date(info),
                                                           message_id=_message_id(info, p, attempts[p.id] + 1, sender)))
-                           for p in info.recipients))
+                           for p in info.addressees))
 
     report = MailReport(round_id, folder, log_path(info), dry_run=not send, placeholders=placeholders)
-    todo: list[Party] = []
-    for party in info.recipients:
+    todo: list[Addressee] = []
+    for party in info.addressees:
         before = sent_before.get(party.id)
         if before and party.id not in resend:
             report.deliveries.append(Delivery(party.id, party.name, party.email, "skipped",
@@ -742,7 +753,7 @@ def _bodies(info: RoundInfo, template: BodyTemplate, reply_to: Address, problems
     """Each recipient's body; a template that fails while filling in is reported once, not per party."""
     bodies: dict[str, str] = {}
     seen: set[str] = set()
-    for party in info.recipients:
+    for party in info.addressees:
         try:
             bodies[party.id] = template.fill(_fields(info, party, _filename(info, party), reply_to))
         except Exception as exc:  # noqa: BLE001 - any error inside the user's template is reported as a problem
@@ -755,21 +766,38 @@ def _bodies(info: RoundInfo, template: BodyTemplate, reply_to: Address, problems
 
 
 def _placeholder_problems(sources: Path, info: RoundInfo, problems: Problems) -> None:
-    """One problem per recipient whose address is a placeholder, at its line in parter.yaml."""
+    """One problem per invented value the letter or the e-mail would carry: each recipient whose address (or
+    whole organisation) is a placeholder, at its line in parter.yaml, and each invented contact person, at its
+    line in the round file (the missiv names them to every recipient)."""
     path = parties_path(sources)
     source = read_yaml(path, info.book.file, Problems())
-    index = {p.id: i for i, p in enumerate(info.book.parties)}
-    for party in info.recipients:
-        if party.email_placeholder:
-            where = source.location(("parties", index[party.id], "email_placeholder")) if source \
-                else Location(info.book.file)
+    index = {x.id: (key, i) for key, items in (("parties", info.book.parties), ("kommunalforbund", info.book.groups),
+                                               ("organisations", info.book.organisations))
+             for i, x in enumerate(items)}
+    for party in info.addressees:
+        key, i = index[party.id]
+        if getattr(party, "name_placeholder", False):
+            where = source.location((key, i, "name_placeholder")) if source else Location(info.book.file)
+            problems.add(where, f"{party.name} is an invented example organisation (name_placeholder: true): "
+                         f"--send refuses to send; name the real organisation in {info.book.file} or remove it from "
+                         f"other_recipients in {info.file}", where=party.id)
+        elif party.email_placeholder:
+            where = source.location((key, i, "email_placeholder")) if source else Location(info.book.file)
             problems.add(where, f"{party.name} has a placeholder address ({party.email}): --send refuses to send; "
                          f"fill in the registrar's real address in {info.book.file} and set email_placeholder: "
                          f"false, then run `avtal remiss pack {info.id}` again", where=party.id)
+    round_source = read_yaml(round_path(sources, info.id), info.file, Problems())
+    for i, contact in enumerate(info.source.contacts):
+        if contact.placeholder:
+            where = round_source.location(("contacts", i, "placeholder")) if round_source else Location(info.file)
+            problems.add(where, f"contact person {contact.name} ({contact.email}, telefon {contact.phone or '–'}) is "
+                         f"an invented placeholder: --send refuses to send a missiv naming them; give the real "
+                         f"contact in {info.file} and remove `placeholder: true`, then run `avtal remiss pack "
+                         f"{info.id}` again", where=f"contacts[{i}]")
 
 
 def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Address, letters: dict[str, Letter],
-              todo: list[Party], attempts: dict[str, int], log: SendLog, report: MailReport) -> None:
+              todo: list[Addressee], attempts: dict[str, int], log: SendLog, report: MailReport) -> None:
     """Send one by one, logging each answer at once; if the line drops, reconnect once and go on."""
     try:
         smtp: smtplib.SMTP | None = _connect(config)
@@ -779,7 +807,7 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                      f"({_smtp_error(exc)}): check {ENV_HOST}, {ENV_PORT}, {ENV_STARTTLS}, {ENV_USER} and "
                      f"{ENV_PASSWORD}; nothing was sent", where=ENV_HOST)
         raise SourceError(problems) from None
-    failures: list[tuple[Party, str]] = []
+    failures: list[tuple[Addressee, str]] = []
     records = list(log.messages)
     try:
         for n, party in enumerate(todo):

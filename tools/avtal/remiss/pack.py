@@ -8,6 +8,8 @@
       manifest.csv        party,name,email,email_placeholder,file,bytes,sha256 (one row per file)
       sandlista.csv       party,name,email,email_placeholder,zip,bytes,sha256
       sandlista.html      the same, to read and print
+      remisslista.csv     who the remiss goes to: the parties by kommunalförbund, then the other
+      remisslista.html    remissinstanser (the missiv carries the same list)
 
 Every problem (round, parties, version, templates) is collected before anything is
 written; the folder is built as a hidden sibling and renamed into place when complete,
@@ -38,7 +40,7 @@ from typing import Any
 from ..fsutil import replace_folder
 from ..model import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.remiss import Party, RoundInfo, load_round
+from ..model.remiss import Addressee, RoundInfo, load_round
 from ..model.versions import load_version, read_version, versions_dir
 from ..render import wording
 from ..render.docx import TEMPLATES, render_docx
@@ -52,6 +54,12 @@ MANIFEST = "manifest.csv"
 MANIFEST_HEADER = ("party", "name", "email", "email_placeholder", "file", "bytes", "sha256")
 SANDLISTA = "sandlista"
 SANDLISTA_HEADER = ("party", "name", "email", "email_placeholder", "zip", "bytes", "sha256")
+REMISSLISTA = "remisslista"
+REMISSLISTA_HEADER = ("id", "name", "group", "party", "name_placeholder", "email", "email_placeholder")
+# How each kind of non-party remissinstans is grouped in the remisslista.
+OTHER_GROUP = {"samverkansorgan": "Kommunernas samverkansorgan",
+               "brukarorganisation": "Brukar- och anhörigorganisationer (16 kap. 3 § hälso- och sjukvårdslagen)",
+               "anhörigorganisation": "Brukar- och anhörigorganisationer (16 kap. 3 § hälso- och sjukvårdslagen)"}
 
 
 @dataclass
@@ -60,7 +68,7 @@ class PackReport:
 
     round: str
     folder: Path
-    parties: int = 0
+    parties: int = 0  # every recipient (package): the parties and the other remissinstanser
     files: int = 0  # every file listed in manifest.csv (the zips included)
     bytes: int = 0  # their sizes added up (a document hard-linked into 50 folders counts 50 times)
     zip_bytes: int = 0
@@ -68,7 +76,7 @@ class PackReport:
     warnings: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (f"packed {self.round}: {self.parties} parties, {self.files} files, {self.zip_bytes / 1e6:.1f} MB "
+        return (f"packed {self.round}: {self.parties} recipients, {self.files} files, {self.zip_bytes / 1e6:.1f} MB "
                 f"of zips in {self.seconds:.2f} s → {relative(self.folder)}/")
 
 
@@ -105,16 +113,16 @@ class Names:
         return cls(wording.round_name(source), loaded.version_name or wording.version_name(loaded.corpus),
                    None if loaded.old is None else loaded.compared_name or wording.version_name(loaded.old))
 
-    def missiv(self, party: Party, ext: str) -> str:
+    def missiv(self, party: Addressee, ext: str) -> str:
         return portable(f"Missiv {self.round} – {party.name}", ext)
 
-    def form(self, party: Party) -> str:
+    def form(self, party: Addressee) -> str:
         return portable(f"Svarsformulär {self.round} – {party.name}", ".docx")
 
-    def answer(self, party: Party, ext: str) -> str:
+    def answer(self, party: Addressee, ext: str) -> str:
         return portable(f"Remissvar {self.round} – {party.name}", ext)
 
-    def zip(self, party: Party) -> str:
+    def zip(self, party: Addressee) -> str:
         return f"{party.id}.zip"
 
     def document(self, number: int, short_title: str, ext: str) -> str:
@@ -178,7 +186,7 @@ def _load(sources: Path, round_id: str, problems: Problems) -> Loaded | None:
         except SourceError:
             pass
         own.extend(Problems([p for p in again.items if "unknown document" in p.message]))
-    if not info.recipients:
+    if not info.addressees:
         own.add(Location(info.file), f"round '{round_id}' has no recipients: list party ids under `recipients:`, or "
                 "leave it out to send to every party", where="recipients")
     if info.source.reply_to is None:
@@ -223,21 +231,59 @@ def round_context(loaded: Loaded, names: Names, redline_files: list[str] | None)
                       "phone": c.phone or ""} for c in r.contacts],
         "letter": {"intro": _paragraphs(r.letter.intro), "questions": list(r.letter.questions),
                    "closing": _paragraphs(r.letter.closing)},
+        "remisslista": _remisslista_context(loaded.info),
+        "parties_count": len(loaded.info.recipients), "others_count": len(loaded.info.others),
         "documents": documents,
         "redline": {"compared_with": r.compared_with, "compared_with_name": names.compared_with,
                     "files": redline_files} if redline_files else None,
     }
 
 
-def party_context(base: dict[str, Any], loaded: Loaded, names: Names, party: Party,
+def remisslista(info: RoundInfo) -> list[tuple[str, bool, list[Addressee]]]:
+    """Who the remiss goes to, as the missiv and remisslista.html list it: (group heading, parties?, members).
+
+    The region, the municipalities per kommunalförbund, then the remissinstanser that are not parties:
+    the kommunalförbund, VästKom, the brukar- and anhörigorganisationer.
+    """
+    book = info.book
+    out: list[tuple[str, bool, list[Addressee]]] = []
+    outside = [p for p in info.recipients if not p.kommunalforbund]
+    if outside:
+        out.append(("Region" if all(p.kind == "region" for p in outside) else "Parter utan kommunalförbund", True,
+                    list(outside)))
+    for g in book.groups:
+        members = [p for p in info.recipients if p.kommunalforbund == g.id]
+        if members:
+            out.append((f"Kommuner i {g.name}", True, members))
+    groups = [x for x in info.others if x in book.groups]
+    if groups:
+        out.append(("Kommunalförbund", False, groups))
+    for heading in dict.fromkeys(OTHER_GROUP.values()):
+        members = [x for x in info.others if x not in book.groups and OTHER_GROUP[x.kind] == heading]  # type: ignore
+        if members:
+            out.append((heading, False, members))
+    return out
+
+
+def _remisslista_context(info: RoundInfo) -> list[dict[str, Any]]:
+    """The remisslista for the templates: one entry per group, its members' names joined (examples marked)."""
+    return [{"group": heading, "party": parties,
+             "members": ", ".join(x.name + (" (exempel)" if getattr(x, "name_placeholder", False) else "")
+                                  for x in members)}
+            for heading, parties, members in remisslista(info)]
+
+
+def party_context(base: dict[str, Any], loaded: Loaded, names: Names, party: Addressee,
                   shared_names: list[str]) -> dict[str, Any]:
-    """The whole context for one party: `base` plus party, files and attachments."""
-    group = loaded.info.book.group(party.kommunalforbund).name if party.kommunalforbund else ""
+    """The whole context for one recipient: `base` plus party, files and attachments."""
+    group_id = getattr(party, "kommunalforbund", None)
+    group = loaded.info.book.group(group_id).name if group_id else ""
     files = {"missiv_word": names.missiv(party, ".docx"), "missiv_pdf": names.missiv(party, ".pdf"),
              "form": names.form(party), "answer_word": names.answer(party, ".docx"),
              "answer_pdf": names.answer(party, ".pdf"), "zip": names.zip(party)}
     return {**base,
-            "party": {"id": party.id, "name": party.name, "kind": party.kind, "email": party.email,
+            "party": {"id": party.id, "name": party.name, "kind": getattr(party, "kind", "kommunalförbund"),
+                      "email": party.email,
                       "kommunalforbund": group},
             "files": files, "attachments": [*shared_names, files["form"]]}
 
@@ -381,18 +427,18 @@ def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, 
         base = round_context(loaded, names, [s.name for s in redline] or None)
         shared += redline
         shared_names = [s.name for s in shared]
-        sample = party_context(base, loaded, names, info.recipients[0], shared_names)
+        sample = party_context(base, loaded, names, info.addressees[0], shared_names)
         # The templates first (every letter waits for them), then the documents, then the letters.
         for future in [pool.submit(missiv.prepare, sample), pool.submit(form.prepare, sample)]:
             future.result()
 
-        def letters(party: Party) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+        def letters(party: Addressee) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
             ctx = party_context(base, loaded, names, party, shared_names)
             word, pdf = missiv.render(ctx)
             return ctx, [(ctx["files"]["missiv_word"], word), (ctx["files"]["missiv_pdf"], pdf),
                          (ctx["files"]["form"], form.for_party(ctx))]
 
-        own = [pool.submit(letters, party) for party in info.recipients]
+        own = [pool.submit(letters, party) for party in info.addressees]
         for future in [*futures, *([redline_done] if redline_done else [])]:
             future.result()
         common = staging / ".shared"
@@ -402,7 +448,7 @@ def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, 
             item.path = common / item.name
             _write_file(item.path, item.data)
 
-        def package(party: Party, made) -> list[tuple[str, int, str]]:
+        def package(party: Addressee, made) -> list[tuple[str, int, str]]:
             _, files = made.result()
             folder = staging / party.id
             folder.mkdir()
@@ -420,11 +466,11 @@ def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, 
             rows.append((names.zip(party), len(archive), _sha(archive)))
             return rows
 
-        per_party = list(pool.map(package, info.recipients, own))
+        per_party = list(pool.map(package, info.addressees, own))
     shutil.rmtree(staging / ".shared")
     shutil.rmtree(staging / ".redline", ignore_errors=True)
     _write_lists(staging, loaded, names, per_party)
-    report.parties = len(info.recipients)
+    report.parties = len(info.addressees)
     report.files = sum(len(rows) for rows in per_party)
     report.bytes = sum(size for rows in per_party for _, size, _ in rows)
     report.zip_bytes = sum(size for rows in per_party for file, size, _ in rows if file.endswith(".zip"))
@@ -440,7 +486,7 @@ def _csv(rows: list[tuple]) -> bytes:
 def _write_lists(staging: Path, loaded: Loaded, names: Names, per_party: list[list[tuple[str, int, str]]]) -> None:
     manifest: list[tuple] = [MANIFEST_HEADER]
     sandlista: list[tuple] = [SANDLISTA_HEADER]
-    for party, rows in zip(loaded.info.recipients, per_party):
+    for party, rows in zip(loaded.info.addressees, per_party):
         flag = "true" if party.email_placeholder else "false"
         for file, size, sha in rows:
             manifest.append((party.id, party.name, party.email, flag, file, size, sha))
@@ -449,6 +495,77 @@ def _write_lists(staging: Path, loaded: Loaded, names: Names, per_party: list[li
     _write_file(staging / MANIFEST, _csv(manifest))
     _write_file(staging / f"{SANDLISTA}.csv", _csv(sandlista))
     _write_file(staging / f"{SANDLISTA}.html", _sandlista_html(loaded, sandlista[1:]).encode("utf-8"))
+    rows: list[tuple] = [REMISSLISTA_HEADER]
+    for heading, parties, members in remisslista(loaded.info):
+        for x in members:
+            rows.append((x.id, x.name, heading, "true" if parties else "false",
+                         "true" if getattr(x, "name_placeholder", False) else "false", x.email,
+                         "true" if x.email_placeholder else "false"))
+    _write_file(staging / f"{REMISSLISTA}.csv", _csv(rows))
+    _write_file(staging / f"{REMISSLISTA}.html", _remisslista_html(loaded.info).encode("utf-8"))
+
+
+def _remisslista_html(info: RoundInfo) -> str:
+    """The remisslista to publish beside the documents: who is asked, parties and other remissinstanser apart."""
+    r = info.source
+    e = html.escape
+    groups = remisslista(info)
+    sections = []
+    for parties in (True, False):
+        chosen = [(h, m) for h, p, m in groups if p == parties]
+        if not chosen:
+            continue
+        count = sum(len(m) for _, m in chosen)
+        title = "Parter" if parties else "Övriga remissinstanser"
+        lead = (f"De {count} parterna i avtalet." if parties else
+                f"{count} remissinstanser som inte är parter. De kan lämna synpunkter och redovisas för sig i "
+                "remissammanställningen.")
+        tables = []
+        for heading, members in chosen:
+            body = "".join(
+                f"<tr><th scope=\"row\">{e(x.name)}"
+                + (" <strong class=placeholder>(exempel, bekräftas)</strong>" if getattr(x, "name_placeholder", False)
+                   else "")
+                + f"</th><td>{e(getattr(x, 'represents', None) or _KIND_LABEL.get(getattr(x, 'kind', ''), 'Kommunalförbund'))}"
+                + f"</td><td>{e(x.email)}"
+                + (" <span class=placeholder>(platshållare)</span>" if x.email_placeholder else "")
+                + "</td></tr>\n" for x in members)
+            tables.append(f"""<table>
+<caption>{e(heading)} ({len(members)})</caption>
+<thead><tr><th scope="col">Remissinstans</th><th scope="col">Företräder</th><th scope="col">E-post</th></tr></thead>
+<tbody>
+{body}</tbody>
+</table>""")
+        sections.append(f'<section aria-labelledby="{"parter" if parties else "ovriga"}">\n'
+                        f'<h2 id="{"parter" if parties else "ovriga"}">{title} ({count})</h2>\n<p>{lead}</p>\n'
+                        + "\n".join(tables) + "\n</section>")
+    examples = sum(1 for x in info.addressees if getattr(x, "name_placeholder", False))
+    note = (f"<p><strong>{examples} organisationer är exempel</strong> som arbetsgruppen ska bekräfta eller ersätta "
+            "innan remissen skickas.</p>\n" if examples else "")
+    return f"""<!doctype html>
+<html lang="sv">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Remisslista – {e(r.title)}</title>
+<style>body{{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a;max-width:60em}}h1,h2{{color:#003a6e}}
+table{{border-collapse:collapse;margin:0 0 1.5em;width:100%}}caption{{text-align:left;font-weight:bold;padding:.3em 0}}
+th,td{{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}}thead th{{background:#dce6f0}}
+tbody th{{font-weight:normal}}td,th{{overflow-wrap:anywhere}}.placeholder{{color:#a30d22}}
+@media (max-width:40em){{body{{margin:.5em}}th,td{{padding:.2em .3em}}}}</style></head>
+<body>
+<header><p>{e(r.sender.organisation)} · Diarienummer {e(r.diarienummer)}</p></header>
+<main>
+<h1>Remisslista</h1>
+<p>{e(r.title)}. Remissen skickades den {e(wording.long_date(r.sent))}; sista svarsdag är den
+{e(wording.long_date(r.deadline))}. Den går till {len(info.recipients)} parter och {len(info.others)} övriga
+remissinstanser.</p>
+{note}{chr(10).join(sections)}
+</main>
+</body>
+</html>
+"""
+
+
+_KIND_LABEL = {"region": "Part (region)", "kommun": "Part (kommun)", "samverkansorgan": "Samverkansorgan"}
 
 
 def _sandlista_html(loaded: Loaded, rows: list[tuple]) -> str:

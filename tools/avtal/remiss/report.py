@@ -25,6 +25,7 @@ import os
 import re
 import time
 import zipfile
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -35,8 +36,8 @@ from typing import Any, Callable
 from ..fsutil import atomic_write_bytes, replace_folder
 from ..model import Clause, Corpus, Document
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, STANCES, Answer, Comment, Position,
-                            Positions, RoundInfo, load_round)
+from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, STANCES, Answer, Assessment, Comment,
+                            DecidedBy, Position, Positions, RoundInfo, load_assessment, load_round)
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
 from ..model.versions import frozen_version, load_version
@@ -51,7 +52,8 @@ from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
 from .status import StatusReport, status_of
-from .trace import NO_CLAUSES, PARTLY_UNCHANGED, UNCHANGED, UNCOVERED, UNKNOWN_CLAUSE, Finding, TraceResult, trace
+from .trace import (NO_CLAUSES, PARTLY_UNCHANGED, TAKEN, UNCHANGED, UNCOVERED, UNKNOWN_CLAUSE, Finding, TraceResult,
+                    trace)
 
 STEM = "remissammanstallning"
 FILES_DIR = f"{STEM}-filer"  # charts, stylesheet, fonts and search index of the web page
@@ -70,6 +72,9 @@ STANCE_LABEL = {"instämmer": "Instämmer", "invänder": "Invänder", "synpunkt"
 STATUS_LABEL = {"beaktad": "Beaktad", "delvis beaktad": "Delvis beaktad", "ej beaktad": "Ej beaktad",
                 "noterad": "Noterad", None: "Öppen"}
 OPEN_TEXT = "Öppen – ställningstagande saknas"
+# How the stances are counted in a sentence: "3 invänder, 2 med synpunkt".
+TALLY = {"instämmer": "instämmer", "invänder": "invänder", "synpunkt": "med synpunkt",
+         "ingen erinran": "med ingen erinran", None: "utan angiven inställning"}
 SOURCE_LABEL = {"form": "svarsformulär", "form-general": "svarsformulär, allmänt", "form-outside":
                 "svarsformulär, utanför fälten", "word-comment": "kommentar i Word", "insertion": "tillägg i Word",
                 "deletion": "strykning i Word", "letter": "brev", "manual": "manuellt registrerad"}
@@ -93,6 +98,8 @@ class Entry:
     position: Position | None
     changed: bool | None = None  # with --against: did its clause change? (None: general comment or no --against)
     redline: str | None = None  # with --against: link from the report's folder to the clause in the redline
+    changed_by: tuple[str, ...] = ()  # with --against, when its clause changed although its own position is not
+    # beaktad/delvis beaktad: the comments of the positions whose decisions changed the clause
 
     @property
     def status(self) -> str | None:
@@ -112,6 +119,13 @@ class Report:
     trace: TraceResult | None = None  # with --against
     version_name: str = ""  # what readers call the version sent and the one compared with (never the slugs)
     against_name: str | None = None
+    records: dict[str, Answer] | None = None  # every answer by answerer id (those without comments too)
+    assessment: Assessment | None = None  # the group's bedomning.yaml, when written
+
+    def decided_by(self, answerer: str | None) -> DecidedBy | None:
+        """Who decided the answer of `answerer` (its own record's decided_by)."""
+        answer = (self.records or {}).get(answerer or "")
+        return answer.decided_by if answer is not None else None
 
     @property
     def against(self) -> str | None:
@@ -185,9 +199,14 @@ def collect(sources: Path, round_id: str, *, against: str | None = None) -> Repo
     loaded = load_answers(sources, info)
     corpus, _ = load_version(sources, info.source.version)
     traced = trace(sources, round_id, against) if against is not None else None
-    positions = _positions(info, {c.id for a in loaded for c in a.comments})
+    known = {c.id for a in loaded for c in a.comments}
+    positions = _positions(info, known)
+    own_problems = Problems()
+    assessment = load_assessment(info, known, {c.id for d in corpus.documents for c in d.clauses()}, own_problems)
+    if own_problems.errors:
+        raise SourceError(own_problems)
     followed = {t.comment: t for t in traced.comments} if traced else {}
-    rank = {x.id: i for i, x in enumerate((*info.book.parties, *info.book.groups))}
+    rank = {x.id: i for i, x in enumerate((*info.book.parties, *info.book.others()))}
     answers = sorted(loaded, key=lambda a: (rank.get(a.party, len(rank)), a.party))
     problems = Problems()
     entries: list[Entry] = []
@@ -220,19 +239,28 @@ def collect(sources: Path, round_id: str, *, against: str | None = None) -> Repo
                     continue
                 document = corpus.document(comment.document)
             t = followed.get(comment.id)
+            position = positions.get(comment.id)
+            changed_by: tuple[str, ...] = ()
+            if t is not None and t.changed and (position is None or position.status not in TAKEN):
+                near = {t.clause, *t.changed_within}
+                changed_by = tuple(dict.fromkeys(cid for p in dict.fromkeys(positions.values())
+                                                 if p.status in TAKEN and near & set(p.clauses)
+                                                 for cid in p.comments))
             entries.append(Entry(
                 comment=comment, answer=answer, file=file, answerer=who.name if who else answer.party,
                 joint_for=joint_for, received=received.get(comment.revision), clause=clause, document=document,
-                position=positions.get(comment.id),
+                position=position,
                 changed=None if t is None or t.state == "general" else t.changed,
-                redline=traced.href(t.redline) if traced is not None and t is not None else None))
+                redline=traced.href(t.redline) if traced is not None and t is not None else None,
+                changed_by=changed_by))
     if problems.errors:
         raise SourceError(problems)
     entries = _in_draft_order(corpus, info, entries)
     return Report(info, corpus, _report_time(corpus, answers), status_of(info, loaded), entries, len(answers),
                   traced, wording.version_name(frozen_version(sources, info.source.version) or corpus),
                   None if against is None else wording.version_name(
-                      frozen_version(sources, against) or load_version(sources, against)[0]))
+                      frozen_version(sources, against) or load_version(sources, against)[0]),
+                  {a.party: a for a in answers}, assessment)
 
 
 def _where(sources: Path, round_id: str, answer: Answer, key: tuple) -> Location:
@@ -410,17 +438,27 @@ class Builder:
     # -- summary --
 
     def summary(self) -> list[ast.Node]:
+        """The group's assessment, the summaries per question and theme, then the figures of the round."""
+        return [*self.assessment(), *self.questions(), *self.themes(), *self.figures()]
+
+    def figures(self) -> list[ast.Node]:
         r, src = self.r, self.r.info.source
         n = r.state_count
         total = len(r.status.recipients)
+        others = r.status.others
         answered = total - n("none") - n("declined")
         counts = r.status_counts()
+        sent_to = f"de {total} parterna" + (f" och till {len(r.info.others)} övriga remissinstanser"
+                                            if r.info.others else "")
+        covered_too = sum(1 for x in r.status.recipients if x.also_via)
         out = [self.heading(1, "Sammanfattning", "rs-sammanfattning"),
-               _p(f"Remissen skickades den {wording.long_date(src.sent)} till {total} remissinstanser med sista "
-                  f"svarsdag den {wording.long_date(src.deadline)}. {answered} av {total} har svarat: "
+               _p(f"Remissen skickades den {wording.long_date(src.sent)} till {sent_to} med sista "
+                  f"svarsdag den {wording.long_date(src.deadline)}. {answered} av {total} parter har svarat: "
                   f"{n('answered')} i tid, {n('late')} efter sista svarsdag, {n('joint')} genom ett gemensamt svar "
                   f"och {n('no-comments')} utan synpunkter (ingen erinran). {n('declined')} har avstått och "
-                  f"{n('none')} har inte svarat."),
+                  f"{n('none')} har inte svarat."
+                  + (f" Ytterligare {covered_too} {'part' if covered_too == 1 else 'parter'} som omfattas av ett "
+                     "gemensamt svar har också svarat själv och räknas efter sitt eget svar." if covered_too else "")),
                _p(f"Svaren innehåller {len(r.entries)} synpunkter. Arbetsgruppen har tagit ställning till "
                   f"{len(r.entries) - counts[None]} av dem; {counts[None]} är öppna.")]
         letters = [e for e in r.entries if FLAG_LETTER in e.comment.flags]
@@ -433,18 +471,131 @@ class Builder:
             names = [x.name for x in r.status.recipients if x.state == state]
             if names:
                 out.append(_p(f"{lead}: {_names(names)}."))
-        joint: dict[str, list[str]] = {}
-        for x in r.status.recipients:
-            if x.state == "joint" and x.joint_via:
-                joint.setdefault(x.joint_via, []).append(x.name)
-        for via, names in joint.items():
-            out.append(_p(f"Gemensamt svar från {self.answerer_name(via)} för {_names(names)}."))
+        for j in r.status.joint_answers:
+            out.append(_p(self.joint_sentence(j.party)))
+        if others:
+            replied = [x for x in others if x.state != "none"]
+            out.append(_p(f"Av de {len(others)} remissinstanser som inte är parter har {len(replied)} svarat"
+                          + (f": {_names([x.name for x in replied])}" if replied else "") + ". De räknas inte in "
+                          "bland parternas svar ovan."
+                          + (f" Har inte svarat: {_names([x.name for x in others if x.state == 'none'])}."
+                             if len(replied) < len(others) else "")))
         out.extend(self.by_group())
         out.extend(self.by_status())
         out.extend(self.by_stance())
         out.extend(self.top())
         out.extend(self.recipient_table())
+        out.extend(self.others_table())
         return out
+
+    def joint_sentence(self, answerer: str) -> str:
+        """'Gemensamt svar från X för A, B och C (3 kommuner; B har också svarat själv).' — every party it names."""
+        records = self.r.records or {}
+        answer = records[answerer]
+        covered = [self.answerer_name(p) for p in answer.on_behalf_of]
+        also = [self.answerer_name(p) for p in answer.on_behalf_of if p in records]  # answered themselves too
+        note = f"; {_names(also)} har också svarat själv" if also else ""
+        return (f"Gemensamt svar från {self.answerer_name(answerer)} för {_names(covered)} "
+                f"({self.covered_count(answer)}{note}).")
+
+    def covered_count(self, answer: Answer) -> str:
+        """'6 kommuner' (or 'parter' when the region is among them): the parties a joint answer names."""
+        kinds = {getattr(self.r.info.book.answerer(p), "kind", "kommun") for p in answer.on_behalf_of}
+        n = len(answer.on_behalf_of)
+        word = ("kommun" if n == 1 else "kommuner") if kinds <= {"kommun"} else ("part" if n == 1 else "parter")
+        return f"{n} {word}"
+
+    # -- the working group's own text (bedomning.yaml) --
+
+    def assessment(self) -> list[ast.Node]:
+        a = self.r.assessment
+        out = [self.heading(1, "Arbetsgruppens bedömning", "rs-bedomning")]
+        if a is None:
+            return out + [_p("Arbetsgruppen har ännu inte skrivit sin samlade bedömning av remissvaren.")]
+        out += text_blocks(a.assessment)
+        out.append(self.heading(2, "Förslag till beslut", "rs-forslag-till-beslut"))
+        out += text_blocks(a.recommendation)
+        return out
+
+    def questions(self) -> list[ast.Node]:
+        """One section per question of the missiv: the group's summary and the comments it names."""
+        asked = self.r.info.source.letter.questions
+        if not asked:
+            return []
+        summaries = {q.question: q for q in (self.r.assessment.questions if self.r.assessment else ())}
+        out = [self.heading(1, "Sammanfattning per remissfråga", "rs-fragor"),
+               _p(f"Missivet ställde {len(asked)} frågor till remissinstanserna. Under varje fråga följer "
+                  "arbetsgruppens sammanfattning av svaren och de synpunkter som sammanfattningen bygger på.")]
+        by_id = {e.comment.id: e for e in self.r.entries}
+        for number, question in enumerate(asked, 1):
+            out.append(self.heading(2, f"Fråga {number}: {question}", f"rs-fraga-{number}"))
+            q = summaries.get(number)
+            if q is None:
+                out.append(_p("Arbetsgruppen har ännu inte sammanfattat svaren på frågan."))
+                continue
+            entries = [by_id[c] for c in q.comments if c in by_id]
+            if entries:
+                out.append(_p(self.tally(entries) + "."))
+            out += text_blocks(q.summary)
+            if entries:
+                out.append(self.comment_links(entries))
+        return out
+
+    def themes(self) -> list[ast.Node]:
+        """One section per theme of bedomning.yaml, with the counts of the comments on its clauses."""
+        a = self.r.assessment
+        if a is None or not a.themes:
+            return []
+        out = [self.heading(1, "Sammanfattning per tema", "rs-teman")]
+        rows = []
+        for i, theme in enumerate(a.themes, 1):
+            entries = self.theme_entries(theme)
+            out.append(self.heading(2, theme.title, f"rs-tema-{i}"))
+            out.append(_p((self.tally(entries) if entries else "Inga synpunkter") + "."))
+            out += text_blocks(theme.summary)
+            if theme.clauses:
+                links: list[ast.Node] = [*_t("Avsnitt:"), {"t": "Space"}]
+                for j, cid in enumerate(theme.clauses):
+                    clause = self.r.corpus.clause(cid)
+                    if j:
+                        links += [*_t(";"), {"t": "Space"}]
+                    links.append(ast.link(_t(self.clause_label(clause)), f"#{cid}"))
+                out.append(ast.para(links))
+            statuses = [e.status for e in entries]
+            rows.append([theme.title, len(entries), len({e.answer.party for e in entries}),
+                         sum(1 for e in entries if e.comment.stance == "invänder"),
+                         sum(1 for st in statuses if st in TAKEN), sum(1 for st in statuses if st is None)])
+        out.append(_table("Synpunkter per tema. Beaktade: beaktade eller delvis beaktade.",
+                          ["Tema", "Synpunkter", "Svarande", "Invänder", "Beaktade", "Öppna"], rows,
+                          [5, 2, 2, 2, 2, 1.6]))
+        return out
+
+    def theme_entries(self, theme) -> list[Entry]:
+        """The comments on the theme's clauses (or on clauses below them), and the comments it names."""
+        within: set[str] = set()
+        for cid in theme.clauses:
+            within |= {c.id for c in self.r.corpus.clause(cid).walk()}
+        named = set(theme.comments)
+        return [e for e in self.r.entries if (e.clause is not None and e.clause.id in within)
+                or e.comment.id in named]
+
+    def tally(self, entries: list[Entry]) -> str:
+        """'12 synpunkter från 10 remissinstanser: 3 instämmer, 8 invänder, 1 synpunkt'."""
+        stances = Counter(e.comment.stance for e in entries)
+        parts = [f"{stances[s]} {TALLY[s]}" for s in (*STANCES, None) if stances[s]]
+        who = len({e.answer.party for e in entries})
+        return (f"{len(entries)} {'synpunkt' if len(entries) == 1 else 'synpunkter'} från {who} "
+                f"{'remissinstans' if who == 1 else 'remissinstanser'}: {', '.join(parts)}")
+
+    def comment_links(self, entries: list[Entry]) -> ast.Node:
+        """'Synpunkter: boras-3 (Borås Stad), …', each linked to the comment."""
+        out: list[ast.Node] = [*_t("Synpunkter:"), {"t": "Space"}]
+        for i, e in enumerate(entries):
+            if i:
+                out += [*_t(","), {"t": "Space"}]
+            out.append(ast.link(_t(e.comment.id), f"#synpunkt-{e.comment.id}"))
+            out += [{"t": "Space"}, *_t(f"({e.answerer})")]
+        return ast.para(out)
 
     def answerer_name(self, ident: str) -> str:
         who = self.r.info.book.answerer(ident)
@@ -519,10 +670,31 @@ class Builder:
             state = STATE_LABEL[x.state] + (f" ({self.answerer_name(x.joint_via)})" if x.joint_via else "")
             if x.late and x.state != "late":
                 state += ", efter sista svarsdag"
-            rows.append([x.name, names.get(x.kommunalforbund or "", "–"), state, x.received or "–"])
-        return [self.heading(2, "Remissinstanser och svar", "rs-remissinstanser"),
-                _table("Remissinstanser och svar", ["Remissinstans", "Kommunalförbund", "Svar", "Inkom"], rows,
-                       [4, 3, 4.5, 2.2])]
+            decided = self.r.decided_by(x.joint_via or (x.party if x.state != "none" else None))
+            rows.append([x.name, names.get(x.kommunalforbund or "", "–"), state, x.received or "–",
+                         _decision(decided) if x.state != "none" else "–"])
+        return [self.heading(2, "Parterna och deras svar", "rs-remissinstanser"),
+                _table("Parterna och deras svar. Beslut: det organ som beslutade svaret (vid gemensamt svar "
+                       "kommunalförbundets organ).", ["Part", "Kommunalförbund", "Svar", "Inkom", "Beslut"], rows,
+                       [3.4, 2.4, 3.6, 2.0, 3.6])]
+
+    def others_table(self) -> list[ast.Node]:
+        """The remissinstanser that are not parties, apart from the parties' table."""
+        others = self.r.status.others
+        if not others:
+            return []
+        rows = []
+        for x in others:
+            who = self.r.info.book.answerer(x.party)
+            kind = OTHER_KIND.get(getattr(who, "kind", None), "Kommunalförbund")
+            state = STATE_LABEL[x.state] + (", utan att ha fått remissen" if x.party in self.r.status.unasked else "")
+            rows.append([x.name, kind, state, x.received or "–",
+                         _decision(self.r.decided_by(x.party)) if x.state != "none" else "–"])
+        return [self.heading(2, "Övriga remissinstanser och deras svar", "rs-ovriga-remissinstanser"),
+                _p("Remissinstanser som inte är parter i avtalet. Deras svar redovisas under avsnitten som övriga "
+                   "svar men räknas inte in bland parternas svar."),
+                _table("Övriga remissinstanser och deras svar", ["Remissinstans", "Slag", "Svar", "Inkom", "Beslut"],
+                       rows, [3.4, 2.4, 3.6, 2.0, 3.6])]
 
     def chart(self, draw: Callable[..., charts.Chart], name: str, caption: str, alt: str, *args, **kw) -> Planned:
         """A chart to draw later (`draw_charts`): the tree needs only its name, caption and alt text."""
@@ -554,15 +726,18 @@ class Builder:
             for e in whole:
                 out.append(self.comment(e))
         current: str | None = None
+        first: dict[int, str] = {}  # position → the first comment under this clause that shows its motivering
         for e in entries:
             if e.clause is None:
                 continue
             if e.clause.id != current:
-                current = e.clause.id
+                current, first = e.clause.id, {}
                 number = ast.span(_t(e.clause.label), ast.attr(classes=["number"]))
                 out.append(self.heading(2, f"{e.clause.label} {e.clause.title}", e.clause.id,
                                         [number, {"t": "Space"}, *_t(e.clause.title)]))
-            out.append(self.comment(e))
+            key = id(e.position)
+            out.append(self.comment(e, same_as=first.get(key) if e.position is not None else None))
+            first.setdefault(key, e.comment.id)
         return out
 
     def general(self) -> list[ast.Node]:
@@ -575,15 +750,22 @@ class Builder:
             by_party.setdefault(e.answer.party, []).append(e)
         for party, es in by_party.items():
             out.append(self.heading(2, es[0].answerer, f"rs-allmant-{party}"))
+            decided = self.r.decided_by(party)
+            if decided is not None:
+                out.append(_p(f"Beslutat av {_decision(decided)}."))
             out.extend(self.comment(e, party=False) for e in es)
         return out
 
-    def comment(self, e: Entry, *, party: bool = True) -> ast.Node:
-        """One comment: a level-3 heading (who, stance, id), the text, proposal, flags and the group's position."""
+    def comment(self, e: Entry, *, party: bool = True, same_as: str | None = None) -> ast.Node:
+        """One comment: a level-3 heading (who, stance, id), the text, proposal, flags and the group's position.
+
+        `same_as`: an earlier comment under the same avsnitt with the same position; the motivering is
+        written once per issue, so this one refers to it instead of repeating it.
+        """
         c = e.comment
         lead = f"{e.answerer} – " if party else ""
         if party and e.joint_for:
-            lead = f"{e.answerer} (gemensamt svar för {len(e.joint_for)} remissinstanser) – "
+            lead = f"{e.answerer} (gemensamt svar för {self.covered_count(e.answer)}) – "
         blocks = [self.heading(3, f"{lead}{STANCE_LABEL[c.stance]} ({wording.comment_label(c.id)})",
                                f"synpunkt-{c.id}")]
         if c.quote:
@@ -597,12 +779,23 @@ class Builder:
         if e.position is None:
             blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
                                     ast.span(_t(OPEN_TEXT), ast.attr(classes=["open"]))]))
+        elif same_as is not None:
+            blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
+                                    *_t(f"{STATUS_LABEL[e.position.status]}, se motiveringen till"), {"t": "Space"},
+                                    ast.link(_t(same_as), f"#synpunkt-{same_as}"), *_t(".")]))
         else:
             reason = " ".join(e.position.reason.split())
             blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
                                     *_t(f"{STATUS_LABEL[e.position.status]}. {reason}")]))
         if e.changed is not None:
-            if e.changed and e.redline:
+            taken = e.status in TAKEN
+            if e.changed and not taken:
+                # The clause changed, but not because of this comment: say whose positions changed it.
+                why = (f"efter andra synpunkter ({', '.join(e.changed_by)}), inte efter denna" if e.changed_by
+                       else "av andra skäl än denna synpunkt")
+                text = f"Avsnittet har ändrats i {self.r.against_name} {why}"
+                blocks.append(ast.para([ast.link(_t(text), e.redline)] if e.redline else _t(text)))
+            elif e.changed and e.redline:
                 blocks.append(ast.para([ast.link(_t(f"Ändrad i {self.r.against_name}"), e.redline)]))
             else:
                 blocks.append(_p(f"Ändrad i {self.r.against_name}" if e.changed
@@ -662,6 +855,18 @@ class Builder:
         except KeyError:
             return f"avsnittet '{clause_id}'"
         return f"avsnitt {clause.label} {clause.title} ({self.r.corpus.document(clause.doc).source.short_title})"
+
+
+OTHER_KIND = {"samverkansorgan": "Samverkansorgan", "brukarorganisation": "Brukarorganisation",
+              "anhörigorganisation": "Anhörigorganisation"}
+
+
+def _decision(decided: DecidedBy | None) -> str:
+    """'Kommunstyrelsen, 22 april 2025, § 45' (what is known of it), or that it is not stated."""
+    if decided is None:
+        return "Uppgift saknas"
+    return ", ".join(x for x in (decided.body, wording.long_date(decided.date) if decided.date else None,
+                                 decided.paragraph) if x)
 
 
 def _short(text: str, width: int) -> str:
@@ -880,7 +1085,8 @@ def _web_files(report: Report, builder: Builder) -> dict[str, bytes]:
 XLSX_COLUMNS = (("Synpunkts-id", 12), ("Svarande", 28), ("Gemensamt svar för", 28), ("Dokument", 16), ("Avsnitt", 9),
                 ("Rubrik", 28), ("Avsnitts-id", 24), ("Inställning", 14), ("Synpunkt (text)", 60),
                 ("Förslag till formulering", 50), ("Avser texten", 30), ("Källa", 16), ("Obs", 24), ("Inkom", 11),
-                ("Revision", 9), ("Ställningstagande", 16), ("Motivering", 50), ("Ändrade avsnitt", 24))
+                ("Revision", 9), ("Ställningstagande", 16), ("Motivering", 50), ("Ändrade avsnitt", 24),
+                ("Beslutat av", 30))
 
 
 def xlsx_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
@@ -897,9 +1103,11 @@ def xlsx_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
                SOURCE_LABEL.get(c.source, c.source), "; ".join(_flag_text(f) for f in c.flags),
                e.received, c.revision, STATUS_LABEL[e.status] if e.position else OPEN_TEXT,
                " ".join(e.position.reason.split()) if e.position else "",
-               ", ".join(e.position.clauses) if e.position else ""]
+               ", ".join(e.position.clauses) if e.position else "",
+               _decision(report.decided_by(e.answer.party))]
         if report.against:
-            row.append("" if e.changed is None else ("Ändrad" if e.changed else "Oförändrad"))
+            row.append("" if e.changed is None else "Oförändrad" if not e.changed else "Ändrad"
+                       if e.status in TAKEN else "Ändrad efter andra synpunkter")
         rows.append(row)
     return header, rows
 

@@ -13,6 +13,12 @@ state, in this order of precedence:
 
 A party that answered itself and is also covered by a joint answer keeps its
 own state; `also_via` names the joint answer.
+
+Remissinstanser that are not parties (kommunalförbund, VästKom, brukar- and
+anhörigorganisationer) are counted apart, in `others`: the round's
+`other_recipients` and any other non-party that answered. Only their own answer
+counts (nobody answers jointly for them), and they never enter the counts of the
+50 parties.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..model.remiss import Answer, Party, RoundInfo, load_round
+from ..model.remiss import Addressee, Answer, RoundInfo, load_round
 from .answers import live_comments, load_answers
 
 STATES = ("answered", "late", "joint", "no-comments", "declined", "none")
@@ -85,11 +91,17 @@ class StatusReport:
     recipients: list[RecipientStatus] = field(default_factory=list)
     groups: list[GroupCount] = field(default_factory=list)
     joint_answers: list[JointAnswer] = field(default_factory=list)
+    others: list[RecipientStatus] = field(default_factory=list)  # remissinstanser that are not parties
     group_names: dict[str, str] = field(default_factory=dict, repr=False)  # kommunalförbund id → short name
+    unasked: frozenset[str] = frozenset()  # non-parties that answered though not among other_recipients
 
     @property
     def reminders(self) -> list[RecipientStatus]:
         return [r for r in self.recipients if r.state == "none"]
+
+    @property
+    def other_reminders(self) -> list[RecipientStatus]:
+        return [r for r in self.others if r.state == "none"]
 
     def render(self, fmt: str = "table") -> str:
         if fmt == "json":
@@ -101,11 +113,13 @@ class StatusReport:
         raise ValueError(f"unknown format {fmt!r}: expected table, csv or json")
 
     def json(self) -> str:
-        """{round, title, deadline, recipients: [...], groups: [...], joint_answers: [...], reminders: [ids]}."""
+        """{round, title, deadline, recipients: [...], groups: [...], joint_answers: [...], reminders: [ids],
+        others: [...], other_reminders: [ids]} (`others`: the remissinstanser that are not parties)."""
         data = {"round": self.round, "title": self.title, "deadline": self.deadline,
                 "recipients": [asdict(r) for r in self.recipients], "groups": [asdict(g) for g in self.groups],
                 "joint_answers": [asdict(j) for j in self.joint_answers],
-                "reminders": [r.party for r in self.reminders]}
+                "reminders": [r.party for r in self.reminders],
+                "others": [asdict(r) for r in self.others], "other_reminders": [r.party for r in self.other_reminders]}
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
     def csv(self) -> str:
@@ -147,6 +161,15 @@ class StatusReport:
             for j in self.joint_answers:
                 lines.append(f"  {j.name} ({j.party}), received {j.received}{' (late)' if j.late else ''}, "
                              f"{j.comments} comment(s), on behalf of: {', '.join(j.on_behalf_of) or 'no party'}")
+        if self.others:
+            answered = sum(1 for r in self.others if r.state != "none")
+            lines += ["", f"Other remissinstanser (not parties, not counted above): {answered} of {len(self.others)} "
+                      "answered"]
+            rows = [("Remissinstans", "State", "Received", "Comments")]
+            for r in self.others:
+                state = SHOWN[r.state] + (" (not sent the remiss)" if r.party in self.unasked else "")
+                rows.append((r.name, state, r.received or "–", str(r.comments) if r.state != "none" else "–"))
+            lines += [f"  {line}" for line in _columns(rows, right={3})]
         lines += ["", f"Reminders: {len(self.reminders)} without answer"]
         reminders = [(r.name, r.email, "(placeholder address)" if r.email_placeholder else "") for r in self.reminders]
         lines += [f"  {line}" for line in _columns(reminders)] if reminders else ["  none"]
@@ -194,6 +217,15 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
         report.groups.append(GroupCount(gid, name, len(states), states.count("answered"), states.count("late"),
                                         states.count("joint"), states.count("no-comments") + states.count("declined"),
                                         states.count("none")))
+    asked = {x.id for x in info.others}
+    parties = {p.id for p in book.parties}
+    for other in info.others:
+        report.others.append(_state(other, own.get(other.id), [], deadline))
+    for a in sorted(answers, key=lambda a: a.party):
+        who = book.answerer(a.party)
+        if a.party not in parties and a.party not in asked and who is not None:
+            report.others.append(_state(who, a, [], deadline))
+            report.unasked |= {a.party}
     for a in sorted(answers, key=lambda a: (_first(a), a.party)):
         if a.on_behalf_of:
             who = book.answerer(a.party)
@@ -206,8 +238,9 @@ def _first(answer: Answer) -> dt.date:
     return min(r.received for r in answer.revisions)
 
 
-def _state(party: Party, own: Answer | None, joint: list[Answer], deadline: dt.date) -> RecipientStatus:
-    base = dict(party=party.id, name=party.name, kommunalforbund=party.kommunalforbund, email=party.email,
+def _state(party: Addressee, own: Answer | None, joint: list[Answer], deadline: dt.date) -> RecipientStatus:
+    base = dict(party=party.id, name=party.name, kommunalforbund=getattr(party, "kommunalforbund", None),
+                email=party.email,
                 email_placeholder=party.email_placeholder)
     if own is not None:
         comments = live_comments(own)

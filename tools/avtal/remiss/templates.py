@@ -70,6 +70,11 @@ FIELDS: dict[str, str] = {
     "letter.intro[]": "the paragraphs of the round's letter text",
     "letter.questions[]": "the questions the parties are asked",
     "letter.closing[]": "the closing paragraphs (may be none)",
+    "remisslista[].group": "a group of the remisslista, e.g. `Kommuner i Fyrbodals kommunalförbund`, `Kommunalförbund`",
+    "remisslista[].members": "the group's remissinstanser, names joined by commas (invented examples marked)",
+    "remisslista[].party": "true for a group of parties, false for remissinstanser that are not parties",
+    "parties_count": "how many parties the remiss goes to",
+    "others_count": "how many remissinstanser that are not parties it goes to",
     "documents[].number": "1, 2, … in package order",
     "documents[].id": "the document's id, e.g. `huvudavtal`",
     "documents[].title": "the document's title",
@@ -551,6 +556,14 @@ def design_missiv(reference: Path = REFERENCE):
     _para(doc, "{{ question }}", "Compact", NUMBERS)
     _loop(doc, "{%p endfor %}")
     _loop(doc, "{%p endif %}")
+    _para(doc, "Konsekvensanalys", "Heading 2")
+    _para(doc, "Beskriv i svaret vilka konsekvenser förslaget får för er organisation och för dem ni ansvarar för:")
+    _para(doc, "ekonomiska konsekvenser, till exempel ändrade kostnader för personal, läkarinsatser, hjälpmedel "
+               "eller förbrukningsartiklar, gärna med en uppskattning av belopp och vad den bygger på", "Compact",
+          BULLETS)
+    _para(doc, "konsekvenser för barn och unga, bedömda utifrån barnets bästa enligt barnkonventionen (lag "
+               "2018:1197)", "Compact", BULLETS)
+    _para(doc, "Om ni bedömer att förslaget inte får några sådana konsekvenser, skriv det.")
     _para(doc, "Så lämnar ni ert svar", "Heading 2")
     _para(doc, "Skicka svaret med e-post till {{ round.reply_to }} senast den {{ round.deadline }}. Ange "
                "diarienummer {{ round.diarienummer }} och {{ party.name }} i ämnesraden.")
@@ -562,6 +575,12 @@ def design_missiv(reference: Path = REFERENCE):
                "ert ställningstagande (instämmer, invänder, synpunkt eller ingen erinran) och börja gärna med en "
                "sammanfattning. Ange vilket organ som har beslutat om svaret, med datum och paragraf. Har ni inga "
                "synpunkter räcker det att svara ”inga synpunkter”.")
+    _para(doc, "Remissvaren är allmänna handlingar", "Heading 2")
+    _para(doc, "Ett remissvar blir en allmän handling när det har kommit in (2 kap. 4 och 9 §§ "
+               "tryckfrihetsförordningen). Det lämnas ut till den som begär det, om inte uppgifter i det omfattas av "
+               "sekretess enligt offentlighets- och sekretesslagen (2009:400), och det redovisas i "
+               "remissammanställningen. Skriv därför inte personuppgifter eller andra känsliga uppgifter i svaret "
+               "om de inte behövs för att förstå det.")
     _para(doc, "Kontaktpersoner", "Heading 2")
     _loop(doc, "{%p for contact in contacts %}")
     _para(doc, "{{ contact.name }}, {{ contact.role }}, {{ contact.organisation }}, {{ contact.email }}"
@@ -577,6 +596,12 @@ def design_missiv(reference: Path = REFERENCE):
     _para(doc, "{{ sender.unit }}", "Compact")
     _loop(doc, "{%p endif %}")
     _para(doc, "{{ sender.organisation }}", "Compact")
+    _para(doc, "Remisslista", "Heading 2")
+    _para(doc, "Remissen skickas till avtalets {{ parties_count }} parter och till {{ others_count }} "
+               "remissinstanser som inte är parter. Också de senare kan lämna synpunkter.")
+    _loop(doc, "{%p for group in remisslista %}")
+    _para(doc, [("{{ group.group }}: ", "b"), ("{{ group.members }}", "")], "Compact")
+    _loop(doc, "{%p endfor %}")
     _para(doc, "Bilagor", "Heading 2")
     _loop(doc, "{%p for file in attachments %}")
     _para(doc, "{{ file }}", "Compact", BULLETS)
