@@ -13,7 +13,6 @@ import datetime as dt
 import hashlib
 import io
 import os
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -24,6 +23,7 @@ from typing import Iterator
 
 import yaml
 
+from ..fsutil import staging_folder, sweep_folder
 from .corpus import Corpus, load
 from .problems import Location, Problems, SourceError, relative
 from .schema import ID_PATTERN, Status
@@ -87,6 +87,7 @@ def read_version(folder: Path) -> Version:
 def list_versions(sources: Path) -> list[Version]:
     """Every frozen version, oldest first; a tampered one raises SourceError."""
     folder = versions_dir(sources)
+    sweep_folder(folder)  # the staging folders of killed freezes
     found = [read_version(p) for p in sorted(folder.iterdir()) if (p / VERSION_FILE).exists()] if folder.exists() else []
     return sorted(found, key=lambda v: (v.date, v.name))
 
@@ -111,9 +112,7 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Versio
     if corpus is None:
         raise SourceError(found)
     docs = [d.source.model_copy(update={"status": status, "version_date": date}) for d in corpus.documents]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
-    try:
+    with staging_folder(target) as staging:  # also removes the staging of a killed freeze of this name
         from .schema import Glossary, Statutes
 
         dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),
@@ -124,9 +123,6 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status) -> Versio
             "# Written by `avtal freeze`; never edit a frozen version (its checksum would fail).\n"
             + yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
         os.replace(staging, target)  # the whole version appears at once, or not at all
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return read_version(target)
 
 

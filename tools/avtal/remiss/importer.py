@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
@@ -52,6 +53,7 @@ from typing import Optional
 import yaml
 from pydantic import Field
 
+from ..fsutil import read_limited
 from ..model.corpus import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import (Answer, Comment, DecidedBy, ManualAnswer, PartyBook, ReceivedFile, Revision, RoundInfo,
@@ -62,6 +64,7 @@ from ..model.yamlfile import load_yaml, read_yaml
 from . import answers as store
 from .answers import (FLAG_CHANGED, FLAG_LETTER, FLAG_OUTSIDE, FLAG_REMOVED, FLAG_RETURNED, ascii_fold, is_removed,
                       normalise)
+from .lock import writes_round
 
 DRAFT_SOURCES = ("word-comment", "insertion", "deletion")
 KINDS = ("form", "draft", "manual", "letter")
@@ -202,6 +205,7 @@ class ImportReport:
 
 # -- the entry point --
 
+@writes_round("import")
 def import_files(sources: Path, round_id: str, files: list[Path], *, party: str | None = None,
                  on_behalf_of: tuple[str, ...] = (), received: dt.date | None = None,
                  batch: Path | None = None) -> ImportReport:
@@ -247,7 +251,7 @@ def read_batch(path: Path, problems: Problems) -> list[Entry]:
     for i, item in enumerate(batch.files):
         where = source.location(("files", i, "file"))
         target = path.parent / item.file
-        if not target.is_file():
+        if not os.path.lexists(target):  # a folder or FIFO is refused by name when it is read
             problems.add(where, f"no such file: {relative(target)} (paths are relative to the batch list's folder)")
             continue
         out.append(Entry(target, item.party, item.on_behalf_of, item.received, where))
@@ -328,8 +332,11 @@ def _recognise_all(entries: list[Entry], ctx: _Context, problems: Problems) -> l
 
 
 def _digest(path: Path) -> str | None:
+    """The file's SHA-256, or None for a file `untrusted` will refuse (too big, a FIFO): never read unbounded."""
+    from .untrusted import LIMITS
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_limited(path, LIMITS.max_file_bytes)).hexdigest()
     except OSError:
         return None
 
@@ -348,8 +355,7 @@ def _recognise(entry: Entry, ctx: _Context, problems: Problems, *, again: bool =
 
     start = len(problems.items)
     try:
-        kind = untrusted.sniff(entry.path)
-        data = entry.path.read_bytes()
+        kind, data = untrusted.read_untrusted(entry.path)
         sub = Submission(entry, "", "", data, hashlib.sha256(data).hexdigest())
         if sub.sha256 in ctx.known and not again:  # `make` re-imports every file: this keeps that instant
             owner, _, sub.kind = ctx.known[sub.sha256]

@@ -16,10 +16,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-import shutil
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from email import policy
@@ -34,13 +32,14 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import Field
 
-from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..fsutil import atomic_write_bytes, atomic_write_text, replace_folder
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import Email, Party, RoundInfo, load_round, parties_path, round_path
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
 from ..render.wording import long_date
+from .lock import writes_round
 from .templates import FIELDS as TEMPLATE_FIELDS
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "mail.txt"
@@ -594,21 +593,10 @@ def _preview_date(info: RoundInfo) -> dt.datetime:
 
 def _write_folder(folder: Path, files: Iterable[tuple[str, bytes]]) -> None:
     """Write all files into a temporary sibling, then swap it in: never a half-written folder."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
+    with replace_folder(folder) as tmp:
         for name, data in files:
             atomic_write_bytes(tmp / name, data)
         os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes 0700; give the folder normal permissions
-        old = folder.with_name(f".{folder.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 # -- the report --
@@ -664,6 +652,7 @@ class MailReport:
 
 # -- the command --
 
+@writes_round("mail")
 def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, resend: tuple[str, ...] = (),
                ) -> MailReport:
     """Write one .eml per recipient; with `send`, send those not yet sent (or named in `resend`).

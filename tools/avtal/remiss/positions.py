@@ -36,6 +36,7 @@ from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, Comm
 from ..model.validate import validate
 from ..model.versions import VERSION_FILE, WORKING, load_version, versions_dir
 from ..model.yamlfile import YamlFile, read_yaml
+from .lock import writes_round
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/positions.schema.json\n"
 NEW_FILE_HEADER = (
@@ -502,6 +503,7 @@ class PositionReport:
         return "\n".join(lines)
 
 
+@writes_round("position")
 def set_position(sources: Path, round_id: str, comments: list[str], *, status: str, reason: str,
                  clauses: Iterable[str] = ()) -> PositionReport:
     """Record one position for the given comments (moving any of them from the position it had)."""
@@ -597,16 +599,19 @@ def export_positions(sources: Path, round_id: str, output: Optional[Path] = None
     return ExportReport(path, rows, decided, time.perf_counter() - started)
 
 
-def _text(cell, value: Optional[str]) -> None:
-    """A cell holding text as text: never a formula (party text may begin with '='), no control characters."""
+def cell_text(value: str) -> str:
+    """Text an xlsx cell can hold: control characters (which openpyxl refuses) dropped, at most MAX_CELL long."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value[:MAX_CELL - 1] + "…" if len(value) > MAX_CELL else value
+
+
+def _text(cell, value: Optional[str]) -> None:
+    """A cell holding text as text: never a formula (party text may begin with '='), no control characters."""
     if value is None or value == "":
         return
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if len(value) > MAX_CELL:
-        value = value[:MAX_CELL - 1] + "…"
-    cell.value = value
+    cell.value = cell_text(value)
     cell.data_type = "s"
 
 
@@ -749,6 +754,7 @@ class _Row:
         return (self.status, self.reason, self.clauses) if self.status else None
 
 
+@writes_round("import-positions")
 def import_positions(sources: Path, round_id: str, file: Path) -> ImportPositionsReport:
     """Read positions back from a filled .xlsx; refuses unknown ids and conflicting edits, writing nothing."""
     data = load_round_positions(sources, round_id)
