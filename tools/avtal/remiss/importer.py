@@ -419,7 +419,8 @@ def _read_docx(sub: Submission, pkg, ctx: _Context, problems: Problems) -> None:
             for problem in exc.problems:
                 sub.entry.problem(problems, problem.message)
             return
-        _read_form(sub, form, ctx, problems)
+        if _sender_agrees(sub, pkg, form.party, ctx, problems):
+            _read_form(sub, form, ctx, problems)
         return
     draft = identify_draft(pkg, ctx.corpus())
     if draft is None:
@@ -454,6 +455,33 @@ def _with_remarks_on_changes(raws: list) -> list:
             out[j] = replace(out[j], text=f"{out[j].text}\n\n{r.text}")
             merged.add(i)
     return [r for i, r in enumerate(out) if i not in merged]
+
+
+def _sender_agrees(sub: Submission, pkg, party: str, ctx: _Context, problems: Problems) -> bool:
+    """False (with the reason) when a form's hidden party id disagrees with the party its visible text names.
+
+    The template prints the party's name in the form; a form whose ids were edited
+    to another party still shows the real sender's. Only --party settles it then.
+    """
+    from .form import visible_text
+
+    claimed = ctx.book.answerer(party)
+    if sub.entry.party is not None or claimed is None:
+        return True  # --party decides (the difference is noted); an unknown id is reported as such
+
+    def named(who) -> bool:
+        return re.search(rf"(?<!\w){re.escape(' '.join(who.name.split()))}(?!\w)", text, re.I) is not None
+
+    text = visible_text(pkg)
+    if named(claimed):
+        return True
+    shown = [a for a in (*ctx.book.parties, *ctx.book.groups) if a.id != party and named(a)]
+    if shown:
+        sub.entry.problem(problems, f"refused: the form's hidden ids say it is {claimed.name}'s ({party}), but its "
+                          f"visible text names {', '.join(a.name for a in shown)}: the ids were edited, or the form "
+                          f"was copied from another party; ask the sender, then import with --party ID")
+        return False
+    return True
 
 
 def _read_form(sub: Submission, form, ctx: _Context, problems: Problems) -> None:
