@@ -29,6 +29,7 @@ from ..model.remiss import REMISS_DIR
 WAIT_ENV = "AVTAL_LOCK_WAIT"
 DEFAULT_WAIT = 10.0  # seconds: an import of a whole round takes a few; a report up to a minute on a busy machine
 _POLL = 0.05
+DIST = Path("dist")  # where commands without a --dist option find the round's outputs (as the CLI's default)
 _held: dict[Path, int] = {}  # lock file -> open descriptor, for the locks this process holds
 
 F = TypeVar("F", bound=Callable)
@@ -142,7 +143,7 @@ def sweep_round(round_id: str, dist: Path | None) -> None:
 
 
 def writes_round(command: str) -> Callable[[F], F]:
-    """Decorate `f(sources, round_id, …)` to run under the round's lock (its `dist` argument swept too)."""
+    """Decorate `f(sources, round_id, …)` to run under the round's lock (its `dist` argument, or dist/, swept)."""
     def decorate(func: F) -> F:
         signature = inspect.signature(func)
 
@@ -152,7 +153,7 @@ def writes_round(command: str) -> Callable[[F], F]:
             bound.apply_defaults()
             arguments = bound.arguments
             with round_writer(Path(arguments["sources"]), arguments["round_id"], f"avtal remiss {command}",
-                              dist=arguments.get("dist")):
+                              dist=arguments.get("dist") or DIST):
                 return func(*args, **kwargs)
         return locked  # type: ignore[return-value]
     return decorate
