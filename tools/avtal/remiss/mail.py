@@ -825,6 +825,11 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                                               f"{message_id} {response}"))
             if not ok:
                 failures.append((party, f"the server answered '{response}'"))
+    except BaseException:  # Ctrl-C or a crash: no QUIT, whose answer may never come (the line is mid-message)
+        if smtp is not None:
+            smtp.close()
+            smtp = None
+        raise
     finally:
         if smtp is not None:
             try:
