@@ -27,6 +27,7 @@ from ..fsutil import staging_folder, sweep_folder
 from .corpus import Corpus, load
 from .problems import Location, Problems, SourceError, relative
 from .schema import ID_PATTERN, Status
+from .yamlfile import read_yaml
 
 VERSIONS_DIR = "versions"
 VERSION_FILE = "version.yaml"
@@ -59,11 +60,14 @@ def read_version(folder: Path) -> Version:
     """Read version.yaml and verify every file against its recorded SHA-256."""
     shown = relative(folder / VERSION_FILE)
     problems = Problems()
+    source = read_yaml(folder / VERSION_FILE, shown, problems)  # bounded like every YAML we read
+    if source is None:
+        raise SourceError(problems)
     try:
-        record = yaml.safe_load((folder / VERSION_FILE).read_text(encoding="utf-8"))
+        record = source.data
         recorded: dict[str, str] = dict(record["files"])
         version = Version(str(record["name"]), record["date"], str(record["status"]), folder, str(record["checksum"]))
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         problems.add(Location(shown), f"unreadable version record ({exc.__class__.__name__}): expected name, date, "
                      "status, files and checksum")
         raise SourceError(problems) from None
