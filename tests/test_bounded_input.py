@@ -96,7 +96,7 @@ def test_a_fifo_is_refused_at_once_as_a_source_an_answer_and_a_batch_list(tree, 
 
 
 MEMORY = textwrap.dedent("""\
-    import resource, sys
+    import re, sys
     from pathlib import Path
     from avtal.model.problems import SourceError
     from avtal.remiss.importer import import_files
@@ -104,7 +104,7 @@ MEMORY = textwrap.dedent("""\
         import_files(Path("sources"), "{round}", [Path(sys.argv[1])], party="lerum")
     except SourceError as exc:
         print(exc, file=sys.stderr)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    print(int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) // 1024)
 """).format(round=ROUND)
 
 

@@ -30,7 +30,7 @@ TRIALS = 6
 RECEIVED = "2025-05-02"
 
 
-def avtal(root: Path, *args: str, wait: float = 30, timeout: float = 120, **popen) -> subprocess.Popen:
+def avtal(root: Path, *args: str, wait: float = 300, **popen) -> subprocess.Popen:
     env = {**os.environ, "AVTAL_LOCK_WAIT": str(wait)}
     return subprocess.Popen([sys.executable, "-m", "avtal.cli", *args], cwd=root, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
@@ -52,7 +52,8 @@ def answers(folder: Path) -> list[Path]:
 
 
 def round_state(root: Path) -> dict[str, bytes]:
-    return snapshot(root / "sources" / ROUND_DIR)
+    """The answers and received files (the positions file is what the looping `position` changes)."""
+    return {k: v for k, v in snapshot(root / "sources" / ROUND_DIR).items() if k != "stallningstaganden.yaml"}
 
 
 def import_cmd(root: Path, path: Path) -> tuple[str, ...]:
@@ -64,6 +65,9 @@ def template(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lock-template")
     copy_sources(root / "sources")
     answers(root / "inkommande")
+    lerum = manual(root / "tidigare", "lerum.yaml", party="lerum", comments=[{"text": "Lerums synpunkt."}])
+    code, _, err = finish(avtal(root, *import_cmd(root, lerum)))  # a comment for `position` to decide on
+    assert code == 0, err
     return root
 
 
@@ -87,38 +91,46 @@ def serial(template: Path, tmp_path_factory) -> list[dict[str, bytes]]:
     return results
 
 
-READER = textwrap.dedent("""\
+LOOP = textwrap.dedent("""\
     import sys, time
     from pathlib import Path
+    from avtal.remiss.positions import set_position
     from avtal.remiss.status import round_status
-    stop = Path(sys.argv[2])
+    sources, stop = Path(sys.argv[2]), Path(sys.argv[3])
     runs = 0
     while not stop.exists():
-        round_status(Path(sys.argv[1]), "{round}")
+        if sys.argv[1] == "status":
+            round_status(sources, "{round}")
+        else:
+            set_position(sources, "{round}", ["lerum-1"], status=["noterad", "beaktad"][runs % 2], reason="Ok.")
         runs += 1
     print(runs)
 """).format(round=ROUND)
 
 
-def test_two_imports_at_once_equal_one_after_the_other_while_a_reader_loops_beside_them(template, serial, tmp_path):
+def test_two_imports_at_once_equal_one_after_the_other_beside_a_looping_status_and_position(template, serial,
+                                                                                           tmp_path):
     started = time.monotonic()
     for trial in range(TRIALS):
         root = fresh(template, tmp_path / f"trial-{trial}")
         stop = root / "stop"
-        reader = subprocess.Popen([sys.executable, "-c", READER, str(root / "sources"), str(stop)], cwd=root,
-                                  text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        loops = [subprocess.Popen([sys.executable, "-c", LOOP, kind, str(root / "sources"), str(stop)], cwd=root,
+                                  text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env={**os.environ, "AVTAL_LOCK_WAIT": "300"})
+                 for kind in ("status", "position")]
         writers = [avtal(root, *import_cmd(root, root / "inkommande" / name))
                    for name in ("goteborg-a.yaml", "goteborg-b.yaml")]
         results = [finish(w) for w in writers]
         stop.touch()
-        out, err = reader.communicate(timeout=60)
-        assert reader.returncode == 0, err
+        for loop in loops:
+            out, err = loop.communicate(timeout=60)
+            assert loop.returncode == 0, err
+            assert int(out) > 0  # it really ran beside the imports
         assert all(code == 0 for code, _, _ in results), [e for _, _, e in results]
         state = round_state(root)
         assert state in serial, f"trial {trial}: the round equals neither serial order"
-        assert int(out) > 0  # the reader really ran beside the writers
         assert not lock_path(root / "sources", ROUND).exists()
-    assert time.monotonic() - started < 600
+    assert time.monotonic() - started < 900
 
 
 HOLDER = textwrap.dedent("""\

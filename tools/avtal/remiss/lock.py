@@ -91,16 +91,21 @@ def round_writer(sources: Path, round_id: str, command: str, *, dist: Path | Non
     if path in _held:
         yield
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
     wait = _wait()
     deadline = time.monotonic() + wait
-    while (fd := _try(path)) is None:
-        if time.monotonic() >= deadline:
-            problems = Problems()
-            problems.add(Location(relative(path)), f"round '{round_id}' is busy: {holder(path)} is writing it; "
-                         f"waited {wait:g} s for it to finish: run `{command}` again when it has")
-            raise SourceError(problems)
-        time.sleep(_POLL)
+    problems = Problems()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        while (fd := _try(path)) is None:
+            if time.monotonic() >= deadline:
+                problems.add(Location(relative(path)), f"round '{round_id}' is busy: {holder(path)} is writing "
+                             f"it; waited {wait:g} s for it to finish: run `{command}` again when it has")
+                raise SourceError(problems)
+            time.sleep(_POLL)
+    except OSError as exc:
+        problems.add(Location(relative(path)), f"cannot take the round's lock ({exc.strerror or exc}): expected a "
+                     "folder this user may write in; nothing was changed")
+        raise SourceError(problems) from None
     _held[path] = fd
     try:
         since = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
@@ -122,7 +127,10 @@ def unless_written(sources: Path, round_id: str) -> Iterator[bool]:
     if not path.parent.is_dir():
         yield True
         return
-    fd = _try(path)
+    try:
+        fd = _try(path)
+    except OSError:  # a read-only checkout: nothing a reader could repair anyway
+        fd = None
     if fd is None:
         yield False
         return
