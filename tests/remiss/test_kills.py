@@ -119,7 +119,7 @@ def digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).parts[0].startswith(STEM)}
 
 
-def test_a_report_killed_in_its_final_step_leaves_the_old_report_whole(tmp_path):
+def test_a_report_killed_in_its_final_step_leaves_a_whole_report(tmp_path):
     sources = make_sources(tmp_path)
     write_report(sources, REPORT_ROUND, tmp_path / "dist")
     folder = tmp_path / "dist" / "remiss" / REPORT_ROUND
@@ -132,9 +132,11 @@ def test_a_report_killed_in_its_final_step_leaves_the_old_report_whole(tmp_path)
     done = avtal(tmp_path, "remiss", "status", REPORT_ROUND)
     assert done.returncode == 0, done.stderr
     assert debris(folder.parent) == [] and debris(folder) == []
-    assert digests(folder) == old
+    after_kill = digests(folder)
     write_report(sources, REPORT_ROUND, tmp_path / "dist")
-    assert digests(folder) != old and set(digests(folder)) == set(old)
+    new = digests(folder)
+    assert new != old and set(new) == set(old)
+    assert after_kill in (old, new)  # the whole old report or the whole new one (the kill may land after the swap)
 
 
 def test_the_staging_of_a_killed_freeze_is_removed_by_the_next_command_on_versions(tree):

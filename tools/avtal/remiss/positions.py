@@ -586,6 +586,7 @@ class ExportReport:
                 f"`avtal remiss import-positions ROUND {self.path.name}`")
 
 
+@writes_round("export")  # it writes into dist/remiss/ROUND/, which pack and report swap whole
 def export_positions(sources: Path, round_id: str, output: Optional[Path] = None) -> ExportReport:
     """Write the .xlsx of every comment with the position columns (pre-filled with existing positions)."""
     import time
