@@ -93,6 +93,14 @@ def test_a_fifo_is_refused_at_once_as_a_source_an_answer_and_a_batch_list(tree, 
     code, err, took2 = run(round_root, "remiss", "import", ROUND, "--batch", "lista.yaml", timeout=60)
     refused(code, err, "lista.yaml", "not a regular file (a named pipe)")
     assert took + took2 < 60
+    record = round_root / "sources" / "remiss" / ROUND / "svar" / "boras.yaml"
+    record.parent.mkdir(parents=True)
+    os.mkfifo(record)  # a record: import passes it by, status and check name it
+    manual(round_root / "in", "lerum.yaml", party="lerum", comments=[{"text": "Synpunkt."}])
+    code, err, _ = run(round_root, "remiss", "import", ROUND, "in/lerum.yaml", timeout=60)
+    assert code == 0, err
+    code, err, took = run(round_root, "remiss", "status", ROUND, timeout=60)
+    refused(code, err, f"sources/remiss/{ROUND}/svar/boras.yaml", "not a regular file (a named pipe)")
 
 
 MEMORY = textwrap.dedent("""\

@@ -60,7 +60,7 @@ from ..model.remiss import (Answer, Comment, DecidedBy, ManualAnswer, PartyBook,
                             load_round)
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
-from ..model.yamlfile import load_yaml, read_yaml
+from ..model.yamlfile import MAX_BYTES, load_yaml, read_yaml
 from . import answers as store
 from .answers import (FLAG_CHANGED, FLAG_LETTER, FLAG_OUTSIDE, FLAG_REMOVED, FLAG_RETURNED, ascii_fold, is_removed,
                       normalise)
@@ -684,7 +684,11 @@ def known_files(sources: Path, round_id: str) -> dict[str, tuple[str, int, str]]
     folder = store.answers_dir(sources, round_id)
     for path in sorted(folder.glob("*.yaml")) if folder.exists() else []:
         revision, sha = 0, None
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            text = read_limited(path, MAX_BYTES).decode("utf-8", "replace")
+        except OSError:
+            continue  # a FIFO or a huge file: reading the answers reports it
+        for line in text.splitlines():
             number = re.fullmatch(r"\s*-?\s*number: (\d+)\s*", line)
             if number:
                 revision = int(number.group(1))
