@@ -104,6 +104,8 @@ LOOP = textwrap.dedent("""\
         else:
             set_position(sources, "{round}", ["lerum-1"], status=["noterad", "beaktad"][runs % 2], reason="Ok.")
         runs += 1
+        if runs == 1:
+            print("running", flush=True)
     print(runs)
 """).format(round=ROUND)
 
@@ -118,6 +120,8 @@ def test_two_imports_at_once_equal_one_after_the_other_beside_a_looping_status_a
                                   text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   env={**os.environ, "AVTAL_LOCK_WAIT": "300"})
                  for kind in ("status", "position")]
+        for loop in loops:
+            assert loop.stdout.readline().strip() == "running"  # both loop before the imports start
         writers = [avtal(root, *import_cmd(root, root / "inkommande" / name))
                    for name in ("goteborg-a.yaml", "goteborg-b.yaml")]
         results = [finish(w) for w in writers]
@@ -125,7 +129,7 @@ def test_two_imports_at_once_equal_one_after_the_other_beside_a_looping_status_a
         for loop in loops:
             out, err = loop.communicate(timeout=60)
             assert loop.returncode == 0, err
-            assert int(out) > 0  # it really ran beside the imports
+            assert int(out) > 0
         assert all(code == 0 for code, _, _ in results), [e for _, _, e in results]
         state = round_state(root)
         assert state in serial, f"trial {trial}: the round equals neither serial order"
