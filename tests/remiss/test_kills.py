@@ -119,7 +119,33 @@ def digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file() and p.relative_to(folder).parts[0].startswith(STEM)}
 
 
-def test_a_report_killed_in_its_final_step_leaves_a_whole_report(tmp_path):
+STOPPED_REPORT = textwrap.dedent("""\
+    import os, sys, time
+    from pathlib import Path
+    import avtal.remiss.report as report
+    moment, folder = sys.argv[1], Path(sys.argv[2]).resolve()
+
+    def stop_here():
+        print("stopped", flush=True)
+        time.sleep(120)  # killed here by the test
+
+    if moment == "staging":  # the new set is being assembled beside the old one
+        link = report.link_entries
+        report.link_entries = lambda *a: (link(*a), stop_here())
+    else:  # the old folder is moved aside and the new one not yet in its place
+        replace = os.replace
+        def paused(src, dst):
+            replace(src, dst)
+            if Path(src).resolve() == folder:
+                stop_here()
+        os.replace = paused
+    from avtal.cli import main
+    main(["remiss", "report", sys.argv[3]])
+""")
+
+
+@pytest.mark.parametrize("moment", ["staging", "between-renames"])
+def test_a_report_killed_in_its_final_step_leaves_the_old_report_whole(tmp_path, moment):
     sources = make_sources(tmp_path)
     write_report(sources, REPORT_ROUND, tmp_path / "dist")
     folder = tmp_path / "dist" / "remiss" / REPORT_ROUND
@@ -128,15 +154,21 @@ def test_a_report_killed_in_its_final_step_leaves_a_whole_report(tmp_path):
     data = yaml.safe_load(positions.read_text(encoding="utf-8"))
     data["positions"][1]["reason"] = "Noteras med tack."  # the next report differs
     positions.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    run_killed_when(tmp_path, ["remiss", "report", REPORT_ROUND], folder.parent, f".{REPORT_ROUND}.")
+    child = subprocess.Popen([sys.executable, "-c", STOPPED_REPORT, moment, str(folder), REPORT_ROUND],
+                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "stopped"
+        assert debris(folder.parent)  # its staging (or the old folder moved aside) is there
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=30)
     done = avtal(tmp_path, "remiss", "status", REPORT_ROUND)
     assert done.returncode == 0, done.stderr
     assert debris(folder.parent) == [] and debris(folder) == []
-    after_kill = digests(folder)
+    assert digests(folder) == old  # the whole old report
     write_report(sources, REPORT_ROUND, tmp_path / "dist")
     new = digests(folder)
     assert new != old and set(new) == set(old)
-    assert after_kill in (old, new)  # the whole old report or the whole new one (the kill may land after the swap)
 
 
 def test_the_staging_of_a_killed_freeze_is_removed_by_the_next_command_on_versions(tree):
