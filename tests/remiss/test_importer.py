@@ -788,3 +788,48 @@ def test_make_s_import_of_the_committed_sample_changes_nothing(tmp_path):
     report = import_files(sources, ROUND, [], batch=batch)
     assert report.written == [] and snapshot(sources) == before
     assert all(f.revision is None for f in report.files)
+
+
+def _respoofed(form: Path, out: Path, real: str, other: str, real_name: str, other_name: str) -> Path:
+    """The form with every hidden id of `real` (properties, page-header marker) edited to `other`."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(form) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    for name, data in parts.items():
+        if name.endswith(".xml"):
+            text = data.decode("utf-8")
+            text = re.sub(rf"party={real}\b", f"party={other}", text)
+            text = re.sub(rf"<vt:lpwstr>{real}</vt:lpwstr>", f"<vt:lpwstr>{other}</vt:lpwstr>", text)
+            if name == "docProps/custom.xml":
+                text = text.replace(real_name, other_name)
+            parts[name] = text.encode("utf-8")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return out
+
+
+def test_a_form_whose_hidden_ids_name_another_party_than_its_text_is_refused_unless_party_is_given(sources, pack,
+                                                                                                    inbox):
+    import zipfile
+
+    from .records import parties
+
+    names = {pid: p["name"] for pid, p in parties(sources).items()}
+    filled = filled_boras(pack, inbox / "ifylld.docx")
+    spoofed = _respoofed(filled, inbox / "Remissvar.docx", "boras", "goteborg", names["boras"], names["goteborg"])
+    with zipfile.ZipFile(spoofed) as z:  # the edit reached the hidden ids
+        assert any(b"party=goteborg" in z.read(n) for n in z.namelist())
+    before = snapshot(sources)
+    with pytest.raises(SourceError) as caught:
+        run(sources, spoofed)
+    message = str(caught.value)
+    assert "Remissvar.docx" in message and f"hidden ids say it is {names['goteborg']}'s (goteborg)" in message
+    assert f"visible text names {names['boras']}" in message and "--party" in message
+    assert snapshot(sources) == before
+    report = run(sources, spoofed, party="boras")
+    assert form_rows(record(sources, "boras")) == expected_rows(BORAS_ROWS)
+    assert not (sources / ROUND_DIR / "svar" / "goteborg.yaml").exists()
+    assert "the file names goteborg; filed as boras's answer (--party)" in str(report)

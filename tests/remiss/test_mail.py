@@ -14,14 +14,19 @@ deprecation notice, "Session.login_data is deprecated", goes to `logging` on AUT
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import hashlib
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -710,3 +715,65 @@ def test_the_command_prints_the_refusal_and_exits_1_without_a_traceback(placehol
     assert main(["remiss", "mail", SMALL]) == 0
     out, err = capsys.readouterr()
     assert out.startswith(f"dry run: 3 e-mail(s) written to dist/remiss/{SMALL}/e-post/")
+
+
+# -- a run killed while a message is in flight --
+
+@dataclass
+class Holding(Collector):
+    """A server that takes the message for `hold` and keeps the client waiting for its answer until released."""
+
+    hold: set[str] = field(default_factory=set)
+    release: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.hold & set(envelope.rcpt_tos):
+            self.arrived.append(Arrival(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+            while not self.release.is_set():  # the client is killed meanwhile
+                await asyncio.sleep(0.05)
+            return "250 2.0.0 queued late"
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_a_run_killed_while_sending_never_sends_that_message_again_silently(sendable, tmp_path, monkeypatch, sig):
+    tree = sendable.copy(tmp_path / "tree")
+    recipients = tree.parties()
+    handler = Holding(hold={recipients["boras"]["email"]})
+    port = _free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        _point_at(monkeypatch, port)
+        child = subprocess.Popen([sys.executable, "-m", "avtal.cli", "--sources", str(tree.sources), "remiss", "mail",
+                                  SMALL, "--dist", str(tree.dist), "--send"], cwd=tree.root, env=dict(os.environ),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while len(handler.arrived) < 2 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [a.rcpt_tos for a in handler.arrived] == [[recipients[p]["email"]] for p in ("vgr", "boras")]
+        child.send_signal(sig)
+        _, err = child.communicate(timeout=60)
+        assert "Traceback" not in err
+        in_flight = handler.arrived[1].headers["Message-ID"]
+        log = tree.log(SMALL)
+        assert [(e["party"], e["status"]) for e in log] == [("vgr", "sent"), ("boras", "sending")]
+        assert log[1]["message_id"] == in_flight
+
+        handler.hold.clear()
+        handler.arrived.clear()
+        report = mail_round(tree.sources, SMALL, tree.dist, send=True)
+        assert [a.rcpt_tos for a in handler.arrived] == [[recipients["goteborg"]["email"]]]
+        outcome = {d.party: d.outcome for d in report.deliveries}
+        assert outcome == {"vgr": "skipped", "boras": "uncertain", "goteborg": "sent"}
+        assert f"may have arrived; --resend boras sends again" in str(report) and in_flight in str(report)
+        assert mail_round(tree.sources, SMALL, tree.dist, send=True).count("uncertain") == 1  # until resent
+        assert len(handler.arrived) == 1
+
+        report = mail_round(tree.sources, SMALL, tree.dist, send=True, resend=("boras",))
+        assert [a.rcpt_tos for a in handler.arrived[1:]] == [[recipients["boras"]["email"]]]
+        assert handler.arrived[1].headers["Message-ID"] != in_flight
+        assert [(e["party"], e["status"]) for e in tree.log(SMALL)][-1] == ("boras", "sent")
+    finally:
+        handler.release.set()
+        controller.stop()

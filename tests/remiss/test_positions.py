@@ -480,3 +480,34 @@ def test_a_sheet_with_a_dtd_or_that_is_no_zip_is_refused_before_it_is_parsed(roo
     with pytest.raises(SourceError) as caught:
         import_positions(root / "sources", ROUND, text)
     assert "it is not an .xlsx (zip) file" in str(caught.value)
+
+
+STRAY = """\
+import re, resource, sys, time
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+from avtal.cli import main
+started = time.monotonic()
+code = main(["remiss", "import-positions", sys.argv[1], sys.argv[2]])
+peak = int(re.search(r"VmHWM:\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1)) // 1024  # MB
+print(code, round(time.monotonic() - started, 1), peak)
+"""
+
+
+def test_a_stray_cell_far_away_costs_what_the_file_holds_not_its_extent(root, exported, capsys):
+    import subprocess
+    import sys
+
+    filled = fill(exported, root / "ifylld.xlsx", {("boras-2", "Status"): "noterad",
+                                                 ("boras-2", "Motivering"): "Noteras."})
+    wb = openpyxl.load_workbook(filled)
+    wb["Ställningstaganden"]["M1048576"] = "x"  # one stray cell in the sheet's last row
+    wb["avtal"]["XFD1048576"] = "y"
+    wb.save(filled)
+    done = subprocess.run([sys.executable, "-c", STRAY, ROUND, str(filled)], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    code, seconds, megabytes = done.stdout.splitlines()[-1].split()
+    assert code == "0", done.stderr
+    assert float(seconds) < 20 and int(megabytes) < 400
+    assert any(p["comments"] == ["boras-2"] and p["status"] == "noterad" for p in stored(root))

@@ -7,11 +7,13 @@ parsed text. Problems are collected across all files before returning.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Iterator
 
+from ..fsutil import read_limited
 from . import law, schema
 from .problems import Location, Problems, relative
 from .text import (
@@ -26,8 +28,8 @@ from .text import (
     parse_inlines,
     walk_inlines,
 )
-from .validate import validate
-from .yamlfile import KeyPath, YamlFile, read_yaml
+from .validate import salvage, validate
+from .yamlfile import MAX_BYTES, KeyPath, YamlFile, read_yaml
 
 MAX_DEPTH = 3
 PACKAGE_FILE = "avtal.yaml"
@@ -189,27 +191,36 @@ class _Loader:
         self.problems = problems
         self.uses: list[_Use] = []
         self.failed_docs: set[str] = set()
+        self.unparsed: dict[str, str] = {}  # file -> text of a file that is not YAML (searched for ids and uses)
+        self.salvaged: set[int] = set()  # ids of objects `salvage` built from files with schema errors
+        self.partial: dict[str, str] = {}  # doc id -> text of a document that was only partly checked
         self.clause_home: dict[str, tuple[str, Location]] = {}  # clause id -> (doc id, where defined)
 
     def shown(self, path: Path) -> str:
         return relative(path, self.root)
 
     def read(self, path: Path, model: type[schema.Node], listed_as: str = ""):
+        """(source, model) of a file; with schema errors, the model holds the parts that are valid (`salvage`)."""
         if not path.exists():
             why = f"'{listed_as}' is listed in {PACKAGE_FILE} but " if listed_as else ""
             self.problems.add(Location(self.shown(path)), f"missing file: {why}{self.shown(path)} does not exist")
             return None, None
         source = read_yaml(path, self.shown(path), self.problems)
         if source is None:
+            try:
+                self.unparsed[self.shown(path)] = read_limited(path, MAX_BYTES).decode("utf-8", "replace")
+            except OSError:
+                pass
             return None, None
-        return source, validate(model, source, self.problems)
+        valid = validate(model, source, self.problems)
+        return source, valid if valid is not None else salvage(model, source.data, self.salvaged)
 
     def run(self) -> Corpus | None:
         _, package = self.read(self.sources / PACKAGE_FILE, schema.Package)
         terms_src, glossary = self.read(self.sources / TERMS_FILE, schema.Glossary)
         statutes_src, statutes = self.read(self.sources / STATUTES_FILE, schema.Statutes)
-        listed = list(package.documents) if package else []
         files = sorted((self.sources / DOCUMENTS_DIR).glob("*.yaml"))
+        listed = list(package.documents or ()) if package else [p.stem for p in files]
         for path in files:
             if package and path.stem not in listed:
                 self.problems.add(Location(self.shown(path)),
@@ -222,12 +233,16 @@ class _Loader:
             if doc is None:
                 self.failed_docs.add(doc_id)
                 continue
+            if id(doc) in self.salvaged:  # text in the parts dropped may use terms: no false "never used"
+                self.partial[doc_id] = source.text
+                if not isinstance(doc.id, str):
+                    doc = doc.model_copy(update={"id": doc_id})
             if doc.id != doc_id:
                 self.problems.add(source.location(("id",)), f"document id '{doc.id}' differs from its file name: "
                                   f"expected '{doc_id}' (ids and file names must agree)", where=doc.id)
             documents.append(self.document(source, doc))
         terms = self.glossary(terms_src, glossary) if glossary else ()
-        statute_list = statutes.statutes if statutes else ()
+        statute_list = statutes.statutes or () if statutes else ()
         if statutes:
             self.unique(statutes_src, [(s.id, ("statutes", i, "id")) for i, s in enumerate(statute_list)], "statute")
         self.check_uses(documents, terms, statute_list, glossary is None, statutes is None)
@@ -268,12 +283,12 @@ class _Loader:
                                   "the 'text' key", where=where)
             else:
                 body = self.blocks(c.text, source, path + ("text",), where, doc)
-        elif not c.clauses and c.table is None:
+        elif not c.clauses and c.table is None and id(c) not in self.salvaged:  # not a text dropped as invalid
             self.problems.add(location, f"clause '{c.id}' is empty: expected 'text', 'table' or 'clauses'", where=where)
         table = self.table(source, c.table, path + ("table",), where, doc) if c.table else None
         children = tuple(
             self.clause(source, child, number + (i + 1,), path + ("clauses", i), doc)
-            for i, child in enumerate(c.clauses)
+            for i, child in enumerate(c.clauses or ())
         )
         return Clause(c.id, c.title, number, doc, body, table, children)
 
@@ -288,10 +303,11 @@ class _Loader:
 
     def glossary(self, source: YamlFile, glossary: schema.Glossary) -> tuple[Term, ...]:
         self.terms_source = source
-        self.unique(source, [(t.id, ("terms", i, "id")) for i, t in enumerate(glossary.terms)], "term")
+        self.unique(source, [(t.id, ("terms", i, "id")) for i, t in enumerate(glossary.terms or ())], "term")
         return tuple(
-            Term(t, self.blocks(t.definition, source, ("terms", i, "definition"), t.id, None))
-            for i, t in enumerate(glossary.terms)
+            Term(t, self.blocks(t.definition, source, ("terms", i, "definition"), t.id, None)
+                 if isinstance(t.definition, str) else ())
+            for i, t in enumerate(glossary.terms or ())
         )
 
     def unique(self, source: YamlFile, ids: list[tuple[str, KeyPath]], what: str) -> None:
@@ -337,7 +353,10 @@ class _Loader:
         doc_ids = {d.id for d in documents} | self.failed_docs
         term_ids = {t.id for t in terms}
         laws = {s.id: s for s in statutes}
-        used_terms: set[str] = set()
+        terms_text = self.unparsed.get(self.shown(self.sources / TERMS_FILE))
+        statutes_text = self.unparsed.get(self.shown(self.sources / STATUTES_FILE))
+        unchecked = [*self.partial.values(), *(self.unparsed_doc(d) or "" for d in self.failed_docs)]
+        used_terms = {m for text in unchecked for m in re.findall(r"\{term:([^}|\s]+)", text)}
         for use in self.uses:
             node, add = use.node, self._adder(use)
             if isinstance(node, Ref):
@@ -348,17 +367,24 @@ class _Loader:
                         f"{', '.join(sorted(doc_ids))}", f"{{doc:{node.doc}")
             elif isinstance(node, TermUse):
                 used_terms.add(node.term)
-                if node.term not in term_ids and not terms_failed:
+                if node.term not in term_ids and not (terms_failed and (terms_text is None
+                                                                        or _defines(terms_text, node.term))):
                     add(f"dangling term use {{term:{node.term}}}: no such term in {TERMS_FILE}"
                         f"{_guess(node.term, term_ids)}", f"{{term:{node.term}")
             elif isinstance(node, Cite) and not statutes_failed:
                 self.check_cite(node, add, laws)
+            elif isinstance(node, Cite) and statutes_text is not None and not _defines(statutes_text, node.law):
+                add(f"unknown statute '{node.law}': expected an id from {STATUTES_FILE}", f"{{lag:{node.law}")
         for term in terms:
             if term.id not in used_terms:
                 path = ("terms", [t.id for t in terms].index(term.id), "id")
                 self.problems.add(self.terms_source.location(path), f"term '{term.id}' is defined but never used: use it as "
                                   f"{{term:{term.id}}} or remove it from the glossary", where=term.id,
                                   severity="warning")
+
+    def unparsed_doc(self, doc_id: str) -> str | None:
+        """The text of a listed document that is not valid YAML (None when it could not be read at all)."""
+        return self.unparsed.get(self.shown(self.sources / DOCUMENTS_DIR / f"{doc_id}.yaml"))
 
     def _adder(self, use: _Use):
         def add(message: str, needle: str | None = None) -> None:
@@ -405,12 +431,18 @@ class _Loader:
         if ref.doc is not None:
             if ref.doc not in doc_ids:
                 add(f"{needle}}} names no document '{ref.doc}'{_guess(ref.doc, doc_ids)}", needle)
-            elif ref.doc not in self.failed_docs and (home is None or home[0] != ref.doc):
+            elif ref.doc in self.failed_docs:
+                text = self.unparsed_doc(ref.doc)
+                if text is not None and not _defines(text, ref.target):
+                    add(f"refers to {ref.doc} clause '{ref.target}', which does not exist in {ref.doc} (as far as "
+                        f"can be told while {ref.doc} is not valid YAML)", needle)
+            elif home is None or home[0] != ref.doc:
                 ids = [i for i, (d, _) in self.clause_home.items() if d == ref.doc]
                 elsewhere = f"; '{ref.target}' is in {home[0]}" if home else ""
                 add(f"refers to {ref.doc} clause '{ref.target}', which does not exist in {ref.doc}"
                     f"{elsewhere}{_guess(ref.target, ids)}", needle)
-        elif home is None and not self.failed_docs:
+        elif home is None and not any(_defines(self.unparsed_doc(d) or f"id: {ref.target}", ref.target)
+                                      for d in self.failed_docs):
             add(f"dangling cross-reference {needle}}}: no clause in any document has this id"
                 f"{_guess(ref.target, self.clause_home)}", needle)
 
@@ -424,6 +456,11 @@ class _Loader:
         elif statute.chapters and cite.section is not None and cite.chapter is None:
             add(f"{statute.name} ({cite.law}) is divided into chapters: expected {{lag:{cite.law} N kap. "
                 f"{cite.section} §}}", needle)
+
+
+def _defines(text: str, ident: str) -> bool:
+    """Whether a file that is not valid YAML has a line `id: IDENT` (so it probably defines that id)."""
+    return re.search(rf"^[ \t-]*id:[ \t]*['\"]?{re.escape(ident)}['\"]?[ \t]*(#.*)?$", text, re.M) is not None
 
 
 def _guess(word: str, candidates) -> str:

@@ -579,14 +579,13 @@ def load_assessment(info: RoundInfo, comments: set[str] | frozenset[str], clause
 
 def _package_documents(sources: Path, version: str) -> tuple[str, ...]:
     """The document ids of a frozen version's package (the round's default documents)."""
-    import yaml
-
     from .versions import versions_dir
+    from .yamlfile import read_yaml
 
+    source = read_yaml(versions_dir(sources) / version / "avtal.yaml", version, Problems())  # bounded
     try:
-        package = yaml.safe_load((versions_dir(sources) / version / "avtal.yaml").read_text(encoding="utf-8"))
-        return tuple(package["documents"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return tuple(source.data["documents"])
+    except (AttributeError, KeyError, TypeError):
         return ()  # reported where the version itself is checked
 
 

@@ -166,3 +166,61 @@ def _yaml_type(value: Any) -> str:
         return f"a number ({value})"
     text = str(value)
     return f"text '{text[:40]}{'…' if len(text) > 40 else ''}'"
+
+
+# ---- salvage: check the rest of a file whose schema errors were already reported ----
+
+def salvage(model: type[M], data: Any, salvaged: set[int]) -> M | None:
+    """The valid parts of `data` as a `model` built without validation; None when nothing is usable.
+
+    A schema error in one clause must not hide the reference errors, duplicate ids and
+    short table rows in the rest of the file (`avtal check` reports every problem in one
+    run): each field keeps its value when it validates on its own, lists keep the items
+    that do, and an invalid text keeps its text. The id of every object built this way
+    goes into `salvaged`, so checks can tell a field that was dropped from one left out.
+    """
+    if not isinstance(data, dict):
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        pass
+    values: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name in data:
+            values[name] = _salvage_value(info.annotation, data[name], salvaged)
+        else:
+            values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+    built = model.model_construct(**values)
+    salvaged.add(id(built))
+    return built
+
+
+def _salvage_value(annotation: Any, value: Any, salvaged: set[int]) -> Any:
+    from pydantic import TypeAdapter
+
+    inner = _inner_model(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is tuple:
+        args = typing.get_args(annotation)
+        if not isinstance(value, list):
+            return ()
+        items = [_salvage_value(args[0], item, salvaged) for item in value]
+        return tuple(i for i in items if i is not None and _usable(i))
+    if inner is not None and (annotation is inner or origin in (typing.Union, types.UnionType)) \
+            and isinstance(value, dict):
+        return salvage(inner, value, salvaged)
+    try:
+        return TypeAdapter(annotation).validate_python(value)
+    except ValidationError:
+        return value if isinstance(value, str) else None
+
+
+def _usable(item: Any) -> bool:
+    """A salvaged list item worth checking: one with an id, or (without ids) every required field."""
+    if not isinstance(item, BaseModel):
+        return True
+    fields = type(item).model_fields
+    if "id" in fields:
+        return isinstance(getattr(item, "id"), str)
+    return all(getattr(item, name) is not None for name, info in fields.items() if info.is_required())

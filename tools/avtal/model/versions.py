@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 import io
 import os
-import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -30,10 +29,11 @@ from typing import Iterator
 
 import yaml
 
-from ..fsutil import FOLDER_MODE
+from ..fsutil import staging_folder, sweep_folder
 from .corpus import Corpus, load
 from .problems import Location, Problems, SourceError, relative
 from .schema import ID_PATTERN, Status
+from .yamlfile import read_yaml
 
 VERSIONS_DIR = "versions"
 VERSION_FILE = "version.yaml"
@@ -67,13 +67,16 @@ def read_version(folder: Path) -> Version:
     """Read version.yaml and verify every file against its recorded SHA-256."""
     shown = relative(folder / VERSION_FILE)
     problems = Problems()
+    source = read_yaml(folder / VERSION_FILE, shown, problems)  # bounded like every YAML we read
+    if source is None:
+        raise SourceError(problems)
     try:
-        record = yaml.safe_load((folder / VERSION_FILE).read_text(encoding="utf-8"))
+        record = source.data
         recorded: dict[str, str] = dict(record["files"])
         title = record.get("title")
         version = Version(str(record["name"]), record["date"], str(record["status"]), folder, str(record["checksum"]),
                           str(title) if title else None)
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         problems.add(Location(shown), f"unreadable version record ({exc.__class__.__name__}): expected name, date, "
                      "status, files and checksum")
         raise SourceError(problems) from None
@@ -97,6 +100,7 @@ def read_version(folder: Path) -> Version:
 def list_versions(sources: Path) -> list[Version]:
     """Every frozen version, oldest first; a tampered one raises SourceError."""
     folder = versions_dir(sources)
+    sweep_folder(folder)  # the staging folders of killed freezes
     found = [read_version(p) for p in sorted(folder.iterdir()) if (p / VERSION_FILE).exists()] if folder.exists() else []
     return sorted(found, key=lambda v: (v.date, v.name))
 
@@ -127,10 +131,7 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status, title: st
     if corpus is None:
         raise SourceError(found)
     docs = [d.source.model_copy(update={"status": status, "version_date": date}) for d in corpus.documents]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=target.parent))
-    try:
-        os.chmod(staging, FOLDER_MODE)  # mkdtemp makes 0700; the version is shared like any source folder
+    with staging_folder(target) as staging:  # also removes the staging of a killed freeze of this name
         from .schema import Glossary, Statutes
 
         dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),
@@ -142,9 +143,6 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status, title: st
             "# Written by `avtal freeze`; never edit a frozen version (its checksum would fail).\n"
             + yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
         os.replace(staging, target)  # the whole version appears at once, or not at all
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return read_version(target)
 
 

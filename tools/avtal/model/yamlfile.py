@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..fsutil import FileRefused, read_limited
 from .problems import Location, Problems
 
 try:  # the C loader is ~10x faster; fall back so a missing libyaml only costs speed
@@ -83,8 +84,35 @@ def load_yaml(text: str, file: str, problems: Problems) -> YamlFile | None:
     # A constructor per file: SafeConstructor caches every node it has built
     # until construct_document() resets it, which we never call.
     constructor = yaml.constructor.SafeConstructor()
-    doc.data = _build(doc, root, (), problems, constructor) if root is not None else None
+    budget = _Budget(max(MAX_VALUES, VALUES_PER_BYTE * len(text)))
+    try:
+        doc.data = _build(doc, root, (), problems, constructor, budget) if root is not None else None
+    except _TooBig as exc:
+        mark = exc.node.start_mark
+        problems.add(Location(file, mark.line + 1, mark.column + 1), exc.message)
+        return None
     return doc
+
+
+# Bounds on what a small file may cost to build. Sources nest about 12 levels (document, sections,
+# clauses, tables); libyaml itself stops at 1000, deeper than Python's stack allows us to walk.
+# Aliases (*name) repeat what an anchor (&name) holds, so a few lines can stand for billions of
+# values: building stops at a generous multiple of what the text could spell out itself.
+MAX_DEPTH = 64
+MAX_BYTES = 25 * 2**20  # the largest source is under 1 MB; a hand-written answer is far smaller
+MAX_VALUES = 100_000
+VALUES_PER_BYTE = 2
+
+
+@dataclass
+class _Budget:
+    left: int
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node, self.message = node, message
 
 
 def _scalar(doc: YamlFile, node: yaml.ScalarNode, path: KeyPath, problems: Problems,
@@ -104,7 +132,14 @@ def _scalar(doc: YamlFile, node: yaml.ScalarNode, path: KeyPath, problems: Probl
 
 
 def _build(doc: YamlFile, node: yaml.Node, path: KeyPath, problems: Problems,
-           constructor: yaml.constructor.SafeConstructor) -> Any:
+           constructor: yaml.constructor.SafeConstructor, budget: _Budget) -> Any:
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(node, f"nested more than {MAX_DEPTH} levels deep: expected at most {MAX_DEPTH} levels of "
+                      "mappings and lists")
+    budget.left -= 1
+    if budget.left < 0:
+        raise _TooBig(node, "aliases (*name) expand this file to too many values: write the values out, without "
+                      "anchors (&) and aliases (*)")
     doc.values[path] = node
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -125,21 +160,25 @@ def _build(doc: YamlFile, node: yaml.Node, path: KeyPath, problems: Problems,
                 )
                 continue
             doc.keys[sub] = key_node
-            result[key] = _build(doc, value_node, sub, problems, constructor)
+            result[key] = _build(doc, value_node, sub, problems, constructor, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(doc, item, path + (i,), problems, constructor) for i, item in enumerate(node.value)]
+        return [_build(doc, item, path + (i,), problems, constructor, budget) for i, item in enumerate(node.value)]
     return _scalar(doc, node, path, problems, constructor)
 
 
 def read_yaml(path: Path, shown_as: str, problems: Problems) -> YamlFile | None:
-    """Read and parse a file; unreadable or non-UTF-8 files are problems too."""
+    """Read and parse a file; unreadable, oversized, special (a FIFO) or non-UTF-8 files are problems too."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path, MAX_BYTES).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         problems.add(Location(shown_as), f"not UTF-8 text (byte {exc.start}); expected a UTF-8 YAML file")
         return None
+    except FileRefused as exc:
+        problems.add(Location(shown_as), f"not read: {exc.reason}; expected a YAML file of at most "
+                     f"{MAX_BYTES // 2**20} MB")
+        return None
     except OSError as exc:
-        problems.add(Location(shown_as), f"cannot read file: {exc.strerror}")
+        problems.add(Location(shown_as), f"cannot read file: {exc.strerror or exc}")
         return None
     return load_yaml(text, shown_as, problems)

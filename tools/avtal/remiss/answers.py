@@ -33,6 +33,7 @@ from ..model.problems import Problems, SourceError, relative
 from ..model.remiss import ANSWERS_DIR, INCOMING_DIR, REMISS_DIR, Answer, Comment, RoundInfo, load_parties
 from ..model.validate import validate
 from ..model.yamlfile import YamlFile, read_yaml
+from .lock import unless_written
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schema/answer.schema.json\n"
 TRAILER = re.compile(r"^# avtal remiss import: next id (\d+), sha256 ([0-9a-f]{64}|edited)\n?\Z", re.M)
@@ -393,18 +394,29 @@ def _write_journal(journal: Path, data: dict) -> None:
 def recover(sources: Path, round_id: str) -> bool:
     """Undo an import of this round that was killed before its commit point; True when one was undone.
 
-    Cheap when there is nothing to do (a stat and a glob), so every reader calls it.
+    Cheap when there is nothing to do (a stat and a glob), so every reader calls it. Never
+    while another process holds the round's lock: a live writer's journal is its own.
     """
     journal = journal_path(sources, round_id)
-    if journal.exists():
-        try:
-            data = json.loads(journal.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            data = {}  # torn while being written: no rename had started
-        _roll_back(sources, round_id, data)
-        return True
-    _clean_staged(sources, round_id)
+    if not journal.exists() and not _staged(sources, round_id):
+        return False
+    with unless_written(sources, round_id) as ours:
+        if not ours:
+            return False
+        if journal.exists():
+            try:
+                data = json.loads(journal.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}  # torn while being written: no rename had started
+            _roll_back(sources, round_id, data)
+            return True
+        _clean_staged(sources, round_id)
     return False
+
+
+def _staged(sources: Path, round_id: str) -> list[Path]:
+    folder = sources / REMISS_DIR
+    return [*folder.glob(f"{STAGED}{round_id}-*"), *folder.glob(f"{STAGED}.{round_id}{JOURNAL}*")]
 
 
 def _roll_back(sources: Path, round_id: str, plan: dict) -> None:
@@ -425,10 +437,7 @@ def _roll_back(sources: Path, round_id: str, plan: dict) -> None:
 
 
 def _clean_staged(sources: Path, round_id: str) -> None:
-    folder = sources / REMISS_DIR
-    for stray in folder.glob(f"{STAGED}{round_id}-*"):
-        stray.unlink(missing_ok=True)
-    for stray in folder.glob(f"{STAGED}.{round_id}{JOURNAL}*"):
+    for stray in _staged(sources, round_id):
         stray.unlink(missing_ok=True)
 
 

@@ -854,6 +854,17 @@ def _questions(fields: dict[str, str], labels: dict[str, str]) -> tuple[FormQues
                               fields[f"{QUESTION}{n}"]) for n in numbers)
 
 
+def visible_text(package) -> str:
+    """What a person sees of a form: the document and its page headers without hidden text, spaces collapsed.
+
+    The party the form names in its visible text is checked against its hidden ids
+    (see the importer): editing the ids alone must not file an answer as another party's.
+    """
+    names = ["word/document.xml", *sorted(n for n in package.names if re.fullmatch(r"word/header\d*\.xml", n))]
+    roots = [root for root in map(package.xml, names) if root is not None]
+    return _norm(" ".join(_raw_text(root)[1] for root in roots))
+
+
 def _row_id(row: RowInfo, by_bookmark: dict[str, str], reader: _Reader, table: TableInfo) -> str | None:
     ids = list(dict.fromkeys(i for c in row.cells for m in c.piece.markers for i in ID_MARK.findall(m)))
     if len(ids) > 1:

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
@@ -52,16 +53,18 @@ from typing import Optional
 import yaml
 from pydantic import Field
 
+from ..fsutil import read_limited
 from ..model.corpus import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import (Answer, Comment, Consequences, DecidedBy, ManualAnswer, PartyBook, QuestionAnswer,
                             ReceivedFile, Revision, RoundInfo, load_round)
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
-from ..model.yamlfile import load_yaml, read_yaml
+from ..model.yamlfile import MAX_BYTES, load_yaml, read_yaml
 from . import answers as store
 from .answers import (FLAG_CHANGED, FLAG_LETTER, FLAG_OUTSIDE, FLAG_REMOVED, FLAG_RETURNED, ascii_fold, is_removed,
                       normalise)
+from .lock import writes_round
 
 DRAFT_SOURCES = ("word-comment", "insertion", "deletion")
 KINDS = ("form", "draft", "manual", "letter")
@@ -204,6 +207,7 @@ class ImportReport:
 
 # -- the entry point --
 
+@writes_round("import")
 def import_files(sources: Path, round_id: str, files: list[Path], *, party: str | None = None,
                  on_behalf_of: tuple[str, ...] = (), received: dt.date | None = None,
                  batch: Path | None = None) -> ImportReport:
@@ -249,7 +253,7 @@ def read_batch(path: Path, problems: Problems) -> list[Entry]:
     for i, item in enumerate(batch.files):
         where = source.location(("files", i, "file"))
         target = path.parent / item.file
-        if not target.is_file():
+        if not os.path.lexists(target):  # a folder or FIFO is refused by name when it is read
             problems.add(where, f"no such file: {relative(target)} (paths are relative to the batch list's folder)")
             continue
         out.append(Entry(target, item.party, item.on_behalf_of, item.received, where))
@@ -330,8 +334,11 @@ def _recognise_all(entries: list[Entry], ctx: _Context, problems: Problems) -> l
 
 
 def _digest(path: Path) -> str | None:
+    """The file's SHA-256, or None for a file `untrusted` will refuse (too big, a FIFO): never read unbounded."""
+    from .untrusted import LIMITS
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_limited(path, LIMITS.max_file_bytes)).hexdigest()
     except OSError:
         return None
 
@@ -350,8 +357,7 @@ def _recognise(entry: Entry, ctx: _Context, problems: Problems, *, again: bool =
 
     start = len(problems.items)
     try:
-        kind = untrusted.sniff(entry.path)
-        data = entry.path.read_bytes()
+        kind, data = untrusted.read_untrusted(entry.path)
         sub = Submission(entry, "", "", data, hashlib.sha256(data).hexdigest())
         if sub.sha256 in ctx.known and not again:  # `make` re-imports every file: this keeps that instant
             owner, _, sub.kind = ctx.known[sub.sha256]
@@ -415,7 +421,8 @@ def _read_docx(sub: Submission, pkg, ctx: _Context, problems: Problems) -> None:
             for problem in exc.problems:
                 sub.entry.problem(problems, problem.message)
             return
-        _read_form(sub, form, ctx, problems)
+        if _sender_agrees(sub, pkg, form.party, ctx, problems):
+            _read_form(sub, form, ctx, problems)
         return
     draft = identify_draft(pkg, ctx.corpus())
     if draft is None:
@@ -450,6 +457,33 @@ def _with_remarks_on_changes(raws: list) -> list:
             out[j] = replace(out[j], text=f"{out[j].text}\n\n{r.text}")
             merged.add(i)
     return [r for i, r in enumerate(out) if i not in merged]
+
+
+def _sender_agrees(sub: Submission, pkg, party: str, ctx: _Context, problems: Problems) -> bool:
+    """False (with the reason) when a form's hidden party id disagrees with the party its visible text names.
+
+    The template prints the party's name in the form; a form whose ids were edited
+    to another party still shows the real sender's. Only --party settles it then.
+    """
+    from .form import visible_text
+
+    claimed = ctx.book.answerer(party)
+    if sub.entry.party is not None or claimed is None:
+        return True  # --party decides (the difference is noted); an unknown id is reported as such
+
+    def named(who) -> bool:
+        return re.search(rf"(?<!\w){re.escape(' '.join(who.name.split()))}(?!\w)", text, re.I) is not None
+
+    text = visible_text(pkg)
+    if named(claimed):
+        return True
+    shown = [a for a in (*ctx.book.parties, *ctx.book.groups) if a.id != party and named(a)]
+    if shown:
+        sub.entry.problem(problems, f"refused: the form's hidden ids say it is {claimed.name}'s ({party}), but its "
+                          f"visible text names {', '.join(a.name for a in shown)}: the ids were edited, or the form "
+                          f"was copied from another party; ask the sender, then import with --party ID")
+        return False
+    return True
 
 
 def _read_form(sub: Submission, form, ctx: _Context, problems: Problems) -> None:
@@ -699,7 +733,11 @@ def known_files(sources: Path, round_id: str) -> dict[str, tuple[str, int, str]]
     folder = store.answers_dir(sources, round_id)
     for path in sorted(folder.glob("*.yaml")) if folder.exists() else []:
         revision, sha = 0, None
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            text = read_limited(path, MAX_BYTES).decode("utf-8", "replace")
+        except OSError:
+            continue  # a FIFO or a huge file: reading the answers reports it
+        for line in text.splitlines():
             number = re.fullmatch(r"\s*-?\s*number: (\d+)\s*", line)
             if number:
                 revision = int(number.group(1))

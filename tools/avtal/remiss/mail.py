@@ -16,10 +16,8 @@ import datetime as dt
 import hashlib
 import os
 import re
-import shutil
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from email import policy
@@ -35,13 +33,14 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import Field
 
-from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..fsutil import atomic_write_bytes, atomic_write_text, replace_folder
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import Email, Addressee, RoundInfo, load_round, parties_path, round_path
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import read_yaml
 from ..render.wording import long_date, round_name
+from .lock import writes_round
 from .templates import FIELDS as TEMPLATE_FIELDS
 
 TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "mail.txt"
@@ -75,8 +74,11 @@ class SendRecord(Node):
     address: Email
     message_id: Line = Field(description="The Message-ID header of the message sent.")
     zip_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the attached zip.")]
-    time: dt.datetime = Field(description="When the server answered (local time with offset).")
-    status: Literal["sent", "not sent"]
+    time: dt.datetime = Field(description="When the server answered (local time with offset); for 'sending', when "
+                              "the message was handed over.")
+    status: Literal["sending", "sent", "not sent"] = Field(
+        description="'sending' is logged before the message goes to the server and replaced by the outcome after; "
+        "one left behind means the run was stopped in between, so the party may or may not have it.")
     response: Line = Field(description="The SMTP server's answer, e.g. '250 2.0.0 Ok: queued as 4XyZ'.")
 
 
@@ -89,8 +91,9 @@ class SendLog(Node):
 
 _LOG_HEADER = """\
 # Send log of remiss round {round}: one entry per message, appended by
-# `avtal remiss mail {round} --send` right after the SMTP server answers.
-# A party listed with status "sent" is not sent to again; `--resend PARTY` sends anew.
+# `avtal remiss mail {round} --send`: "sending" before a message goes to the SMTP server,
+# replaced by its outcome when the server answers. A party listed with status "sent" is
+# not sent to again, nor one left "sending" (uncertain); `--resend PARTY` sends anew.
 # Written by the tool: do not edit by hand.
 """
 
@@ -607,26 +610,15 @@ def _preview_date(info: RoundInfo) -> dt.datetime:
 
 def _write_folder(folder: Path, files: Iterable[tuple[str, bytes]]) -> None:
     """Write all files into a temporary sibling, then swap it in: never a half-written folder."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".tmp", dir=folder.parent))
-    try:
+    with replace_folder(folder) as tmp:
         for name, data in files:
             atomic_write_bytes(tmp / name, data)
         os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes 0700; give the folder normal permissions
-        old = folder.with_name(f".{folder.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        tmp.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 # -- the report --
 
-Outcome = Literal["would send", "sent", "skipped", "not sent"]
+Outcome = Literal["would send", "sent", "skipped", "not sent", "uncertain"]
 
 
 @dataclass(frozen=True)
@@ -662,6 +654,10 @@ class MailReport:
         else:
             head = (f"sent {self.count('sent')}, skipped {self.count('skipped')}, not sent {self.count('not sent')} "
                     f"(log: {relative(self.log)}; e-mails in {folder})")
+        if self.count("uncertain"):
+            head += (f"\n{self.count('uncertain')} e-mail(s) uncertain: a run was stopped while handing them to the "
+                     "server, so they may have arrived; ask the party or check the server's log, then send again "
+                     f"with --resend PARTY only if they did not")
         width = max((len(d.party) for d in self.deliveries), default=0)
         lines = [head] + [f"  {d.outcome:<10}  {d.party:<{width}}  {d.name} <{d.address}>"
                           + (f"  {d.detail}" if d.detail else "") for d in self.deliveries]
@@ -677,6 +673,7 @@ class MailReport:
 
 # -- the command --
 
+@writes_round("mail")
 def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, resend: tuple[str, ...] = (),
                ) -> MailReport:
     """Write one .eml per recipient; with `send`, send those not yet sent (or named in `resend`).
@@ -720,6 +717,7 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
         raise SourceError(problems)
 
     sent_before = {r.party: r for r in log.messages if r.status == "sent"}
+    in_flight = _in_flight(log)
     attempts = {p: sum(r.party == p for r in log.messages) for p in recipients}
     letters = {p.id: Letter(p, zips[p.id], _subject(info, p), _filename(info, p), bodies[p.id])
                for p in info.addressees}
@@ -733,7 +731,13 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
     todo: list[Addressee] = []
     for party in info.addressees:
         before = sent_before.get(party.id)
-        if before and party.id not in resend:
+        stopped = in_flight.get(party.id)
+        if stopped and party.id not in resend:
+            report.deliveries.append(Delivery(party.id, party.name, party.email, "uncertain",
+                                              f"a run was stopped while sending {stopped.message_id} at "
+                                              f"{stopped.time:%Y-%m-%d %H:%M}: it may have arrived; "
+                                              f"--resend {party.id} sends again"))
+        elif before and party.id not in resend:
             report.deliveries.append(Delivery(party.id, party.name, party.email, "skipped",
                                               f"sent {before.time:%Y-%m-%d %H:%M} as {before.message_id}; "
                                               f"--resend {party.id} sends again"))
@@ -747,6 +751,12 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
         assert config is not None
         _send_all(info, config, sender, reply_to, letters, todo, attempts, log, report)
     return report
+
+
+def _in_flight(log: SendLog) -> dict[str, SendRecord]:
+    """Parties whose last logged attempt is still 'sending': a run was killed while the server had the message."""
+    last = {r.party: r for r in log.messages}
+    return {party: r for party, r in last.items() if r.status == "sending"}
 
 
 def _bodies(info: RoundInfo, template: BodyTemplate, reply_to: Address, problems: Problems) -> dict[str, str]:
@@ -825,21 +835,31 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
             message_id = _message_id(info, party, attempts[party.id], sender)
             data = build_message(letter, sender=sender, reply_to=reply_to,
                                  date=dt.datetime.now(dt.timezone.utc).astimezone(), message_id=message_id)
+            records.append(SendRecord(party=party.id, address=party.email, message_id=message_id,
+                                      zip_sha256=letter.zip.sha256, status="sending",
+                                      time=dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0),
+                                      response="(handed to the server; no answer yet)"))
+            write_log(info, SendLog(round=info.id, messages=tuple(records)))  # before a byte leaves: a kill is seen
             try:
                 ok, response = _transmit(smtp, sender.addr_spec, party.email, data)
             except (OSError, smtplib.SMTPException) as exc:  # the connection is gone
                 ok, response = False, _smtp_error(exc)
                 smtp.close()
                 smtp = None
-            records.append(SendRecord(party=party.id, address=party.email, message_id=message_id,
-                                      zip_sha256=letter.zip.sha256, status="sent" if ok else "not sent",
-                                      time=dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0),
-                                      response=response or "(no answer)"))
+            records[-1] = SendRecord(party=party.id, address=party.email, message_id=message_id,
+                                     zip_sha256=letter.zip.sha256, status="sent" if ok else "not sent",
+                                     time=dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0),
+                                     response=response or "(no answer)")
             write_log(info, SendLog(round=info.id, messages=tuple(records)))
             report.deliveries.append(Delivery(party.id, party.name, party.email, "sent" if ok else "not sent",
                                               f"{message_id} {response}"))
             if not ok:
                 failures.append((party, f"the server answered '{response}'"))
+    except BaseException:  # Ctrl-C or a crash: no QUIT, whose answer may never come (the line is mid-message)
+        if smtp is not None:
+            smtp.close()
+            smtp = None
+        raise
     finally:
         if smtp is not None:
             try:

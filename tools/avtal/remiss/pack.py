@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..fsutil import replace_folder
+from ..fsutil import link_entries, replace_folder
 from ..model import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import Addressee, RoundInfo, load_round
@@ -47,6 +47,7 @@ from ..render.docx import TEMPLATES, render_docx
 from ..render.pdf import render_pdf
 from ..render.web import scrolling_tables
 from .form import FormIdentity, FormWriter, check_form_template
+from .lock import writes_round
 from .missiv import PAGE_DESIGN, MissivWriter, check_missiv_template
 from .templates import FORM, MISSIV
 
@@ -363,6 +364,7 @@ def _redline(loaded: Loaded, names: Names, staging: Path, pool: ThreadPoolExecut
     return [item for item, _ in wanted], pool.submit(write)
 
 
+@writes_round("pack")
 def pack_round(sources: Path, round_id: str, dist: Path, *, templates: Path = TEMPLATES,
                jobs: int | None = None) -> PackReport:
     """Write dist/remiss/ROUND/ whole, or raise SourceError with every problem and write nothing."""
@@ -404,13 +406,8 @@ def _keep_others(target: Path, staging: Path) -> None:
     The folder is swapped as a whole, so without this a new pack would delete the
     remissammanställning; linking (not moving) leaves the old folder intact until the swap.
     """
-    for entry in sorted(target.iterdir()):
-        if not entry.name.startswith(OTHERS) or (staging / entry.name).exists():
-            continue
-        if entry.is_dir():
-            shutil.copytree(entry, staging / entry.name, copy_function=os.link)
-        else:
-            os.link(entry, staging / entry.name)
+    link_entries(target, staging, [entry.name for entry in sorted(target.iterdir())
+                                   if entry.name.startswith(OTHERS) and not (staging / entry.name).exists()])
 
 
 def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, templates: Path, missiv_info,

@@ -36,6 +36,7 @@ from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, Comm
 from ..model.validate import validate
 from ..model.versions import VERSION_FILE, WORKING, load_version, versions_dir
 from ..model.yamlfile import YamlFile, read_yaml
+from .lock import writes_round
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/positions.schema.json\n"
 NEW_FILE_HEADER = (
@@ -502,6 +503,7 @@ class PositionReport:
         return "\n".join(lines)
 
 
+@writes_round("position")
 def set_position(sources: Path, round_id: str, comments: list[str], *, status: str, reason: str,
                  clauses: Iterable[str] = ()) -> PositionReport:
     """Record one position for the given comments (moving any of them from the position it had)."""
@@ -584,6 +586,7 @@ class ExportReport:
                 f"`avtal remiss import-positions ROUND {self.path.name}`")
 
 
+@writes_round("export")  # it writes into dist/remiss/ROUND/, which pack and report swap whole
 def export_positions(sources: Path, round_id: str, output: Optional[Path] = None) -> ExportReport:
     """Write the .xlsx of every comment with the position columns (pre-filled with existing positions)."""
     import time
@@ -597,16 +600,19 @@ def export_positions(sources: Path, round_id: str, output: Optional[Path] = None
     return ExportReport(path, rows, decided, time.perf_counter() - started)
 
 
-def _text(cell, value: Optional[str]) -> None:
-    """A cell holding text as text: never a formula (party text may begin with '='), no control characters."""
+def cell_text(value: str) -> str:
+    """Text an xlsx cell can hold: control characters (which openpyxl refuses) dropped, at most MAX_CELL long."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value[:MAX_CELL - 1] + "…" if len(value) > MAX_CELL else value
+
+
+def _text(cell, value: Optional[str]) -> None:
+    """A cell holding text as text: never a formula (party text may begin with '='), no control characters."""
     if value is None or value == "":
         return
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if len(value) > MAX_CELL:
-        value = value[:MAX_CELL - 1] + "…"
-    cell.value = value
+    cell.value = cell_text(value)
     cell.data_type = "s"
 
 
@@ -749,6 +755,7 @@ class _Row:
         return (self.status, self.reason, self.clauses) if self.status else None
 
 
+@writes_round("import-positions")
 def import_positions(sources: Path, round_id: str, file: Path) -> ImportPositionsReport:
     """Read positions back from a filled .xlsx; refuses unknown ids and conflicting edits, writing nothing."""
     data = load_round_positions(sources, round_id)
@@ -859,6 +866,23 @@ def _cell(value) -> str:
     return _norm(str(value))
 
 
+def _real_rows(ws) -> list[tuple[int, tuple]]:
+    """(row number, values) of the rows that hold a cell, from the cells the file really has.
+
+    Not `iter_rows`: it walks the sheet's whole extent, so one stray cell at M1048576
+    would make it build a million empty rows (minutes and gigabytes); this costs what
+    the file holds, which `untrusted` has bounded.
+    """
+    rows: dict[int, dict[int, object]] = {}
+    for (row, column), cell in ws._cells.items():  # openpyxl's own store of the cells read from the file
+        if cell.value is not None and column <= MAX_COLUMNS:
+            rows.setdefault(row, {})[column] = cell.value
+    return [(row, tuple(cells.get(c) for c in range(1, max(cells) + 1))) for row, cells in sorted(rows.items())]
+
+
+MAX_COLUMNS = 256  # the sheet has 13; cells further right than this are no position of ours (ignored)
+
+
 def _read_rows(book, shown: str, data: RoundPositions, problems: Problems) -> list[_Row]:
     """The sheet's rows, every problem collected (unknown ids, statuses and clauses, disagreeing groups)."""
     if SHEET not in book.sheetnames:
@@ -866,13 +890,14 @@ def _read_rows(book, shown: str, data: RoundPositions, problems: Problems) -> li
                      f"`avtal remiss export` (sheets: {', '.join(book.sheetnames)})")
         return []
     if META_SHEET in book.sheetnames:
-        meta = {_cell(r[0]): _cell(r[1]) for r in book[META_SHEET].iter_rows(max_col=2, values_only=True)}
+        meta = {_cell(r[0]): _cell(r[1] if len(r) > 1 else None) for _, r in _real_rows(book[META_SHEET])}
         if meta.get("round") and meta["round"] != data.info.id:
             problems.add(Location(shown), f"{shown} was exported for round '{meta['round']}', not '{data.info.id}': "
                          f"import it with `avtal remiss import-positions {meta['round']} …`")
             return []
     ws = book[SHEET]
-    header = [_cell(v) for v in next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())]
+    sheet_rows = _real_rows(ws)
+    header = [_cell(v) for v in (sheet_rows[0][1] if sheet_rows and sheet_rows[0][0] == 1 else ())]
     cols: dict[str, int] = {}
     for i, name in enumerate(header):
         cols.setdefault(name, i)
@@ -884,7 +909,9 @@ def _read_rows(book, shown: str, data: RoundPositions, problems: Problems) -> li
     statuses = {s.casefold(): s for s in POSITION_STATUSES}
     rows: list[_Row] = []
     first_row: dict[str, int] = {}
-    for number, values in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+    for number, values in sheet_rows:
+        if number < 2:
+            continue
         get = lambda name: _cell(values[cols[name]]) if cols[name] < len(values) else ""  # noqa: E731
         cid = get(ID)
         status_text, reason, clause_text = get(STATUS), get(REASON), get(CLAUSES)

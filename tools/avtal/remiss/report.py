@@ -33,7 +33,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable
 
-from ..fsutil import atomic_write_bytes, replace_folder
+from ..fsutil import link_entries, replace_folder
 from ..model import Clause, Corpus, Document
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, STANCES, Answer, Assessment, Comment,
@@ -51,6 +51,8 @@ from ..render.pdf import compile_pdf
 from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
+from .lock import writes_round
+from .positions import cell_text
 from .status import StatusReport, status_of
 from .trace import (NO_CLAUSES, PARTLY_UNCHANGED, TAKEN, UNCHANGED, UNCOVERED, UNKNOWN_CLAUSE, Finding, TraceResult,
                     trace)
@@ -1135,7 +1137,7 @@ def _xlsx(report: Report) -> bytes:
         cells.append(cell)
     sheet.append(cells)
     for row in rows:  # plain values: a styled cell object per value takes most of the time for a large round
-        sheet.append(row)
+        sheet.append([_as_text(sheet, value) for value in row])
     src = report.info.source
     stamp = report.when.replace(tzinfo=None)
     props = book.properties
@@ -1147,6 +1149,20 @@ def _xlsx(report: Report) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # not book.save(): that stamps `modified` with the current time
     return _stable_zip(buffer.getvalue(), report.when)
+
+
+def _as_text(sheet, value: Any) -> Any:
+    """Party text stays text: openpyxl would store a string starting with '=' as a live formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if not isinstance(value, str):
+        return value
+    value = cell_text(value)
+    if not value.startswith("="):
+        return value  # stored as a string cell whatever it starts with (+, -, @, tab, CR)
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _stable_zip(data: bytes, when: dt.datetime) -> bytes:
@@ -1162,9 +1178,17 @@ def _stable_zip(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def _write_folder(target: Path, files: dict[str, bytes]) -> None:
-    """Write a whole folder through a temporary sibling and swap it in (no stale or half-written files)."""
-    with replace_folder(target) as staging:
+def _write_report_files(folder: Path, files: dict[str, bytes]) -> None:
+    """Swap the report's files into dist/remiss/ROUND/ as one set (a kill leaves the old set or the new one).
+
+    The folder is rebuilt beside itself from hard links to everything that is not
+    the report's (the pack's files, the positions workbook) plus the new report,
+    then replaced whole; the round's lock keeps other writers out meanwhile.
+    """
+    with replace_folder(folder) as staging:
+        if folder.exists():
+            link_entries(folder, staging, [e.name for e in sorted(folder.iterdir())
+                                           if not e.name.startswith((STEM, "."))])
         for name, data in sorted(files.items()):
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -1197,18 +1221,15 @@ def render(report: Report) -> dict[str, bytes]:
     return out
 
 
+@writes_round("report")
 def write_report(sources: Path, round_id: str, dist: Path, *, against: str | None = None) -> ReportResult:
     """Write dist/remiss/ROUND/remissammanstallning.{docx,pdf,html,xlsx} and its files folder."""
     started = time.perf_counter()
     report = collect(sources, round_id, against=against)
     files = render(report)
     folder = dist / "remiss" / round_id
-    _write_folder(folder / FILES_DIR, {k.split("/", 1)[1]: v for k, v in files.items()
-                                       if k.startswith(f"{FILES_DIR}/")})
-    written = [folder / FILES_DIR]
-    for name in (f"{STEM}.xlsx", f"{STEM}.docx", f"{STEM}.pdf", f"{STEM}.html"):
-        atomic_write_bytes(folder / name, files[name])
-        written.append(folder / name)
+    _write_report_files(folder, files)
+    written = [folder / FILES_DIR] + [folder / f"{STEM}.{ext}" for ext in ("xlsx", "docx", "pdf", "html")]
     notes = []
     if report.trace is not None and not (dist / report.trace.folder).is_dir():
         notes.append(f"the redline the report links to is not built: run `{report.trace.redline_command}`")

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from ..model.remiss import Addressee, Answer, RoundInfo, load_round
 from .answers import live_comments, load_answers
+from .lock import DIST, sweep_round
 
 STATES = ("answered", "late", "joint", "no-comments", "declined", "none")
 SHOWN = {"answered": "answered", "late": "answered late", "joint": "joint answer via {via}",
@@ -195,7 +196,8 @@ def _columns(rows: list[tuple[str, ...]], right: set[int] = frozenset()) -> list
 def round_status(sources: Path, round_id: str) -> StatusReport:
     """The state of every recipient of a round, from the answer records only (no party file is opened)."""
     info = load_round(sources, round_id)
-    answers = load_answers(sources, info)
+    answers = load_answers(sources, info)  # undoes a killed import (unless its writer is alive)
+    sweep_round(round_id, DIST)  # and what killed runs left in dist/: only debris of dead processes
     return status_of(info, answers)
 
 

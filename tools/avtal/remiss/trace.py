@@ -381,15 +381,13 @@ def redline_notes(sources: Path, changes: ChangeSet, round_id: Optional[str] = N
 
 def _against_of(sources: Path, round_id: str) -> Optional[str]:
     """The `against:` of a round's positions file, read without validating anything (None if unreadable)."""
-    import yaml
-
+    from ..model.problems import Problems
     from ..model.remiss import POSITIONS_FILE, REMISS_DIR
+    from ..model.yamlfile import read_yaml
 
     path = sources / REMISS_DIR / round_id / POSITIONS_FILE
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
+    source = read_yaml(path, str(path), Problems()) if path.exists() else None  # bounded; problems shown by check
+    data = source.data if source is not None else None
     value = data.get("against") if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
 

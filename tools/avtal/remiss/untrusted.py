@@ -59,6 +59,8 @@ from typing import Literal
 
 from lxml import etree
 
+from ..fsutil import FileRefused, read_limited
+
 __all__ = [
     "EXPECTED",
     "LIMITS",
@@ -68,6 +70,7 @@ __all__ = [
     "open_docx",
     "parse_xml",
     "read_pdf_text",
+    "read_untrusted",
     "sniff",
 ]
 
@@ -131,7 +134,11 @@ def _size(n: float) -> str:
 
 
 def _read_bounded(path: Path, limits: Limits) -> bytes:
-    """The whole file, read once (so later checks see the same bytes), refusing empty or oversized."""
+    """The whole file, read once (so later checks see the same bytes), refusing empty or oversized.
+
+    Sized by stat before a byte is read, and read only up to the limit: a named
+    pipe, device or folder is refused at once instead of blocking or filling memory.
+    """
     path = Path(path)
     try:
         st = path.lstat()
@@ -139,28 +146,23 @@ def _read_bounded(path: Path, limits: Limits) -> bytes:
         raise UntrustedFileError(path, f"the file cannot be read ({exc.strerror or exc})", EXPECTED) from None
     if stat.S_ISLNK(st.st_mode):
         raise UntrustedFileError(path, "the file is a symbolic link", f"the file itself: {EXPECTED}")
-    if not stat.S_ISREG(st.st_mode):
-        raise UntrustedFileError(path, "not a regular file", EXPECTED)
-    if st.st_size > limits.max_file_bytes:
-        raise UntrustedFileError(
-            path,
-            f"file is {_size(st.st_size)}, over the {_size(limits.max_file_bytes)} limit",
-            f"{EXPECTED} of at most {_size(limits.max_file_bytes)}",
-        )
     try:
-        with path.open("rb") as fh:
-            data = fh.read(limits.max_file_bytes + 1)
+        data = read_limited(path, limits.max_file_bytes)
+    except FileRefused as exc:
+        raise UntrustedFileError(path, exc.reason, f"{EXPECTED} of at most {_size(limits.max_file_bytes)}") from None
     except OSError as exc:
         raise UntrustedFileError(path, f"the file cannot be read ({exc.strerror or exc})", EXPECTED) from None
-    if len(data) > limits.max_file_bytes:  # grew after stat
-        raise UntrustedFileError(
-            path,
-            f"file is over the {_size(limits.max_file_bytes)} limit",
-            f"{EXPECTED} of at most {_size(limits.max_file_bytes)}",
-        )
     if not data:
         raise UntrustedFileError(path, "file is empty", EXPECTED)
     return data
+
+
+def read_untrusted(path: Path, limits: Limits = LIMITS) -> tuple[Kind, bytes]:
+    """What a file is (see `sniff`) and its bytes, read once through the bounds."""
+    path = Path(path)
+    data = _read_bounded(path, limits)
+    kind, _ = _identify(path, data, limits)
+    return kind, data
 
 
 # --------------------------------------------------------------------------- sniffing
