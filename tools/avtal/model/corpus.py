@@ -7,6 +7,7 @@ parsed text. Problems are collected across all files before returning.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -400,18 +401,21 @@ class _Loader:
         """
         laws = {s.id: s for s in statutes}
         frozen = (self.sources / FROZEN_MARK).exists()
-        starts = {d.id: d.source.valid_from for d in documents}
+        # A document whose dates did not validate (salvaged from a file with errors) is not checked by date:
+        # its date error is already reported, and a wrong date would only add false findings.
+        starts = {d.id: d.source.valid_from for d in documents if isinstance(d.source.valid_from, dt.date)}
         first = min(starts.values(), default=None)
         citations: list[law.Citation] = []
         for use in self.uses:
             node = use.node
-            if not isinstance(node, Cite) or node.law not in laws or first is None:
+            if not isinstance(node, Cite) or node.law not in laws or first is None or (use.doc and use.doc not in starts):
                 continue
             dates = [(starts.get(use.doc, first), "the document applies from" if use.doc else
                       "the glossary applies with the documents from")]
             if frozen and use.doc in starts:
                 doc = next(d for d in documents if d.id == use.doc)
-                dates.insert(0, (doc.source.version_date, "the frozen version is dated"))
+                if isinstance(doc.source.version_date, dt.date):
+                    dates.insert(0, (doc.source.version_date, "the frozen version is dated"))
             needle = None if use.path[0] == "legal_basis" else "{lag:" + " ".join(filter(None, (node.law, node.pinpoint)))
             citations.append(law.Citation(node, use.source.location(use.path, needle=needle), use.where, tuple(dates)))
         folder = law.snapshot_folder(self.sources)
