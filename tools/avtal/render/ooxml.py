@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 import zipfile
+from typing import Iterator
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -99,7 +101,9 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
             elif info.filename == "docProps/custom.xml" and custom:
                 content = _custom_properties(content, custom)
             elif tracked and info.filename == "word/document.xml":
-                content = _track_whole_paragraphs(content)
+                content = _tracked_document(content)
+            elif info.filename == "word/styles.xml":
+                content = _complete_styles(content)
             elif info.filename == "word/_rels/document.xml.rels":
                 content = _link_bookmarks(content)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
@@ -107,6 +111,30 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+# Word's own definitions of built-in styles that pandoc (and pandoc's reference.docx) refer to without
+# defining: "Table" is based on TableNormal, and comment references are in CommentReference.
+BUILTIN_STYLES = {
+    "TableNormal": '<w:style xmlns:w="{W}" w:type="table" w:styleId="TableNormal"><w:name w:val="Normal Table"/>'
+                   '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:tblPr><w:tblInd w:w="0" '
+                   'w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
+                   '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>',
+    "CommentReference": '<w:style xmlns:w="{W}" w:type="character" w:styleId="CommentReference">'
+                        '<w:name w:val="annotation reference"/><w:basedOn w:val="DefaultParagraphFont"/>'
+                        '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/>'
+                        '<w:rPr><w:sz w:val="16"/><w:szCs w:val="16"/></w:rPr></w:style>',
+}
+
+
+def _complete_styles(xml: bytes) -> bytes:
+    """Add Word's built-in styles (BUILTIN_STYLES) that the template lacks, so every referenced style exists."""
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    present = {s.get(f"{{{W}}}styleId") for s in root.iter(f"{{{W}}}style")}
+    for style_id, definition in BUILTIN_STYLES.items():
+        if style_id not in present:
+            root.append(etree.fromstring(definition.replace("{W}", W)))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 _OTHER_DOCX = re.compile(r"^(?P<file>[^/#:]+\.docx)#(?P<anchor>.+)$")
@@ -180,15 +208,65 @@ def _whole_revision(element: etree._Element, w: str) -> etree._Element | None:
     return None
 
 
-def _track_whole_paragraphs(xml: bytes) -> bytes:
+def _tracked_document(xml: bytes) -> bytes:
+    """A redline's document.xml made valid and whole: links hold their revisions, paragraph marks are tracked."""
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    ids = itertools.count(1 + max((int(v) for v in root.xpath("//@w:id", namespaces={"w": W}) if v.isdigit()),
+                                  default=0))
+    _links_hold_revisions(root, ids)
+    _track_whole_paragraphs(root, ids)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _links_hold_revisions(root: etree._Element, ids: Iterator[int]) -> None:
+    """`<w:ins><w:hyperlink>runs</w:hyperlink></w:ins>` → `<w:hyperlink><w:ins>runs</w:ins></w:hyperlink>`.
+
+    pandoc nests a link inside the insertion; ECMA-376 allows only runs there, Word
+    writes it the other way round, and LibreOffice drops the link's text (the words
+    are lost on accept all). Each piece keeps the author and date, with its own id.
+    """
+    w = f"{{{W}}}"
+    for kind in ("ins", "del"):
+        for wrapper in list(root.iter(f"{w}{kind}")):
+            if wrapper.find(f"{w}hyperlink") is None or wrapper.getparent().tag == f"{w}rPr":
+                continue
+            pieces: list[etree._Element] = []
+            current: etree._Element | None = None
+            for child in list(wrapper):
+                if child.tag == f"{w}hyperlink":
+                    inner = _revision_like(wrapper, ids)
+                    inner.extend(list(child))
+                    child.append(inner)
+                    pieces.append(child)
+                    current = None
+                else:
+                    if current is None:
+                        current = _revision_like(wrapper, ids)
+                        pieces.append(current)
+                    current.append(child)
+            parent, at = wrapper.getparent(), wrapper.getparent().index(wrapper)
+            parent.remove(wrapper)
+            for offset, piece in enumerate(pieces):
+                parent.insert(at + offset, piece)
+
+
+def _revision_like(wrapper: etree._Element, ids: Iterator[int]) -> etree._Element:
+    """An empty w:ins/w:del with the author and date of `wrapper` and a fresh id."""
+    out = etree.Element(wrapper.tag)
+    out.set(f"{{{W}}}id", str(next(ids)))
+    for attr in ("author", "date"):
+        if wrapper.get(f"{{{W}}}{attr}") is not None:
+            out.set(f"{{{W}}}{attr}", wrapper.get(f"{{{W}}}{attr}"))
+    return out
+
+
+def _track_whole_paragraphs(root: etree._Element, ids: Iterator[int]) -> None:
     """Track the mark of every paragraph (and table row) whose text is wholly inserted or deleted.
 
     pandoc marks the runs; without the mark, accepting a deleted paragraph (or
     rejecting an inserted one) would leave an empty paragraph or row behind.
     """
-    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
     w = f"{{{W}}}"
-    next_id = 900000
     for element in [*root.iter(f"{w}p"), *root.iter(f"{w}tr")]:
         wrapper = _whole_revision(element, w)
         if wrapper is None:
@@ -206,10 +284,4 @@ def _track_whole_paragraphs(xml: bytes) -> bytes:
             if target is None:
                 target = etree.Element(f"{w}trPr")
                 element.insert(1 if element.find(f"{w}tblPrEx") is not None else 0, target)
-        mark = etree.SubElement(target, wrapper.tag)
-        mark.set(f"{w}id", str(next_id))
-        next_id += 1
-        for attr in ("author", "date"):
-            if wrapper.get(f"{w}{attr}") is not None:
-                mark.set(f"{w}{attr}", wrapper.get(f"{w}{attr}"))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        target.append(_revision_like(wrapper, ids))
