@@ -47,6 +47,7 @@ from ..render.build import build_time
 from ..render.docx import TEMPLATES
 from ..render.pandoc import convert
 from ..render.pdf import compile_pdf
+from ..render.spreadsheet import finish_xlsx
 from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
@@ -933,20 +934,7 @@ def _xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # not book.save(): that stamps `modified` with the current time
-    return _stable_zip(buffer.getvalue(), report.when)
-
-
-def _stable_zip(data: bytes, when: dt.datetime) -> bytes:
-    """The same archive with every entry dated `when` (openpyxl stamps them with the current time)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return finish_xlsx(buffer.getvalue(), report.when)
 
 
 def _write_folder(target: Path, files: dict[str, bytes]) -> None:
