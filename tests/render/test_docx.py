@@ -208,7 +208,7 @@ def test_clause_ids_longer_than_word_allows_are_reached_through_their_bookmark(c
         assert word_bookmark_ok(name)
         if clause.level <= 2:
             toc = [link.get(w("anchor")) for p in word.styled(f"toc {clause.level}")
-                   for link in p._p.iter(w("hyperlink")) if p.text == f"{clause.label} {clause.title}"]
+                   for link in p._p.iter(w("hyperlink")) if entry_text(p) == f"{clause.label} {clause.title}"]
             assert toc == [name], clause.id
         for other in corpus.documents:
             cites = [r for r in nodes(other, Ref) if r.target == clause.id]
@@ -275,6 +275,32 @@ def test_title_page_shows_title_status_diarienummer_and_version_date(doc, word):
         assert meta.subtitle in page
 
 
+def entry_text(paragraph) -> str:
+    """A contents entry's heading text, without the tab and page number after it."""
+    return paragraph.text.split("\t")[0]
+
+
+def toc_pages(word) -> dict[str, str]:
+    """Contents entry → the page number it shows (the cached result of its PAGEREF field)."""
+    return {entry_text(p): p.text.split("\t")[1] for p in word.styled("toc 1", "toc 2")}
+
+
+def test_the_table_of_contents_shows_each_headings_page_in_the_pdf_before_any_field_update(corpus, doc, word, dist):
+    """Pre-filled from the PDF's layout of the same text; Word replaces them with its own on open (updateFields)."""
+    pages = [page.extract_text() for page in pypdf.PdfReader(dist / f"{doc.id}.pdf").pages]
+    shown = toc_pages(word)
+    assert shown and all(number.isdigit() for number in shown.values()), shown
+    for clause in [c for c in doc.clauses() if c.level <= 2][:12]:
+        heading = f"{clause.label} {clause.title}"
+        found = next(i for i, text in enumerate(pages)  # a line of its own: the PDF's contents add dots and pages
+                     if any(" ".join(line.split()) == heading for line in text.splitlines()))
+        assert shown[heading] == str(found + 1), heading
+    numbers = [int(n) for n in shown.values()]
+    assert numbers == sorted(numbers)
+    settings = zipfile.ZipFile(dist / f"{doc.id}.docx").read("word/settings.xml")
+    assert b'<w:updateFields w:val="true"/>' in settings
+
+
 def test_table_of_contents_lists_level_1_and_2_headings_linked_to_their_bookmarks(corpus, doc, word):
     entries = word.styled("toc 1", "toc 2")
     bookmarks = clause_bookmarks(word, doc)
@@ -287,7 +313,7 @@ def test_table_of_contents_lists_level_1_and_2_headings_linked_to_their_bookmark
         assert len(links) == 1, p.text
         anchor = links[0].get(w("anchor"))
         assert anchor in names, f"TOC entry {p.text!r} links to missing bookmark {anchor!r}"
-        actual.append((p.style.name, p.text, f"#{anchor}"))
+        actual.append((p.style.name, entry_text(p), f"#{anchor}"))
     if used_term_ids(corpus, doc):
         assert actual[-1][:2] == ("toc 1", GLOSSARY_HEADING)
         actual = actual[:-1]

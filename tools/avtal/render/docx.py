@@ -27,8 +27,8 @@ def title_info(doc: Document) -> list[tuple[str, str]]:
     return info
 
 
-def front_matter(builder: TreeBuilder) -> list[ast.Node]:
-    """Title page and table of contents as raw OOXML blocks."""
+def front_matter(builder: TreeBuilder, pages: dict[str, int] | None = None) -> list[ast.Node]:
+    """Title page and table of contents (with the headings' `pages`, if known) as raw OOXML blocks."""
     doc = builder.doc
     meta = doc.source
     entries = [(c.level, c.id, f"{c.label} {c.title}") for c in doc.clauses() if c.level <= 2]
@@ -37,22 +37,23 @@ def front_matter(builder: TreeBuilder) -> list[ast.Node]:
     return [
         ast.raw_block("openxml", ooxml.title_page(wording.KIND_LABEL[meta.kind], meta.title, meta.subtitle,
                                                   title_info(doc))),
-        ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
+        ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries, pages)),
         ast.raw_block("openxml", ooxml.page_break()),
     ]
 
 
 def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
                 header: str | None = None, title: str | None = None, tracked: bool = False,
-                version: str | None = None) -> bytes:
+                version: str | None = None, pages: dict[str, int] | None = None) -> bytes:
     """The Word file of one document (or of a redline, given its builder, page header and title).
 
     The file names its document id (and `version`, the frozen version's name, when given) in custom
-    properties, so a draft a party sends back is recognised without guessing.
+    properties, so a draft a party sends back is recognised without guessing. `pages` (clause id → page,
+    from the PDF's layout: `pdf.heading_pages`) fills in the table of contents' page numbers.
     """
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
-    tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
+    tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder, pages))
     raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
     custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {})}

@@ -64,20 +64,32 @@ def title_page(kind: str, title: str, subtitle: str | None, info: list[tuple[str
     return "".join(parts)
 
 
-def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
+TEXT_WIDTH = 9071  # twips: A4 less the 2.5 cm margins of templates/reference.docx, where page numbers align
+
+
+def table_of_contents(heading: str, entries: list[tuple[int, str, str]], pages: dict[str, int] | None = None) -> str:
     """A TOC field whose cached result is already the list of headings, each a link to its bookmark.
 
-    Word shows it as is and adds page numbers on 'Update field'; LibreOffice,
-    python-docx and pandoc read the entries without updating anything.
+    Each entry ends in a PAGEREF field whose cached result is the heading's page in
+    `pages` (the PDF's layout of the same text, so the contents look finished where
+    fields are never updated); `finish_docx` asks Word to update fields on open, which
+    puts Word's own page numbers there. LibreOffice, python-docx and pandoc read the
+    entries without updating anything.
     """
     begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
              '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
              '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    tabs = f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{TEXT_WIDTH}"/></w:tabs>'
     paragraphs = [_p("TOCHeading", heading)]
     for i, (level, anchor, text) in enumerate(entries):
-        link = (f'<w:hyperlink w:anchor="{escape(bookmark_name(anchor))}" w:history="1"><w:r>'
-                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:hyperlink>')
-        paragraphs.append(_p(f"toc{level}", inner=(begin if i == 0 else "") + link))
+        name = escape(bookmark_name(anchor))
+        page = (pages or {}).get(anchor)
+        number = (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF {name} '
+                  '\\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                  + (f'<w:r><w:t>{page}</w:t></w:r>' if page else "") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+        link = (f'<w:hyperlink w:anchor="{name}" w:history="1"><w:r>'
+                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r><w:r><w:tab/></w:r>{number}</w:hyperlink>')
+        paragraphs.append(f'<w:p><w:pPr><w:pStyle w:val="toc{level}"/>{tabs}</w:pPr>{begin if i == 0 else ""}{link}</w:p>')
     paragraphs.append('<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
     return "".join(paragraphs)
 
@@ -104,6 +116,8 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = _tracked_document(content)
             elif info.filename == "word/styles.xml":
                 content = _complete_styles(content)
+            elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
+                content = _update_fields_on_open(content)
             elif info.filename == "word/_rels/document.xml.rels":
                 content = _link_bookmarks(content)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
@@ -111,6 +125,27 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
+
+
+# The children of w:settings that the schema puts after w:updateFields.
+LATER_THAN_UPDATE_FIELDS = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+                            "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+                            "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown",
+                            "smartTagType", "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol",
+                            "listSeparator")
+
+
+def _update_fields_on_open(xml: bytes) -> bytes:
+    """w:updateFields: Word recomputes the contents' page numbers (its own pagination) when the file opens."""
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    if root.find(f"{{{W}}}updateFields") is None:
+        mark = etree.Element(f"{{{W}}}updateFields")
+        mark.set(f"{{{W}}}val", "true")
+        # CT_Settings is a sequence: updateFields comes before these (ECMA-376 §17.15.1.78)
+        later = {f"{{{W}}}{n}" for n in LATER_THAN_UPDATE_FIELDS}
+        at = next((i for i, child in enumerate(root) if child.tag in later), len(root))
+        root.insert(at, mark)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # Word's own definitions of built-in styles that pandoc (and pandoc's reference.docx) refer to without
