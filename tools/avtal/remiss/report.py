@@ -44,9 +44,9 @@ from ..redline.diff import CHANGED, DELETED, MOVED, NEW
 from ..render import ast, ooxml, wording
 from ..render import typst as typst_writer
 from ..render.build import build_time
-from ..render.docx import TEMPLATES
+from ..render.docx import TEMPLATES, WORD
 from ..render.pandoc import convert
-from ..render.pdf import compile_pdf
+from ..render.pdf import compile_pdf, laid_out
 from ..render.spreadsheet import finish_xlsx
 from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
@@ -716,15 +716,17 @@ def _info(report: Report) -> list[tuple[str, str]]:
     return info
 
 
-def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]]) -> bytes:
+def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]],
+          pages: Callable[[], dict[str, int]] = dict) -> bytes:
+    """The Word file; `pages` gives the headings' pages in the PDF (asked for only once pandoc is done)."""
     src = report.info.source
     front = [ast.raw_block("openxml", ooxml.title_page(KIND, report.title, None, _info(report))),
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", toc)),
              ast.raw_block("openxml", ooxml.page_break())]
     tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
+    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(report.when.timestamp()))})
-    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, properties={
+    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), properties={
         "title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
         "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {src.id}; {KIND}",
         "version": src.version, "category": KIND})
@@ -962,13 +964,13 @@ def render(report: Report) -> dict[str, bytes]:
     toc = builder.toc
     source = _typst(report, _lower(blocks, "typst", builder))  # here, before other threads want the GIL
     with ThreadPoolExecutor(max_workers=3) as pool:
-        pdf = pool.submit(compile_pdf, source, report.when)
+        pdf = pool.submit(laid_out, source, report.when)  # the PDF and its headings' pages
         html = pool.submit(_html, report, _lower(blocks, "html", builder), toc)
         list(pool.map(lambda chart: chart.png, builder.charts.values()))  # typst, outside the GIL
         docx_blocks = _lower(blocks, "docx", builder)
-        word = pool.submit(_docx, report, docx_blocks, toc)
+        word = pool.submit(_docx, report, docx_blocks, toc, lambda: pdf.result()[1])
         out = {f"{STEM}.xlsx": _xlsx(report)}
-        out.update({f"{STEM}.html": html.result(), f"{STEM}.pdf": pdf.result(), f"{STEM}.docx": word.result()})
+        out.update({f"{STEM}.html": html.result(), f"{STEM}.pdf": pdf.result()[0], f"{STEM}.docx": word.result()})
     for name, data in _web_files(report, builder).items():
         out[f"{FILES_DIR}/{name}"] = data
     return out

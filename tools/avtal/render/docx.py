@@ -11,6 +11,9 @@ from .pandoc import convert
 from .tree import GLOSSARY_ID, TreeBuilder
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+# pandoc's Word writer with table and figure captions numbered by Word fields ("Tabell 1: …" in a Swedish
+# document), as the PDF numbers them.
+WORD = "docx+native_numbering"
 
 
 def title_info(doc: Document) -> list[tuple[str, str]]:
@@ -27,8 +30,8 @@ def title_info(doc: Document) -> list[tuple[str, str]]:
     return info
 
 
-def front_matter(builder: TreeBuilder, pages: dict[str, int] | None = None) -> list[ast.Node]:
-    """Title page and table of contents (with the headings' `pages`, if known) as raw OOXML blocks."""
+def front_matter(builder: TreeBuilder) -> list[ast.Node]:
+    """Title page and table of contents as raw OOXML blocks."""
     doc = builder.doc
     meta = doc.source
     entries = [(c.level, c.id, f"{c.label} {c.title}") for c in doc.clauses() if c.level <= 2]
@@ -37,7 +40,7 @@ def front_matter(builder: TreeBuilder, pages: dict[str, int] | None = None) -> l
     return [
         ast.raw_block("openxml", ooxml.title_page(wording.KIND_LABEL[meta.kind], meta.title, meta.subtitle,
                                                   title_info(doc))),
-        ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries, pages)),
+        ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
         ast.raw_block("openxml", ooxml.page_break()),
     ]
 
@@ -53,8 +56,8 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
     """
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
-    tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder, pages))
-    raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
+    tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
+    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
     custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {})}
     properties = {
@@ -70,4 +73,4 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
         "category": wording.KIND_LABEL[meta.kind],
     }
     return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, tracked=tracked,
-                             properties=properties, custom=custom)
+                             properties=properties, custom=custom, pages=pages)

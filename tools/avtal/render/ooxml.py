@@ -67,14 +67,13 @@ def title_page(kind: str, title: str, subtitle: str | None, info: list[tuple[str
 TEXT_WIDTH = 9071  # twips: A4 less the 2.5 cm margins of templates/reference.docx, where page numbers align
 
 
-def table_of_contents(heading: str, entries: list[tuple[int, str, str]], pages: dict[str, int] | None = None) -> str:
+def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
     """A TOC field whose cached result is already the list of headings, each a link to its bookmark.
 
-    Each entry ends in a PAGEREF field whose cached result is the heading's page in
-    `pages` (the PDF's layout of the same text, so the contents look finished where
-    fields are never updated); `finish_docx` asks Word to update fields on open, which
-    puts Word's own page numbers there. LibreOffice, python-docx and pandoc read the
-    entries without updating anything.
+    Each entry ends in a PAGEREF field, its page filled in by `finish_docx` (from the PDF's layout of
+    the same text, so the contents look finished where fields are never updated); `finish_docx` also
+    asks Word to update fields on open, which puts Word's own page numbers there. LibreOffice,
+    python-docx and pandoc read the entries without updating anything.
     """
     begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
              '<w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText></w:r>'
@@ -83,22 +82,34 @@ def table_of_contents(heading: str, entries: list[tuple[int, str, str]], pages: 
     paragraphs = [_p("TOCHeading", heading)]
     for i, (level, anchor, text) in enumerate(entries):
         name = escape(bookmark_name(anchor))
-        page = (pages or {}).get(anchor)
-        number = (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF {name} '
-                  '\\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>'
-                  + (f'<w:r><w:t>{page}</w:t></w:r>' if page else "") + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
         link = (f'<w:hyperlink w:anchor="{name}" w:history="1"><w:r>'
-                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r><w:r><w:tab/></w:r>{number}</w:hyperlink>')
+                f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r><w:r><w:tab/></w:r>{_page_ref(name)}'
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>')
         paragraphs.append(f'<w:p><w:pPr><w:pStyle w:val="toc{level}"/>{tabs}</w:pPr>{begin if i == 0 else ""}{link}</w:p>')
     paragraphs.append('<w:p><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>')
     return "".join(paragraphs)
 
 
+def _page_ref(name: str) -> str:
+    """A PAGEREF field up to its (still empty) result: `_fill_page_numbers` writes the page after it."""
+    return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF {name} '
+            '\\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+
+
+def _fill_page_numbers(xml: bytes, pages: dict[str, int]) -> bytes:
+    """The page of each heading (clause id → page) as the cached result of the contents' PAGEREF fields."""
+    for anchor, page in pages.items():
+        field = _page_ref(escape(bookmark_name(anchor))).encode("utf-8")
+        xml = xml.replace(field, field + f"<w:r><w:t>{page}</w:t></w:r>".encode(), 1)
+    return xml
+
+
 def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime,
-                tracked: bool = False, custom: dict[str, str] | None = None) -> bytes:
+                tracked: bool = False, custom: dict[str, str] | None = None, pages: dict[str, int] | None = None) -> bytes:
     """Fill the page header, set core and custom properties, and re-zip deterministically.
 
-    With `tracked` (a redline), wholly inserted or deleted paragraphs and rows get their marks tracked too.
+    With `tracked` (a redline), wholly inserted or deleted paragraphs and rows get their marks tracked too;
+    with `pages` (heading id → page), the table of contents shows them.
     """
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -112,8 +123,9 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = _core_properties(content, properties, when)
             elif info.filename == "docProps/custom.xml" and custom:
                 content = _custom_properties(content, custom)
-            elif tracked and info.filename == "word/document.xml":
-                content = _tracked_document(content)
+            elif info.filename == "word/document.xml" and (tracked or pages):
+                content = _fill_page_numbers(content, pages or {})
+                content = _tracked_document(content) if tracked else content
             elif info.filename == "word/styles.xml":
                 content = _complete_styles(content)
             elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
