@@ -319,12 +319,50 @@ def _cells(values: list[Any]) -> list[list[ast.Node]]:
     return [[ast.plain(v if isinstance(v, list) else _t(str(v)))] for v in values]
 
 
-def _table(caption: str, header: list[str], rows: list[list[Any]], widths: list[float]) -> ast.Node:
-    """A table across the text width, columns in the given proportions (Word would otherwise shrink it)."""
+# Word's A4 text width and a cell's side padding in points (templates/reference.docx: 11 pt Arial).
+TEXT_WIDTH_PT, CELL_PADDING_PT, FONT_PT = 453.5, 10.8, 11
+# Advance widths (1/1000 em) of Helvetica Bold, whose metrics Arial Bold (and LibreOffice's Liberation Sans)
+# share: bold, the widest the table style sets, so a header word fits too. Other characters count as 611.
+_GLYPH_WIDTHS = {ch: width for chars, width in (
+    ("ijl.,:;!'| ", 278), ('ft()-/[]I"', 333), ("r", 389), ("z*", 500), ("acesvxykåäâàáéèëê0123456789#$–?_J", 556),
+    ("EPSVXY", 667), ("ABCDHKNRUÅÄÉ&", 722), ("GOQwÖ", 778), ("M%", 833), ("m", 889), ("W", 944), ("—@", 1000))
+    for ch in chars}
+
+
+def _width_pt(text: str) -> float:
+    """The width of `text` in the table's font, in points, with 20 % to spare: where Arial is missing,
+    LibreOffice sets DejaVu Sans (Bold), up to a sixth wider."""
+    return sum(_GLYPH_WIDTHS.get(ch, 611) for ch in text) * FONT_PT / 1000 * 1.2
+
+
+def _table(caption: str, header: list[str], rows: list[list[Any]]) -> ast.Node:
+    """A table across the text width, columns sized from their content (Word would otherwise shrink it)."""
     node = ast.table(_t(caption), _cells(header), [_cells(r) for r in rows])
-    total = sum(widths)
-    node["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidth", "c": w / total}] for w in widths]
+    texts = [[ast.stringify(v) if isinstance(v, list) else str(v) for v in row] for row in [header, *rows]]
+    widths = column_widths(texts)
+    node["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidth", "c": w}] for w in widths]
     return node
+
+
+def column_widths(rows: list[list[str]]) -> list[float]:
+    """Column widths as fractions of the text width, laid out the way typst and browsers size auto columns.
+
+    Each column gets at least its longest word (so Word never breaks a word inside a cell, as in
+    'Kommunalförbu|nd'), and the room left is shared in proportion to how much more its longest
+    cell would need to stand on one line.
+    """
+    columns = list(zip(*rows))
+    least = [CELL_PADDING_PT + max((_width_pt(word) for text in col for word in text.split()), default=0)
+             for col in columns]
+    most = [max(low, CELL_PADDING_PT + max(_width_pt(text) for text in col)) for col, low in zip(columns, least)]
+    if sum(most) <= TEXT_WIDTH_PT:
+        widths = most
+    elif sum(least) >= TEXT_WIDTH_PT:
+        widths = least
+    else:
+        room = (TEXT_WIDTH_PT - sum(least)) / (sum(most) - sum(least))
+        widths = [low + (high - low) * room for low, high in zip(least, most)]
+    return [w / sum(widths) for w in widths]
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -464,8 +502,7 @@ class Builder:
         return [self.heading(2, "Svar per kommunalförbund", "rs-svar"), _figure(chart),
                 _table("Svar per kommunalförbund (samma uppgifter som diagrammet). Sent: svarat efter sista "
                        "svarsdag. Gemensamt: omfattas av ett gemensamt svar.",
-                       ["Förbund", "Instanser", *[label for _, label in GROUP_COLUMNS]], rows,
-                       [2.6, 2.6, 2.4, 1.6, 3.0, 3.0, 2.2])]
+                       ["Förbund", "Instanser", *[label for _, label in GROUP_COLUMNS]], rows)]
 
     def by_status(self) -> list[ast.Node]:
         counts = self.r.status_counts()
@@ -478,7 +515,7 @@ class Builder:
         return [self.heading(2, "Arbetsgruppens ställningstaganden", "rs-stallningstaganden"),
                 _p("Öppen betyder att arbetsgruppen ännu inte har tagit ställning till synpunkten."), _figure(chart),
                 _table("Ställningstaganden (samma uppgifter som diagrammet)", ["Ställningstagande", "Synpunkter"],
-                       rows, [3, 2])]
+                       rows)]
 
     def by_stance(self) -> list[ast.Node]:
         counts = self.r.stance_counts()
@@ -488,8 +525,7 @@ class Builder:
         chart = self.chart(charts.bars, "installning", "Parternas inställning", alt, labels, list(counts.values()))
         rows = [[label, n] for label, n in zip(labels, counts.values())] + [["Totalt", len(self.r.entries)]]
         return [self.heading(2, "Parternas inställning", "rs-installning"), _figure(chart),
-                _table("Parternas inställning (samma uppgifter som diagrammet)", ["Inställning", "Synpunkter"], rows,
-                       [3, 2])]
+                _table("Parternas inställning (samma uppgifter som diagrammet)", ["Inställning", "Synpunkter"], rows)]
 
     def top(self) -> list[ast.Node]:
         top = self.r.most_discussed()
@@ -509,7 +545,7 @@ class Builder:
                          sum(1 for e in es if e.comment.stance == "invänder")])
         return out + [_figure(chart), _table("Mest kommenterade avsnitt (samma uppgifter som diagrammet)",
                                              ["Avsnitt", "Rubrik", "Dokument", "Synpunkter", "Svarande", "Invänder"],
-                                             rows, [1.4, 4, 3, 2, 2, 2])]
+                                             rows)]
 
     def recipient_table(self) -> list[ast.Node]:
         names = self.r.status.group_names
@@ -520,8 +556,7 @@ class Builder:
                 state += ", efter sista svarsdag"
             rows.append([x.name, names.get(x.kommunalforbund or "", "–"), state, x.received or "–"])
         return [self.heading(2, "Remissinstanser och svar", "rs-remissinstanser"),
-                _table("Remissinstanser och svar", ["Remissinstans", "Kommunalförbund", "Svar", "Inkom"], rows,
-                       [4, 3, 4.5, 2.2])]
+                _table("Remissinstanser och svar", ["Remissinstans", "Kommunalförbund", "Svar", "Inkom"], rows)]
 
     def chart(self, draw: Callable[..., charts.Chart], name: str, caption: str, alt: str, *args, **kw) -> Planned:
         """A chart to draw later (`draw_charts`): the tree needs only its name, caption and alt text."""

@@ -96,6 +96,29 @@ def _page_ref(name: str) -> str:
             '\\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
 
 
+def _tables_across_text_width(xml: bytes) -> bytes:
+    """Full-width tables get a grid as wide as the text (pandoc's grid assumes 5.5 inches).
+
+    A fixed-layout table is laid out from its grid: on pandoc's narrower grid LibreOffice
+    squeezes every column and breaks long words inside cells ('Kommunalförbu|nd').
+    """
+    if b'<w:tblW w:type="pct" w:w="5000"' not in xml and b'w:w="5000" w:type="pct"' not in xml:
+        return xml
+    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    w = f"{{{W}}}"
+    for table in root.iter(f"{w}tbl"):
+        width = table.find(f"{w}tblPr/{w}tblW")
+        columns = table.findall(f"{w}tblGrid/{w}gridCol")
+        if width is None or width.get(f"{w}type") != "pct" or width.get(f"{w}w") != "5000" or not columns:
+            continue
+        total = sum(int(c.get(f"{w}w", "0")) for c in columns)
+        if total <= 0:
+            continue
+        for column in columns:
+            column.set(f"{w}w", str(round(int(column.get(f"{w}w", "0")) * TEXT_WIDTH / total)))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
 def _fill_page_numbers(xml: bytes, pages: dict[str, int]) -> bytes:
     """The page of each heading (clause id → page) as the cached result of the contents' PAGEREF fields."""
     for anchor, page in pages.items():
@@ -123,8 +146,8 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = _core_properties(content, properties, when)
             elif info.filename == "docProps/custom.xml" and custom:
                 content = _custom_properties(content, custom)
-            elif info.filename == "word/document.xml" and (tracked or pages):
-                content = _fill_page_numbers(content, pages or {})
+            elif info.filename == "word/document.xml":
+                content = _tables_across_text_width(_fill_page_numbers(content, pages or {}))
                 content = _tracked_document(content) if tracked else content
             elif info.filename == "word/styles.xml":
                 content = _complete_styles(content)
