@@ -96,18 +96,29 @@ def _page_ref(name: str) -> str:
             '\\h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>')
 
 
-def _tables_across_text_width(xml: bytes) -> bytes:
-    """Full-width tables get a grid as wide as the text (pandoc's grid assumes 5.5 inches).
+# CT_TblPr's children in the schema's sequence (ECMA-376 §17.4.60); templates edited by hand mix them up.
+TABLE_PROPERTIES = ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize", "tblStyleColBandSize",
+                    "tblW", "jc", "tblCellSpacing", "tblInd", "tblBorders", "shd", "tblLayout", "tblCellMar", "tblLook",
+                    "tblCaption", "tblDescription", "tblPrChange")
 
-    A fixed-layout table is laid out from its grid: on pandoc's narrower grid LibreOffice
-    squeezes every column and breaks long words inside cells ('Kommunalförbu|nd').
+
+def _finish_tables(xml: bytes) -> bytes:
+    """Table properties in schema order, and full-width tables with a grid as wide as the text.
+
+    pandoc's grid assumes 5.5 inches: a fixed-layout table is laid out from its grid, and on
+    that narrower grid LibreOffice squeezes every column and breaks long words inside cells
+    ('Kommunalförbu|nd').
     """
-    if b'<w:tblW w:type="pct" w:w="5000"' not in xml and b'w:w="5000" w:type="pct"' not in xml:
+    if b"<w:tbl>" not in xml:
         return xml
     root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
     w = f"{{{W}}}"
+    rank = {f"{w}{name}": i for i, name in enumerate(TABLE_PROPERTIES)}
     for table in root.iter(f"{w}tbl"):
-        width = table.find(f"{w}tblPr/{w}tblW")
+        props = table.find(f"{w}tblPr")
+        if props is not None:
+            props[:] = sorted(props, key=lambda child: rank.get(child.tag, len(rank)))
+        width = props.find(f"{w}tblW") if props is not None else None
         columns = table.findall(f"{w}tblGrid/{w}gridCol")
         if width is None or width.get(f"{w}type") != "pct" or width.get(f"{w}w") != "5000" or not columns:
             continue
@@ -147,7 +158,7 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
             elif info.filename == "docProps/custom.xml" and custom:
                 content = _custom_properties(content, custom)
             elif info.filename == "word/document.xml":
-                content = _tables_across_text_width(_fill_page_numbers(content, pages or {}))
+                content = _finish_tables(_fill_page_numbers(content, pages or {}))
                 content = _tracked_document(content) if tracked else content
             elif info.filename == "word/styles.xml":
                 content = _complete_styles(content)
