@@ -147,3 +147,31 @@ def openxml_errors(path: Path) -> list[str]:
         missing("openxml-audit is not installed")
     result = OpenXmlValidator(max_errors=0).validate(str(path))
     return [f"{e.part_uri} {e.path}: {e.description}" for e in result.errors]
+
+
+# ---- LibreOffice: accept all / reject all -----------------------------------
+
+def libreoffice_tracked(docs: list[Path], work: Path) -> dict[Path, dict[str, object]]:
+    """What LibreOffice itself makes of each Word file's tracked changes, via its own dispatch commands.
+
+    Per file: {"changes": tracked changes LibreOffice found, "accept": text after
+    .uno:AcceptAllTrackedChanges, "reject": text after .uno:RejectAllTrackedChanges}. One soffice for
+    all files, driven by lo_tracked.py under Debian's python3 (python3-uno is not in the venv).
+    """
+    soffice = require_client("soffice")
+    system_python = Path("/usr/bin/python3")
+    probe = subprocess.run([str(system_python), "-c", "import uno"], capture_output=True) \
+        if system_python.exists() else None
+    if probe is None or probe.returncode != 0:
+        missing("python3-uno (LibreOffice's Python bridge) is not installed for /usr/bin/python3")
+    out = work / "libreoffice-text"
+    result = subprocess.run([str(system_python), str(HERE / "lo_tracked.py"), soffice, str(work / "lo-profile"),
+                             str(out), *map(str, docs)], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, f"lo_tracked.py failed: {result.stderr[-3000:]}"
+    texts: dict[Path, dict[str, object]] = {}
+    for line in result.stdout.splitlines():
+        path, mode, changes, text = line.split("\t")
+        record = texts.setdefault(Path(path), {"changes": int(changes)})
+        record[mode] = Path(text).read_text(encoding="utf-8-sig")
+    assert set(texts) == {p.resolve() for p in docs} and len(texts) == len(docs), f"LibreOffice did not read every file: {result.stderr[-3000:]}"
+    return texts

@@ -10,7 +10,9 @@ Word files of TO and FROM, rendered by `render_docx` and read the same way.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from avtal.redline.publish import SUMMARY, write_redline
 from avtal.render import wording
 from avtal.render.build import build_time
 from avtal.render.docx import render_docx
+from avtal.render.pdf import render_pdf
 from avtal.render.pandoc import pandoc_path
 
 from ..conftest import make_tree
@@ -400,6 +403,20 @@ def test_the_redline_pdf_is_pdf_ua_and_shows_the_summary_first(redline):
     for word in ("nödvändig", "dygnet runt", "en första punkt som fortsätter", "Definitioner"):
         assert word in everything, word
     assert "Flyttad från avsnitt 2.1.3 i Remissen." in everything
+
+
+def test_inserted_and_deleted_words_are_marked_in_the_pdfs_extracted_text(redline):
+    """Colour and strike/underline are invisible to a screen reader and to copy-paste: a tagged marker says it."""
+    path = redline.folder / f"{DOC}.pdf"
+    in_stream_order = " ".join("\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages).split())
+    by_position = " ".join(subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                          check=True).stdout.split()) if shutil.which("pdftotext") else None
+    for text in filter(None, (in_stream_order, by_position)):
+        assert re.search(r"Regionen ansvarar för \[struket:\s?nödvändig ?\] ?tandvård\.", text), text[:3000]
+        assert re.search(r"läkarinsatser\[infogat:\s?i hemmet, dygnet runt\]\.", text)
+        assert "[struket:" not in text.split("Ändringar i detta dokument")[0]  # not on the unchanged title page
+    published = pypdf.PdfReader(io.BytesIO(render_pdf(redline.new, redline.new.document(DOC), build_time(redline.new))))
+    assert "[infogat:" not in "".join(p.extract_text() for p in published.pages)  # only a redline has marks
 
 
 def test_the_summary_pdf_and_html_list_every_changed_clause(redline):

@@ -89,19 +89,27 @@ class Word:
                         words.extend(cell.text.split())
             elif item.style.name.startswith("Heading") and item.text == GLOSSARY_HEADING:
                 break
-            elif item.style.name not in FRONT_MATTER_STYLES:
-                words.extend(item.text.split())
+            elif item.style.name not in FRONT_MATTER_STYLES:  # with field results (a caption's number)
+                words.extend("".join(t.text or "" for t in item._p.iter(w("t"))).split())
         return words
 
 
-def model_words(corpus, doc) -> list[str]:
-    """The words a reader should find, from the model: preamble, then each clause's heading, text and table."""
+def model_words(corpus, doc, label=lambda n: f"Tabell {n}:") -> list[str]:
+    """The words a reader should find, from the model: preamble, then each clause's heading, text and table.
+
+    Captions are numbered as in the PDF: 'Tabell 1: …', counting the captioned tables of the document
+    (`label` says how a reader shows the number).
+    """
     runs = [plain(corpus, doc.id, run) for run in block_inlines(doc.preamble)]
+    captions = 0
     for clause in doc.clauses():
         runs.append(f"{clause.label} {clause.title}")
         runs.extend(plain(corpus, doc.id, run) for run in block_inlines(clause.body))
         if clause.table:
-            runs.extend([clause.table.caption or "", *clause.table.header])
+            if clause.table.caption:
+                captions += 1
+            caption = f"{label(captions)} {clause.table.caption}" if clause.table.caption else ""
+            runs.extend([caption, *clause.table.header])
             runs.extend(plain(corpus, doc.id, cell) for row in clause.table.rows for cell in row)
     return " ".join(runs).split()
 
@@ -208,7 +216,7 @@ def test_clause_ids_longer_than_word_allows_are_reached_through_their_bookmark(c
         assert word_bookmark_ok(name)
         if clause.level <= 2:
             toc = [link.get(w("anchor")) for p in word.styled(f"toc {clause.level}")
-                   for link in p._p.iter(w("hyperlink")) if p.text == f"{clause.label} {clause.title}"]
+                   for link in p._p.iter(w("hyperlink")) if entry_text(p) == f"{clause.label} {clause.title}"]
             assert toc == [name], clause.id
         for other in corpus.documents:
             cites = [r for r in nodes(other, Ref) if r.target == clause.id]
@@ -275,6 +283,44 @@ def test_title_page_shows_title_status_diarienummer_and_version_date(doc, word):
         assert meta.subtitle in page
 
 
+def entry_text(paragraph) -> str:
+    """A contents entry's heading text, without the tab and page number after it."""
+    return paragraph.text.split("\t")[0]
+
+
+def toc_pages(word) -> dict[str, str]:
+    """Contents entry → the page number it shows (the cached result of its PAGEREF field)."""
+    return {entry_text(p): p.text.split("\t")[1] for p in word.styled("toc 1", "toc 2")}
+
+
+def test_the_table_of_contents_shows_each_headings_page_in_the_pdf_before_any_field_update(corpus, doc, word, dist):
+    """Pre-filled from the PDF's layout of the same text; Word replaces them with its own on open (updateFields)."""
+    pages = [page.extract_text() for page in pypdf.PdfReader(dist / f"{doc.id}.pdf").pages]
+    shown = toc_pages(word)
+    assert shown and all(number.isdigit() for number in shown.values()), shown
+    for clause in [c for c in doc.clauses() if c.level <= 2][:12]:
+        heading = f"{clause.label} {clause.title}"
+        found = next(i for i, text in enumerate(pages)  # a line of its own: the PDF's contents add dots and pages
+                     if any(" ".join(line.split()) == heading for line in text.splitlines()))
+        assert shown[heading] == str(found + 1), heading
+    numbers = [int(n) for n in shown.values()]
+    assert numbers == sorted(numbers)
+    settings = zipfile.ZipFile(dist / f"{doc.id}.docx").read("word/settings.xml")
+    assert b'<w:updateFields w:val="true"/>' in settings
+
+
+def test_table_captions_are_numbered_like_the_pdfs(doc, word, dist):
+    """'Tabell N: …' from a SEQ field (Word renumbers it), the same text the PDF shows."""
+    captions = [" ".join("".join(t.text or "" for t in p._p.iter(w("t"))).split()) for p in word.styled("Table Caption")]
+    if not captions:
+        pytest.skip(f"{doc.id} has no captioned table")
+    assert all(b"SEQ Table" in etree.tostring(p._p) for p in word.styled("Table Caption"))
+    pdf = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(dist / f"{doc.id}.pdf").pages).split())
+    for n, caption in enumerate(captions, start=1):
+        assert caption.startswith(f"Tabell {n}: "), caption
+        assert caption in pdf, caption
+
+
 def test_table_of_contents_lists_level_1_and_2_headings_linked_to_their_bookmarks(corpus, doc, word):
     entries = word.styled("toc 1", "toc 2")
     bookmarks = clause_bookmarks(word, doc)
@@ -287,7 +333,7 @@ def test_table_of_contents_lists_level_1_and_2_headings_linked_to_their_bookmark
         assert len(links) == 1, p.text
         anchor = links[0].get(w("anchor"))
         assert anchor in names, f"TOC entry {p.text!r} links to missing bookmark {anchor!r}"
-        actual.append((p.style.name, p.text, f"#{anchor}"))
+        actual.append((p.style.name, entry_text(p), f"#{anchor}"))
     if used_term_ids(corpus, doc):
         assert actual[-1][:2] == ("toc 1", GLOSSARY_HEADING)
         actual = actual[:-1]
@@ -370,7 +416,8 @@ def test_pandoc_docx_reader_reads_back_the_words_of_the_model(corpus, doc, dist)
         start += 1
     end = next((i for i, b in enumerate(blocks) if b["t"] == "Header"
                 and " ".join(_pandoc_text(b["c"][2])) == GLOSSARY_HEADING), len(blocks))
-    assert _pandoc_text(blocks[start:end]) == model_words(corpus, doc)
+    # pandoc's reader drops a caption's number label (Word's 'Tabell' + SEQ field) and keeps the ': ' after it
+    assert _pandoc_text(blocks[start:end]) == model_words(corpus, doc, label=lambda n: ":")
     if used_term_ids(corpus, doc):
         assert end < len(blocks), "glossary heading not found"
         glossary = " ".join(_pandoc_text(blocks[end:]))

@@ -16,7 +16,7 @@ from typing import Callable
 from ..fsutil import atomic_write_bytes, replace_folder
 from ..render import ast, ooxml, wording
 from ..render.build import build_time
-from ..render.docx import TEMPLATES, render_docx
+from ..render.docx import TEMPLATES, WORD, render_docx
 from ..render.pandoc import convert
 from ..render.pdf import compile_pdf, typst_source
 from ..render import typst as typst_writer
@@ -149,7 +149,7 @@ def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
     title = f"{SUMMARY_TITLE} {arrow}"
     lead = [ast.para([ast.strong(ast.text(title))])]
     tree = ast.document(lead + summary_blocks(changes, "docx"), {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
+    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
     atomic_write_bytes(out / f"{SUMMARY}.docx", ooxml.finish_docx(raw, header=title, when=when, properties={
         "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,

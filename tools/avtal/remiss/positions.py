@@ -624,6 +624,7 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.writer.excel import ExcelWriter
 
+    from ..render.spreadsheet import finish_xlsx
     from ..render.wording import GROUP as AUTHOR, round_name
 
     when = data.version.when() if data.version else dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
@@ -688,21 +689,7 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(wb, archive).save()  # not save_workbook: it stamps `modified` with now()
-    return _stable_zip(buffer.getvalue(), when), len(shown), sum(1 for info in shown if info.id in owner)
-
-
-def _stable_zip(data: bytes, when: dt.datetime) -> bytes:
-    """The same zip with every entry dated `when`: byte-identical output for identical input."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
+    return finish_xlsx(buffer.getvalue(), when), len(shown), sum(1 for info in shown if info.id in owner)
 
 
 # -- import --

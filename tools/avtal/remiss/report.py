@@ -45,9 +45,10 @@ from ..redline.diff import CHANGED, DELETED, MOVED, NEW
 from ..render import ast, ooxml, wording
 from ..render import typst as typst_writer
 from ..render.build import build_time
-from ..render.docx import TEMPLATES
+from ..render.docx import TEMPLATES, WORD
 from ..render.pandoc import convert
-from ..render.pdf import compile_pdf
+from ..render.pdf import compile_pdf, laid_out
+from ..render.spreadsheet import finish_xlsx
 from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
@@ -352,12 +353,50 @@ def _cells(values: list[Any]) -> list[list[ast.Node]]:
     return [[ast.plain(v if isinstance(v, list) else _t(str(v)))] for v in values]
 
 
-def _table(caption: str, header: list[str], rows: list[list[Any]], widths: list[float]) -> ast.Node:
-    """A table across the text width, columns in the given proportions (Word would otherwise shrink it)."""
+# Word's A4 text width and a cell's side padding in points (templates/reference.docx: 11 pt Arial).
+TEXT_WIDTH_PT, CELL_PADDING_PT, FONT_PT = 453.5, 10.8, 11
+# Advance widths (1/1000 em) of Helvetica Bold, whose metrics Arial Bold (and LibreOffice's Liberation Sans)
+# share: bold, the widest the table style sets, so a header word fits too. Other characters count as 611.
+_GLYPH_WIDTHS = {ch: width for chars, width in (
+    ("ijl.,:;!'| ", 278), ('ft()-/[]I"', 333), ("r", 389), ("z*", 500), ("acesvxykåäâàáéèëê0123456789#$–?_J", 556),
+    ("EPSVXY", 667), ("ABCDHKNRUÅÄÉ&", 722), ("GOQwÖ", 778), ("M%", 833), ("m", 889), ("W", 944), ("—@", 1000))
+    for ch in chars}
+
+
+def _width_pt(text: str) -> float:
+    """The width of `text` in the table's font, in points, with 20 % to spare: where Arial is missing,
+    LibreOffice sets DejaVu Sans (Bold), up to a sixth wider."""
+    return sum(_GLYPH_WIDTHS.get(ch, 611) for ch in text) * FONT_PT / 1000 * 1.2
+
+
+def _table(caption: str, header: list[str], rows: list[list[Any]]) -> ast.Node:
+    """A table across the text width, columns sized from their content (Word would otherwise shrink it)."""
     node = ast.table(_t(caption), _cells(header), [_cells(r) for r in rows])
-    total = sum(widths)
-    node["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidth", "c": w / total}] for w in widths]
+    texts = [[ast.stringify(v) if isinstance(v, list) else str(v) for v in row] for row in [header, *rows]]
+    widths = column_widths(texts)
+    node["c"][2] = [[{"t": "AlignDefault"}, {"t": "ColWidth", "c": w}] for w in widths]
     return node
+
+
+def column_widths(rows: list[list[str]]) -> list[float]:
+    """Column widths as fractions of the text width, laid out the way typst and browsers size auto columns.
+
+    Each column gets at least its longest word (so Word never breaks a word inside a cell, as in
+    'Kommunalförbu|nd'), and the room left is shared in proportion to how much more its longest
+    cell would need to stand on one line.
+    """
+    columns = list(zip(*rows))
+    least = [CELL_PADDING_PT + max((_width_pt(word) for text in col for word in text.split()), default=0)
+             for col in columns]
+    most = [max(low, CELL_PADDING_PT + max(_width_pt(text) for text in col)) for col, low in zip(columns, least)]
+    if sum(most) <= TEXT_WIDTH_PT:
+        widths = most
+    elif sum(least) >= TEXT_WIDTH_PT:
+        widths = least
+    else:
+        room = (TEXT_WIDTH_PT - sum(least)) / (sum(most) - sum(least))
+        widths = [low + (high - low) * room for low, high in zip(least, most)]
+    return [w / sum(widths) for w in widths]
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -568,8 +607,7 @@ class Builder:
                          sum(1 for e in entries if e.comment.stance == "invänder"),
                          sum(1 for st in statuses if st in TAKEN), sum(1 for st in statuses if st is None)])
         out.append(_table("Synpunkter per tema. Beaktade: beaktade eller delvis beaktade.",
-                          ["Tema", "Synpunkter", "Svarande", "Invänder", "Beaktade", "Öppna"], rows,
-                          [5, 2, 2, 2, 2, 1.6]))
+                          ["Tema", "Synpunkter", "Svarande", "Invänder", "Beaktade", "Öppna"], rows))
         return out
 
     def theme_entries(self, theme) -> list[Entry]:
@@ -618,8 +656,7 @@ class Builder:
         return [self.heading(2, "Svar per kommunalförbund", "rs-svar"), _figure(chart),
                 _table("Svar per kommunalförbund (samma uppgifter som diagrammet). Sent: svarat efter sista "
                        "svarsdag. Gemensamt: omfattas av ett gemensamt svar.",
-                       ["Förbund", "Instanser", *[label for _, label in GROUP_COLUMNS]], rows,
-                       [2.6, 2.6, 2.4, 1.6, 3.0, 3.0, 2.2])]
+                       ["Förbund", "Instanser", *[label for _, label in GROUP_COLUMNS]], rows)]
 
     def by_status(self) -> list[ast.Node]:
         counts = self.r.status_counts()
@@ -632,7 +669,7 @@ class Builder:
         return [self.heading(2, "Arbetsgruppens ställningstaganden", "rs-stallningstaganden"),
                 _p("Öppen betyder att arbetsgruppen ännu inte har tagit ställning till synpunkten."), _figure(chart),
                 _table("Ställningstaganden (samma uppgifter som diagrammet)", ["Ställningstagande", "Synpunkter"],
-                       rows, [3, 2])]
+                       rows)]
 
     def by_stance(self) -> list[ast.Node]:
         counts = self.r.stance_counts()
@@ -642,8 +679,7 @@ class Builder:
         chart = self.chart(charts.bars, "installning", "Parternas inställning", alt, labels, list(counts.values()))
         rows = [[label, n] for label, n in zip(labels, counts.values())] + [["Totalt", len(self.r.entries)]]
         return [self.heading(2, "Parternas inställning", "rs-installning"), _figure(chart),
-                _table("Parternas inställning (samma uppgifter som diagrammet)", ["Inställning", "Synpunkter"], rows,
-                       [3, 2])]
+                _table("Parternas inställning (samma uppgifter som diagrammet)", ["Inställning", "Synpunkter"], rows)]
 
     def top(self) -> list[ast.Node]:
         top = self.r.most_discussed()
@@ -663,7 +699,7 @@ class Builder:
                          sum(1 for e in es if e.comment.stance == "invänder")])
         return out + [_figure(chart), _table("Mest kommenterade avsnitt (samma uppgifter som diagrammet)",
                                              ["Avsnitt", "Rubrik", "Dokument", "Synpunkter", "Svarande", "Invänder"],
-                                             rows, [1.4, 4, 3, 2, 2, 2])]
+                                             rows)]
 
     def recipient_table(self) -> list[ast.Node]:
         names = self.r.status.group_names
@@ -677,8 +713,7 @@ class Builder:
                          _decision(decided) if x.state != "none" else "–"])
         return [self.heading(2, "Parterna och deras svar", "rs-remissinstanser"),
                 _table("Parterna och deras svar. Beslut: det organ som beslutade svaret (vid gemensamt svar "
-                       "kommunalförbundets organ).", ["Part", "Kommunalförbund", "Svar", "Inkom", "Beslut"], rows,
-                       [3.4, 2.4, 3.6, 2.0, 3.6])]
+                       "kommunalförbundets organ).", ["Part", "Kommunalförbund", "Svar", "Inkom", "Beslut"], rows)]
 
     def others_table(self) -> list[ast.Node]:
         """The remissinstanser that are not parties, apart from the parties' table."""
@@ -696,7 +731,7 @@ class Builder:
                 _p("Remissinstanser som inte är parter i avtalet. Deras svar redovisas under avsnitten som övriga "
                    "svar men räknas inte in bland parternas svar."),
                 _table("Övriga remissinstanser och deras svar", ["Remissinstans", "Slag", "Svar", "Inkom", "Beslut"],
-                       rows, [3.4, 2.4, 3.6, 2.0, 3.6])]
+                       rows)]
 
     def chart(self, draw: Callable[..., charts.Chart], name: str, caption: str, alt: str, *args, **kw) -> Planned:
         """A chart to draw later (`draw_charts`): the tree needs only its name, caption and alt text."""
@@ -926,15 +961,17 @@ def _info(report: Report) -> list[tuple[str, str]]:
     return info
 
 
-def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]]) -> bytes:
+def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]],
+          pages: Callable[[], dict[str, int]] = dict) -> bytes:
+    """The Word file; `pages` gives the headings' pages in the PDF (asked for only once pandoc is done)."""
     src = report.info.source
     front = [ast.raw_block("openxml", ooxml.title_page(KIND, report.title, None, _info(report))),
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", toc)),
              ast.raw_block("openxml", ooxml.page_break())]
     tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
+    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(report.when.timestamp()))})
-    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, properties={
+    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), properties={
         "title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
         "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {wording.round_name(src)}; {KIND}",
         "version": report.version_name, "category": KIND})
@@ -1148,7 +1185,7 @@ def _xlsx(report: Report) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         ExcelWriter(book, archive).save()  # not book.save(): that stamps `modified` with the current time
-    return _stable_zip(buffer.getvalue(), report.when)
+    return finish_xlsx(buffer.getvalue(), report.when)
 
 
 def _as_text(sheet, value: Any) -> Any:
@@ -1163,19 +1200,6 @@ def _as_text(sheet, value: Any) -> Any:
     cell = WriteOnlyCell(sheet, value=value)
     cell.data_type = "s"
     return cell
-
-
-def _stable_zip(data: bytes, when: dt.datetime) -> bytes:
-    """The same archive with every entry dated `when` (openpyxl stamps them with the current time)."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    return out.getvalue()
 
 
 def _write_report_files(folder: Path, files: dict[str, bytes]) -> None:
@@ -1209,13 +1233,13 @@ def render(report: Report) -> dict[str, bytes]:
     toc = builder.toc
     source = _typst(report, _lower(blocks, "typst", builder))  # here, before other threads want the GIL
     with ThreadPoolExecutor(max_workers=3) as pool:
-        pdf = pool.submit(compile_pdf, source, report.when)
+        pdf = pool.submit(laid_out, source, report.when)  # the PDF and its headings' pages
         html = pool.submit(_html, report, _lower(blocks, "html", builder), toc)
         list(pool.map(lambda chart: chart.png, builder.charts.values()))  # typst, outside the GIL
         docx_blocks = _lower(blocks, "docx", builder)
-        word = pool.submit(_docx, report, docx_blocks, toc)
+        word = pool.submit(_docx, report, docx_blocks, toc, lambda: pdf.result()[1])
         out = {f"{STEM}.xlsx": _xlsx(report)}
-        out.update({f"{STEM}.html": html.result(), f"{STEM}.pdf": pdf.result(), f"{STEM}.docx": word.result()})
+        out.update({f"{STEM}.html": html.result(), f"{STEM}.pdf": pdf.result()[0], f"{STEM}.docx": word.result()})
     for name, data in _web_files(report, builder).items():
         out[f"{FILES_DIR}/{name}"] = data
     return out

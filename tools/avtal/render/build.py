@@ -27,7 +27,7 @@ from ..model import Corpus, Document
 from ..model.text import Cite, DocRef, Ref, block_inlines, walk_inlines
 from . import wording
 from .docx import TEMPLATES, render_docx
-from .pdf import render_pdf
+from .pdf import heading_pages, render_pdf
 from .web import render_glossary, render_index, render_page, search_index, static_assets
 
 MANIFEST = ".avtal-build.json"
@@ -102,7 +102,8 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     for doc in corpus.documents:
         fp = document_fingerprint(corpus, doc, common)
         jobs.append(Job(f"{doc.id}.pdf", fp, lambda d=doc: render_pdf(corpus, d, when)))
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda d=doc: render_docx(corpus, d, when)))
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda d=doc: render_docx(corpus, d, when,
+                                                                        pages=heading_pages(corpus, d, when))))
         jobs.append(Job(f"web/{doc.id}.html", fp, lambda d=doc: render_page(corpus, d).encode("utf-8")))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))

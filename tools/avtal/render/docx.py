@@ -11,6 +11,9 @@ from .pandoc import convert
 from .tree import GLOSSARY_ID, TreeBuilder
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+# pandoc's Word writer with table and figure captions numbered by Word fields ("Tabell 1: …" in a Swedish
+# document), as the PDF numbers them.
+WORD = "docx+native_numbering"
 
 
 def title_info(doc: Document) -> list[tuple[str, str]]:
@@ -44,16 +47,17 @@ def front_matter(builder: TreeBuilder) -> list[ast.Node]:
 
 def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
                 header: str | None = None, title: str | None = None, tracked: bool = False,
-                version: str | None = None) -> bytes:
+                version: str | None = None, pages: dict[str, int] | None = None) -> bytes:
     """The Word file of one document (or of a redline, given its builder, page header and title).
 
     The file names its document id (and `version`, the frozen version's name, when given) in custom
-    properties, so a draft a party sends back is recognised without guessing.
+    properties, so a draft a party sends back is recognised without guessing. `pages` (clause id → page,
+    from the PDF's layout: `pdf.heading_pages`) fills in the table of contents' page numbers.
     """
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
     tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
-    raw = convert(tree, "docx", f"--reference-doc={TEMPLATES / 'reference.docx'}",
+    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
     custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {})}
     properties = {
@@ -69,4 +73,4 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
         "category": wording.KIND_LABEL[meta.kind],
     }
     return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, tracked=tracked,
-                             properties=properties, custom=custom)
+                             properties=properties, custom=custom, pages=pages)

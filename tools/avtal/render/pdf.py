@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import importlib.util
+import json
+import tempfile
+import threading
+from collections import OrderedDict
+from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 
@@ -59,7 +65,53 @@ def compile_pdf(source: bytes, when: dt.datetime) -> bytes:
                          font_paths=font_paths(), ignore_system_fonts=True)
 
 
+# Appended to the source: the page of every labelled heading, read back by a query on the laid-out document.
+_PAGES_PROBE = (b'\n#context [#metadata(query(heading).filter(h => h.has("label"))'
+                b'.map(h => (str(h.label), h.location().page())))<avtal-heading-pages>]\n')
+_LAYOUTS: OrderedDict[str, Future] = OrderedDict()
+_LAYOUTS_LOCK = threading.Lock()
+
+
+def _compile_with_pages(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
+    with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
+        main = Path(folder) / "main.typ"
+        main.write_bytes(source + _PAGES_PROBE)
+        compiler = typst.Compiler(str(main), root=folder, font_paths=font_paths(), ignore_system_fonts=True)
+        pdf = compiler.compile(format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()))
+        pages = compiler.query("<avtal-heading-pages>", field="value", one=True)  # memoized: no second layout
+    return pdf, {label: page for label, page in json.loads(pages)}
+
+
+def laid_out(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
+    """The PDF of a typst source and the page of each labelled heading (clause id → page), from one layout.
+
+    The Word file of the same document shows these pages in its table of contents; its job and the
+    PDF's job run in parallel, so the first to ask lays the document out and the other waits for it.
+    """
+    key = hashlib.sha256(source + when.isoformat().encode()).hexdigest()
+    with _LAYOUTS_LOCK:
+        future = _LAYOUTS.get(key)
+        owner = future is None
+        if owner:
+            future = _LAYOUTS[key] = Future()
+            while len(_LAYOUTS) > 32:  # both jobs of a document ask within moments; keep only recent ones
+                _LAYOUTS.popitem(last=False)
+    if owner:
+        try:
+            future.set_result(_compile_with_pages(source, when))
+        except BaseException as error:
+            future.set_exception(error)
+            with _LAYOUTS_LOCK:
+                _LAYOUTS.pop(key, None)
+    return future.result()
+
+
+def heading_pages(corpus: Corpus, doc: Document, when: dt.datetime) -> dict[str, int]:
+    """The page of each clause (and the glossary) in the published PDF of `doc`."""
+    return laid_out(typst_source(corpus, doc), when)[1]
+
+
 def render_pdf(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
                **meta: object) -> bytes:
     """The accessible PDF of one document (or of a redline, given its builder and metadata overrides)."""
-    return compile_pdf(typst_source(corpus, doc, builder, **meta), when)
+    return laid_out(typst_source(corpus, doc, builder, **meta), when)[0]

@@ -50,9 +50,11 @@ def inline(node: Node) -> str:
         (ident, classes, attrs), children = content
         body = f"#[{inlines(children)}]"
         if "insertion" in classes:
-            body = f'#text(fill: rgb("#0b6b2e"))[#underline(stroke: 1pt)[{inlines(children)}]]'
+            body = (f'#text(fill: rgb("#0b6b2e"))[{_spoken("[infogat:")}#underline(stroke: 1pt)[{inlines(children)}]'
+                    f'{_spoken("]")}]')
         elif "deletion" in classes:
-            body = f'#text(fill: rgb("#a30d22"))[#strike(stroke: 1pt)[{inlines(children)}]]'
+            body = (f'#text(fill: rgb("#a30d22"))[{_spoken("[struket:")}#strike(stroke: 1pt)[{inlines(children)}]'
+                    f'{_spoken("]")}]')
         elif "note" in classes:
             body = f'#text(size: 8.5pt, fill: rgb("#6b4e00"), style: "italic")[{inlines(children)}]'
         if ident and len(children) == 1 and children[0]["t"] in ("Strong", "Emph"):
@@ -65,6 +67,19 @@ def inline(node: Node) -> str:
     if kind == "Quoted":
         return "”" + inlines(content[1]) + "”"
     raise ValueError(f"typst writer: unsupported inline {kind}")
+
+
+def _spoken(text: str) -> str:
+    """Text a screen reader reads and copy-paste keeps, but the eye does not see ('[infogat: …]').
+
+    Colour and underline/strike alone do not tell assistive technology which words are new
+    or old. The marker is real, tagged text (not an artifact), so PDF/UA-1 holds; it is
+    transparent and squeezed to 6 % width in a box, which keeps it on the text's line in
+    reading order for position-based extractors (pdftotext) too.
+    """
+    if not text.endswith("]"):
+        text += "\u00a0"  # a space the box keeps, so words are not run together
+    return f"#box(scale(x: 6%, reflow: true)[#text(fill: rgb(0, 0, 0, 0))[{escape(text)}]])"
 
 
 def _line_safe(text: str) -> str:
