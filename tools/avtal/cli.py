@@ -118,6 +118,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    from .apply.engine import apply_word_file
+
+    mode = "accept-all" if args.accept_all else "review" if args.review else "dry-run"
+    report = apply_word_file(args.sources, args.file, mode, base=args.base)
+    print(report)
+    return 0 if report.ok else 1
+
+
 # -- avtal remiss … : each body calls one library function and prints its report --
 
 def cmd_remiss_pack(args: argparse.Namespace) -> int:
@@ -260,6 +269,15 @@ def build_parser() -> argparse.ArgumentParser:
     redline.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
     redline.add_argument("--round", metavar="ROUND", help="annotate changed clauses with the comments of this remiss "
                          "round behind them (default: the round whose positions name TO as `against`)")
+    apply = command("apply", cmd_apply, "write the edits made in one of our Word files (tracked or not) into the "
+                    "working sources, clause by clause; conflicts with later source edits are shown, never applied")
+    apply.add_argument("file", metavar="FILE.docx", type=Path)
+    how = apply.add_mutually_exclusive_group()
+    how.add_argument("--accept-all", action="store_true", help="write every edit that is not a conflict")
+    how.add_argument("--review", action="store_true", help="show each clause's edit and ask before writing it")
+    how.add_argument("--dry-run", action="store_true", help="print the YAML diff only (the default)")
+    apply.add_argument("--base", metavar="VERSION", help="the version the file was made from, when the file does "
+                       "not name it (a working build or a redline)")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     _add_remiss(sub)
