@@ -104,7 +104,7 @@ def _fail(where: str, message: str) -> SourceError:
 
 
 def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: str | None = None,
-                    ask: Callable[[str], str] = input) -> Report:
+                    ask: Callable[[str], str] | None = None) -> Report:
     """Read `path`, work out its edits against the version it names, and (unless a dry run) write them."""
     shown = str(path)
     try:
@@ -141,11 +141,11 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     report.comments = _comments(pkg, old, info)
     chosen = [r for r in report.results if r.status == "edit"]
     if mode == "review":
-        chosen = [r for r in chosen if _ask(ask, r, loaded)]
+        chosen = [r for r in chosen if _ask(ask or input, r, loaded)]
     new_text = Edits(loaded, [c for r in chosen for c in r.changes]).result()
     if new_text != loaded.text:
         report.diff = "".join(difflib.unified_diff(loaded.text.splitlines(True), new_text.splitlines(True),
-                                                   f"a/{relative(doc_file)}", f"b/{relative(doc_file)}"))
+                                                   f"a/{relative(doc_file).lstrip('/')}", f"b/{relative(doc_file).lstrip('/')}"))
         if mode != "dry-run":
             _check_loads(sources, doc_file, new_text)
             atomic_write_text(doc_file, new_text)
@@ -246,6 +246,11 @@ def _find_clause(data, clause_id: str, path: KeyPath = ()) -> KeyPath | None:
 class _Planner:
     def __init__(self, old: Corpus, working: Corpus, document: str, loaded):
         self.old, self.working, self.document, self.loaded = old, working, document, loaded
+        self.known: dict[str, str] = {}  # rendered text of every paragraph and list item -> its markup
+        for clause in old.document(document).clauses():
+            for inlines in block_inlines(clause.body):
+                shown, source = markup.source_of(old, document, inlines)
+                self.known.setdefault(" ".join(shown.split()), source)
 
     def where(self, clause: Clause) -> str:
         return f"avsnitt {clause.label} {clause.title}"
@@ -297,8 +302,8 @@ class _Planner:
         """Edits outside the clauses (title page, preamble, glossary) are not applied; say where."""
         out = []
         for key, where in ((FRONT, "the title page, contents or preamble"), (GLOSSARY, "the glossary appendix")):
-            a = [line.text for line in sent.get(key, []) if not line.style.lower().startswith("toc")]
-            b = [line.text for line in word.get(key, []) if not line.style.lower().startswith("toc")]
+            a = [line.text for line in sent.get(key, []) if not line.style.lower().startswith(("toc", "contents"))]
+            b = [line.text for line in word.get(key, []) if not line.style.lower().startswith(("toc", "contents"))]
             if a != b:
                 changed = [line for line in b if line not in a][:3]
                 out.append(ClauseResult(key, where, "refused", "edits here are not applied (the title page and "
@@ -374,7 +379,9 @@ class _ClauseEditor:
     def set(self, unit: Unit, line: Line) -> None:
         table = self.path + ("table",)
         if unit.kind == "title":
-            title = re.sub(r"^\d+(\.\d+)*\s+", "", line.text) if line.text.startswith(self.clause.label) else line.text
+            if not line.heading:
+                return self.delete(unit)  # its mark was deleted: the heading ran into the paragraph after it
+            title = line.text[len(self.clause.label):] if line.text.startswith(self.clause.label) else line.text
             if not title.strip():
                 return self.refuse("its heading was emptied in Word")
             self.edits.set_line(self.path + ("title",), title.strip())
@@ -442,7 +449,7 @@ class _ClauseEditor:
             position = self.blocks.index(self._live(previous.block)) + 1
             item_at = previous.index if previous.kind == "item" else None
         for line in lines:
-            source = self.rewrite((), line.text)
+            source = self.p.known.get(line.text) or self.rewrite((), line.text)  # moved text keeps its markup
             if line.listed and item_at is not None:
                 raw = self.blocks[position - 1]
                 prefix = re.match(r"\s*(?:[-*]|\d+[.)]) +", raw.items[item_at][0]).group() if raw.items else "- "

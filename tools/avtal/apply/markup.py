@@ -75,6 +75,12 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
     return [m.group() for m in found], [m.start() for m in found] + [len(text)]
 
 
+def source_of(corpus: Corpus, doc_id: str, inlines: tuple[Inline, ...]) -> tuple[str, str]:
+    """(rendered text, markup) of a unit: how a moved paragraph is recognised and written back unchanged."""
+    row = atoms(corpus, doc_id, inlines)
+    return "".join(a.shown for a in row), "".join(a.source for a in row)
+
+
 def rewrite(corpus: Corpus, doc_id: str, inlines: tuple[Inline, ...], new_text: str) -> Rewrite:
     """The markup for `new_text`, a unit whose rendered text was that of `inlines`."""
     row = atoms(corpus, doc_id, inlines)
@@ -149,7 +155,7 @@ def _marker(corpus: Corpus, doc_id: str, atom: Atom, shown: str, notes: list[str
     lead, trail = shown[:len(shown) - len(shown.lstrip())], shown[len(shown.rstrip()):]
     if isinstance(node, TermUse):
         name = corpus.term(node.term).source.term
-        if _inflected(core, name):
+        if _inflected(core, name) or _inflected(core, atom.shown):
             form = "" if core == name else f"|{core}"
             return f"{lead}{{term:{node.term}{form}}}{trail}"
     if isinstance(node, Ref):

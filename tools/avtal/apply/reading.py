@@ -53,7 +53,13 @@ class _LineStream(readers._Stream):
 
     def paragraph_mark(self, p: etree._Element) -> None:
         before = self.proposal_len
-        super().paragraph_mark(p)
+        parent = p.getparent()
+        if parent is not None and parent.tag == f"{_W}tc" and p is parent.findall(f"{_W}p")[-1]:
+            self.text("\n", mark=True)  # a cell's last paragraph mark stays: Word cannot delete it
+            if self.paragraphs[-1] != self.draft_len:
+                self.paragraphs.append(self.draft_len)
+        else:
+            super().paragraph_mark(p)
         if self.proposal_len > before:
             self.marks.append((self.proposal_len, self.kind(p)))
 

@@ -191,14 +191,30 @@ def join_blocks(blocks: list[RawBlock]) -> str:
 
 
 def wrap(text: str, like: list[str], prefix: str = "") -> list[str]:
-    """`text` in lines like `like` (one long line, or wrapped at its width); markers never split."""
+    """`text` in lines like `like`: its unchanged first and last lines kept as written, the rest wrapped.
+
+    One long line stays one line; wrapped text is wrapped at the width it had. Markers never split.
+    """
     width = max((len(line) for line in like), default=0)
     if len(like) <= 1 or width < 40:
         return [prefix + text]
-    protected = re.sub(r"\{[^{}]*\}|\[[^\]]*\]\([^)]*\)", lambda m: m.group().replace(" ", "\0"), text)
-    lines = textwrap.wrap(protected, width=width, initial_indent=prefix, subsequent_indent=" " * len(prefix),
+    words = [line.strip() for line in like]
+    words[0] = words[0][len(prefix.strip()):].strip() if prefix.strip() else words[0]
+    head = 0
+    while head < len(like) - 1 and text.startswith(" ".join(words[:head + 1]) + " "):
+        head += 1
+    tail = 0
+    kept = len(" ".join(words[:head]))
+    while (tail < len(like) - head - 1 and text.endswith(" " + " ".join(words[len(like) - tail - 1:]))
+           and len(text) - len(" ".join(words[len(like) - tail - 1:])) - 1 > kept):
+        tail += 1
+    middle = text[kept + (1 if head else 0):len(text) - (len(" ".join(words[len(like) - tail:])) + 1 if tail else 0)]
+    indent = " " * len(prefix)
+    protected = re.sub(r"\{[^{}]*\}|\[[^\]]*\]\([^)]*\)", lambda m: m.group().replace(" ", "\0"), middle)
+    lines = textwrap.wrap(protected, width=width, initial_indent=indent if head else prefix, subsequent_indent=indent,
                           break_long_words=False, break_on_hyphens=False)
-    return [line.replace("\0", " ") for line in lines]
+    lines = [line.replace("\0", " ") for line in lines]
+    return [*like[:head], *lines, *like[len(like) - tail:]]
 
 
 def reload(text: str, shown: str) -> tuple[YamlFile | None, Problems]:

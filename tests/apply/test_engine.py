@@ -1,0 +1,351 @@
+"""`avtal apply` round trips on real files: a distributed Word file, edited the way Word (or LibreOffice)
+saves edits, applied to a copy of the sources; the redline from the version the file was made from to the
+working sources then shows exactly those edits, and `avtal check --strict` passes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from avtal.cli import main
+from avtal.model.versions import load_version
+from avtal.redline.diff import compare
+from avtal.render.docx import render_docx
+from avtal.model.text import block_inlines
+from avtal.render.wording import clause_text, plain
+from tests.apply.wordedit import WHEN, edit_untracked
+from tests.clients import require_client
+from tests.remiss.forms import libreoffice_resave
+from tests.remiss.wordlike import Move, annotate_draft
+
+REPO_SOURCES = Path(__file__).resolve().parents[2] / "sources"
+BASE = "t-base"
+DOC = "munhalsa"
+
+
+@pytest.fixture(scope="module")
+def frozen(tmp_path_factory) -> Path:
+    """The repository's sources copied, frozen as t-base, and the munhalsa Word file made from t-base."""
+    root = tmp_path_factory.mktemp("apply")
+    shutil.copytree(REPO_SOURCES, root / "sources")
+    assert main(["--sources", str(root / "sources"), "freeze", BASE, "--date", "2025-09-01",
+                 "--status", "förslag"]) == 0
+    corpus, name = load_version(root / "sources", BASE)
+    (root / f"{DOC}.docx").write_bytes(render_docx(corpus, corpus.document(DOC), dt.datetime(2025, 9, 1),
+                                                    version=name))
+    return root
+
+
+class Setup:
+    """A fresh copy of the frozen tree for one test, and what it takes to check a round trip."""
+
+    def __init__(self, frozen: Path, tmp: Path):
+        shutil.copytree(frozen, tmp, dirs_exist_ok=True)
+        self.root = tmp
+        self.sources = tmp / "sources"
+        self.docx = tmp / f"{DOC}.docx"
+        self.yaml = self.sources / "documents" / f"{DOC}.yaml"
+        self.before = self.yaml.read_text(encoding="utf-8")
+        self.old, _ = load_version(self.sources, BASE)
+
+    def tracked(self, **edits) -> Path:
+        return annotate_draft(self.docx, self.root / "tracked.docx", author="Anna Berg", date=WHEN, **edits)
+
+    def untracked(self, src: Path | None = None, **edits) -> Path:
+        return edit_untracked(src or self.docx, self.root / "untracked.docx", **edits)
+
+    def apply(self, path: Path, *flags: str) -> int:
+        return main(["--sources", str(self.sources), "apply", str(path), *flags])
+
+    def redline(self) -> dict[str, frozenset[str]]:
+        """Clause id -> kinds of change, from t-base to the working sources."""
+        new, _ = load_version(self.sources, "working")
+        changes = compare(self.old, new, BASE, "working")
+        return {c.id: c.kinds for d in changes.documents for c in d.changes}
+
+    def text(self, clause: str) -> str:
+        new, _ = load_version(self.sources, "working")
+        return clause_text(new, new.clause(clause))
+
+    def old_text(self, clause: str) -> str:
+        return clause_text(self.old, self.old.clause(clause))
+
+    def source(self) -> str:
+        return self.yaml.read_text(encoding="utf-8")
+
+    def changed_lines_within(self, *clauses: str) -> None:
+        """`git diff` of the document shows only lines of the given clauses' own YAML."""
+        lines = self.before.splitlines()
+        spans = []
+        for clause in clauses:
+            start = next(i for i, line in enumerate(lines) if line.strip() == f"- id: {clause}")
+            indent = len(lines[start]) - len(lines[start].lstrip())
+            end = next((i for i in range(start + 1, len(lines))
+                        if lines[i].strip() and len(lines[i]) - len(lines[i].lstrip()) <= indent), len(lines))
+            spans.append((start, end))
+        matcher = difflib.SequenceMatcher(None, lines, self.source().splitlines(), autojunk=False)
+        for op, i1, i2, _, _ in matcher.get_opcodes():
+            if op != "equal":
+                assert any(a <= i1 and i2 <= b for a, b in spans), f"edit outside {clauses}: lines {i1 + 1}-{i2}"
+
+    def strict_check(self) -> None:
+        assert main(["--sources", str(self.sources), "check", "--strict"]) == 0
+
+
+@pytest.fixture
+def setup(frozen: Path, tmp_path: Path) -> Setup:
+    return Setup(frozen, tmp_path)
+
+
+def roundtrip(s: Setup, path: Path, expected: dict[str, str], kinds: str = "changed") -> None:
+    """Apply, then: the redline shows exactly `expected`'s clauses, each reading as expected; check passes."""
+    assert s.apply(path, "--accept-all") == 0
+    assert s.redline() == {clause: frozenset({kinds}) for clause in expected}
+    for clause, text in expected.items():
+        assert s.text(clause) == text
+    s.changed_lines_within(*expected)
+    s.strict_check()
+
+
+# ---- edit kinds --------------------------------------------------------------
+
+def test_word_change_inside_a_term_use_keeps_the_term(setup: Setup):
+    path = setup.tracked(replacements=[("mun.palliativ", "palliativa vården", "palliativa vårdens")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ").replace(
+        "den palliativa vården.", "den palliativa vårdens.")})
+    assert "{term:palliativ-vard|den palliativa vårdens}" in setup.source()
+
+
+def test_a_new_sentence_with_a_typed_cross_reference_becomes_a_ref(setup: Setup):
+    label = setup.old.clause("mun.utbildning").label
+    path = setup.tracked(insertions=[("mun.palliativ", "påverkar välbefinnandet i hög grad.",
+                                      f" Se även avsnitt {label}.")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ").replace(
+        "i hög grad.", f"i hög grad. Se även avsnitt {label}.")})
+    assert "påverkar välbefinnandet i hög grad. Se även {ref:mun.utbildning}." in setup.source()
+
+
+def test_a_deleted_list_item(setup: Setup):
+    item = "nödvändig tandvård erbjuds dem som har intyg,"
+    path = setup.tracked(deletions=[("mun.ansvar.regionen", item)])
+    roundtrip(setup, path, {"mun.ansvar.regionen": setup.old_text("mun.ansvar.regionen").replace(f" {item}", "")})
+    assert item not in setup.source()
+
+
+def test_a_changed_table_cell(setup: Setup):
+    path = setup.tracked(replacements=[("mun.ansvar", "Ger råd och instruktion", "Ger råd, stöd och instruktion")])
+    roundtrip(setup, path, {"mun.ansvar": setup.old_text("mun.ansvar").replace(
+        "Ger råd och instruktion", "Ger råd, stöd och instruktion")})
+    assert '- ["Daglig munvård", "Ger råd, stöd och instruktion", "Ansvarar och utför"]' in setup.source()
+
+
+def test_a_changed_title(setup: Setup):
+    path = setup.tracked(replacements=[("mun.utbildning", "av omsorgspersonal", "för omsorgspersonal")])
+    assert setup.apply(path, "--accept-all") == 0
+    assert setup.redline() == {"mun.utbildning": frozenset({"changed"})}
+    new, _ = load_version(setup.sources, "working")
+    assert new.clause("mun.utbildning").title == "Utbildning för omsorgspersonal"
+    assert "    title: Utbildning för omsorgspersonal\n" in setup.source()
+    setup.changed_lines_within("mun.utbildning")
+    setup.strict_check()
+
+
+def test_a_moved_paragraph_keeps_its_markers(setup: Setup):
+    second = "Kommunen ansvarar för att munvården anpassas"
+    path = setup.untracked(moved_paragraphs=[("mun.palliativ", second, "mun.palliativ", "Munvården är en central")])
+    assert setup.apply(path, "--accept-all") == 0
+    assert setup.redline() == {"mun.palliativ": frozenset({"changed"})}
+    old, new = setup.old.clause("mun.palliativ"), load_version(setup.sources, "working")[0].clause("mun.palliativ")
+    assert new.body == (old.body[1], old.body[0])  # the same paragraphs, markers and all, swapped
+    setup.changed_lines_within("mun.palliativ")
+    setup.strict_check()
+
+
+def test_a_clause_edited_in_word_and_in_the_sources_is_a_conflict(setup: Setup, capsys):
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    edited = setup.before.replace("är vanliga i livets slutskede", "är mycket vanliga i livets slutskede")
+    setup.yaml.write_text(edited, encoding="utf-8")
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    assert "CONFLICT avsnitt" in out and "(mun.palliativ)" in out
+    assert "såsom muntorrhet, svampinfektioner" in out  # the version's text
+    assert "är mycket vanliga i livets slutskede" in out  # the sources' text
+    assert "såsom torr mun, svampinfektioner" in out  # the Word file's text
+    assert setup.source() == edited
+
+
+def test_a_file_with_untracked_edits_only(setup: Setup):
+    path = setup.untracked(replacements=[("mun.palliativ", "snabbt ge behandling", "utan dröjsmål ge behandling")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ").replace(
+        "snabbt ge behandling", "utan dröjsmål ge behandling")})
+    assert "{ref:mun.munvard.daglig}" in setup.source() and "{term:palliativ-vard|den palliativa vården}" in setup.source()
+
+
+def test_a_file_with_tracked_and_untracked_edits(setup: Setup):
+    first = setup.untracked(replacements=[("mun.bakgrund", "tala och delta socialt", "tala, le och delta socialt")])
+    path = annotate_draft(first, setup.root / "both.docx", author="Anna Berg", date=WHEN,
+                          replacements=[("mun.ansvar", "Erbjuder kostnadsfri utbildning", "Erbjuder utbildning")])
+    roundtrip(setup, path, {
+        "mun.bakgrund": setup.old_text("mun.bakgrund").replace("tala och delta", "tala, le och delta"),
+        "mun.ansvar": setup.old_text("mun.ansvar").replace("Erbjuder kostnadsfri utbildning", "Erbjuder utbildning"),
+    })
+
+
+def test_a_new_paragraph_inside_a_clause(setup: Setup):
+    path = setup.tracked(new_paragraphs=[("mun.bakgrund", "grundläggande omvårdnaden.",
+                                          "Munhälsan följs upp i den gemensamma uppföljningen.")])
+    roundtrip(setup, path, {"mun.bakgrund": setup.old_text("mun.bakgrund")
+                            + " Munhälsan följs upp i den gemensamma uppföljningen."})
+    assert "\n\n          Munhälsan följs upp i den gemensamma uppföljningen.\n" in setup.source()
+
+
+def test_a_new_list_item(setup: Setup):
+    path = setup.tracked(new_paragraphs=[("mun.ansvar.kommunen", "deltar i den utbildning",
+                                          "munvårdsombud utses på varje enhet.")])
+    roundtrip(setup, path, {"mun.ansvar.kommunen": setup.old_text("mun.ansvar.kommunen")
+                            + " munvårdsombud utses på varje enhet."})
+    assert "          - munvårdsombud utses på varje enhet.\n" in setup.source()
+
+
+def test_a_deleted_paragraph(setup: Setup):
+    first = setup.old_text("mun.palliativ").split(" Kommunen ansvarar")[0]
+    path = setup.tracked(deletions=[("mun.palliativ", first)])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ")[len(first) + 1:]})
+
+
+def test_a_deleted_table_row(setup: Setup):
+    path = setup.untracked(deleted_rows=[("mun.ansvar", "Utbildning i munvård")])
+    roundtrip(setup, path, {"mun.ansvar": setup.old_text("mun.ansvar").replace(
+        " Utbildning i munvård Erbjuder kostnadsfri utbildning Ser till att personalen deltar", "")})
+
+
+def test_a_changed_reference_number_points_at_the_clause_with_that_number(setup: Setup):
+    old_label, new_label = (setup.old.clause(c).label for c in ("mun.munvard.daglig", "mun.munvard.uppmarksamhet"))
+    path = setup.tracked(replacements=[("mun.palliativ", f"avsnitt {old_label}", f"avsnitt {new_label}")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ").replace(
+        f"avsnitt {old_label}", f"avsnitt {new_label}")})
+    assert "{ref:mun.munvard.uppmarksamhet}" in setup.source()
+
+
+def test_a_term_replaced_by_another_word_becomes_plain_text_with_a_note(setup: Setup, capsys):
+    path = setup.tracked(replacements=[("mun.palliativ", "den palliativa vården", "vården i livets slut")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ").replace(
+        "den palliativa vården", "vården i livets slut")})
+    assert "which is written as plain text" in capsys.readouterr().out
+    assert "{term:palliativ-vard" not in setup.source().split("id: mun.palliativ")[1].split("- id:")[0]
+
+
+@pytest.mark.client
+def test_a_file_re_saved_by_libreoffice(setup: Setup):
+    soffice = require_client("soffice")
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun"),
+                                       ("mun.ansvar", "Ger råd och instruktion", "Ger råd och stöd")])
+    saved = libreoffice_resave([path], setup.root / "lo", soffice)[0]
+    roundtrip(setup, saved, {
+        "mun.palliativ": setup.old_text("mun.palliativ").replace("muntorrhet", "torr mun"),
+        "mun.ansvar": setup.old_text("mun.ansvar").replace("Ger råd och instruktion", "Ger råd och stöd"),
+    })
+
+
+@pytest.mark.client
+def test_untracked_edits_re_saved_by_libreoffice(setup: Setup):
+    soffice = require_client("soffice")
+    path = setup.untracked(replacements=[("mun.bakgrund", "smärta, infektioner", "smärta, svåra infektioner")])
+    saved = libreoffice_resave([path], setup.root / "lo", soffice)[0]
+    roundtrip(setup, saved, {"mun.bakgrund": setup.old_text("mun.bakgrund").replace(
+        "smärta, infektioner", "smärta, svåra infektioner")})
+
+
+# ---- what is not applied, and how the tool says so -----------------------------------
+
+def test_a_deleted_clause_is_refused_and_names_who_refers_to_it(setup: Setup, capsys):
+    clause = setup.old.clause("mun.munvard.daglig")
+    paragraphs = [plain(setup.old, DOC, inlines) for inlines in block_inlines(clause.body)]
+    heading = f"{clause.label} {clause.title}"
+    path = setup.tracked(deletions=[("mun.munvard.daglig", text) for text in [heading, *paragraphs]])
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    assert "NOT APPLIED" in out and "deleting a clause is never applied automatically" in out
+    assert "mun.palliativ" in out  # it refers to the clause
+    assert setup.source() == setup.before
+
+
+def test_a_deleted_heading_with_its_text_kept_is_refused(setup: Setup, capsys):
+    clause = setup.old.clause("mun.munvard.daglig")
+    path = setup.tracked(deletions=[("mun.munvard.daglig", f"{clause.label} {clause.title}")])
+    assert setup.apply(path, "--accept-all") == 1
+    assert "its heading was deleted but not its text: merging clauses is not applied" in capsys.readouterr().out
+    assert setup.source() == setup.before
+
+
+def test_an_emptied_heading_is_refused(setup: Setup, capsys):
+    path = setup.tracked(deletions=[("mun.munvard.daglig", setup.old.clause("mun.munvard.daglig").title)])
+    assert setup.apply(path, "--accept-all") == 1
+    assert "its heading was emptied in Word" in capsys.readouterr().out
+    assert setup.source() == setup.before
+
+
+def test_a_new_heading_is_refused(setup: Setup, capsys):
+    path = setup.tracked(new_paragraphs=[("mun.palliativ", "Munvård och tandvård i palliativ vård", "Ny rubrik")])
+    # the new paragraph copies the heading's style: Word's way of typing a new heading
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    assert "a new heading “Ny rubrik” was added" in out and "needs an id" in out
+    assert setup.source() == setup.before
+
+
+def test_an_edit_in_the_preamble_is_refused(setup: Setup, capsys):
+    path = setup.tracked(replacements=[(None, "Den är en av de lagreglerade", "Den är en av flera lagreglerade")])
+    assert setup.apply(path, "--accept-all") == 1
+    assert "the title page, contents or preamble" in capsys.readouterr().out
+    assert setup.source() == setup.before
+
+
+def test_word_comments_are_shown_to_whoever_applies(setup: Setup, capsys):
+    path = setup.tracked(comments=[("mun.syfte", "Syftet med", "Ska vi nämna barn här?")])
+    assert setup.apply(path) == 0
+    out = capsys.readouterr().out
+    assert "avsnitt 1.2 Syfte: Anna Berg, 2025-09-10: Ska vi nämna barn här? (on “Syftet med”)" in out
+    assert "no edits in the clauses" in out
+
+
+def test_dry_run_is_the_default_and_prints_the_yaml_diff(setup: Setup, capsys):
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    assert setup.apply(path) == 0
+    out = capsys.readouterr().out
+    assert "-      munnen, såsom muntorrhet, svampinfektioner och sår, är vanliga i livets slutskede och" in out
+    assert "+      munnen, såsom torr mun, svampinfektioner och sår, är vanliga i livets slutskede och" in out
+    assert "dry run: nothing written" in out
+    assert setup.source() == setup.before
+
+
+def test_review_asks_clause_by_clause(setup: Setup, monkeypatch):
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun"),
+                                       ("mun.bakgrund", "tala och delta", "tala, le och delta")])
+    answers = iter(["y", "n"])  # reading order: mun.bakgrund first
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    assert setup.apply(path, "--review") == 0
+    assert setup.redline() == {"mun.bakgrund": frozenset({"changed"})}
+
+
+def test_a_file_that_is_not_a_word_document_is_refused_clearly(setup: Setup, capsys):
+    fake = setup.root / "svar.docx"
+    fake.write_text("%PDF-1.7 not really", encoding="utf-8")
+    assert setup.apply(fake) == 1
+    err = capsys.readouterr().err
+    assert "svar.docx" in err and "expected" in err and "Traceback" not in err
+
+
+def test_a_word_file_not_made_by_avtal_is_refused(setup: Setup, capsys):
+    import docx
+
+    other = setup.root / "annat.docx"
+    document = docx.Document()
+    document.add_paragraph("Hej")
+    document.save(str(other))
+    assert setup.apply(other) == 1
+    assert "not one of our Word files" in capsys.readouterr().err
