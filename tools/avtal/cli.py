@@ -187,6 +187,15 @@ def cmd_remiss_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remiss_apply(args: argparse.Namespace) -> int:
+    from .apply.proposal import apply_proposal
+
+    mode = "accept-all" if args.accept_all else "review" if args.review else "dry-run"
+    report = apply_proposal(args.sources, args.round, args.comment, mode)
+    print(report)
+    return 0 if report.ok else 1
+
+
 def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -235,6 +244,13 @@ def _add_remiss(sub) -> None:
                         help="file to write (default: dist/remiss/ROUND/stallningstaganden.xlsx)")
     imp_pos = command("import-positions", cmd_remiss_import_positions, "read positions back from the filled .xlsx")
     imp_pos.add_argument("file", metavar="FILE.xlsx", type=Path)
+    apply = command("apply", cmd_remiss_apply, "write a comment's proposed wording (a returned draft's tracked "
+                    "change, or “Ersätt ”X” med ”Y”.”) into the working sources and record it on the comment's position")
+    apply.add_argument("comment", metavar="COMMENT-ID", help="e.g. boras-5")
+    how = apply.add_mutually_exclusive_group()
+    how.add_argument("--accept-all", action="store_true", help="write the edit (unless it is a conflict)")
+    how.add_argument("--review", action="store_true", help="show the edit and ask before writing it")
+    how.add_argument("--dry-run", action="store_true", help="print the YAML diff only (the default)")
     report = command("report", cmd_remiss_report, "write the remissammanställning (docx, PDF, web, xlsx)")
     report.add_argument("--dist", **dist)
     report.add_argument("--against", metavar="VERSION",

@@ -64,6 +64,9 @@ class Report:
     comments: list[str] = field(default_factory=list)
     diff: str = ""
     written: list[str] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)  # clause ids whose edits were chosen
+    preface: list[str] = field(default_factory=list)
+    edited: str = "Word file"  # what the edited text is called when a conflict is shown
 
     @property
     def ok(self) -> bool:
@@ -71,13 +74,14 @@ class Report:
 
     def __str__(self) -> str:
         out = [f"{self.file}: {self.document}, made from version {self.version}"]
+        out += [f"  {line}" for line in self.preface]
         edits = [r for r in self.results if r.status == "edit"]
         for r in self.results:
             if r.status == "edit":
-                out.append(f"  edited {r.where} ({r.clause})")
+                out.append(f"  {'edited' if r.changes else 'unchanged'} {r.where} ({r.clause})")
             elif r.status == "conflict":
                 out.append(f"  CONFLICT {r.where} ({r.clause}): {r.message}")
-                for label, lines in zip((f"version {self.version}", "sources now", "Word file"), r.texts or ()):
+                for label, lines in zip((f"version {self.version}", "sources now", self.edited), r.texts or ()):
                     out.append(f"    --- {label}:")
                     out.extend(f"      {line}" for line in lines)
             else:
@@ -92,7 +96,7 @@ class Report:
             out.append(self.diff.rstrip("\n"))
         if self.written:
             out.append(f"wrote {', '.join(self.written)}")
-        elif edits and self.mode == "dry-run":
+        elif any(r.changes for r in edits) and self.mode == "dry-run":
             out.append("dry run: nothing written (use --accept-all to write these edits, --review to choose)")
         return "\n".join(out)
 
@@ -128,25 +132,37 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     word = read_lines(pkg, old, info.document)
     sent = read_lines(_render_lines(old, info.document), old, info.document)
     report = Report(Path(path), info.document, version, mode)
-    doc_file = sources / "documents" / f"{info.document}.yaml"
+    clauses = [(c, sent.get(c.id, []), word.get(c.id)) for c in old.document(info.document).clauses()]
+    report.comments = _comments(pkg, old, info)
+    return apply_clause_lines(sources, old, working, report, clauses, ask=ask,
+                              outside=lambda planner: planner.outside(sent, word))
+
+
+def apply_clause_lines(sources: Path, old: Corpus, working: Corpus, report: Report,
+                       clauses: list[tuple[Clause, list[Line], list[Line] | None]], *,
+                       ask: Callable[[str], str] | None = None, outside=None) -> Report:
+    """Plan each clause's edit (paragraphs as the version renders them, and as edited), then write unless a dry run."""
+    doc_file = sources / "documents" / f"{report.document}.yaml"
     loaded = read_yaml(doc_file, relative(doc_file), Problems())
     if loaded is None:
         raise _fail(relative(doc_file), "cannot read the document's source")
-    planner = _Planner(old, working, info.document, loaded)
-    for clause in old.document(info.document).clauses():
-        result = planner.clause(clause, sent.get(clause.id, []), word.get(clause.id))
+    planner = _Planner(old, working, report.document, loaded)
+    for clause, sent, word in clauses:
+        result = planner.clause(clause, sent, word)
         if result is not None:
             report.results.append(result)
-    report.results.extend(planner.outside(sent, word))
-    report.comments = _comments(pkg, old, info)
+    if outside is not None:
+        report.results.extend(outside(planner))
     chosen = [r for r in report.results if r.status == "edit"]
-    if mode == "review":
+    if report.mode == "review":
         chosen = [r for r in chosen if _ask(ask or input, r, loaded)]
+    report.applied = [r.clause for r in chosen]
     new_text = Edits(loaded, [c for r in chosen for c in r.changes]).result()
     if new_text != loaded.text:
+        shown = relative(doc_file).lstrip("/")
         report.diff = "".join(difflib.unified_diff(loaded.text.splitlines(True), new_text.splitlines(True),
-                                                   f"a/{relative(doc_file).lstrip('/')}", f"b/{relative(doc_file).lstrip('/')}"))
-        if mode != "dry-run":
+                                                   f"a/{shown}", f"b/{shown}"))
+        if report.mode != "dry-run":
             _check_loads(sources, doc_file, new_text)
             atomic_write_text(doc_file, new_text)
             report.written.append(relative(doc_file))
@@ -227,6 +243,26 @@ def units(clause: Clause) -> list[Unit]:
     return out
 
 
+def clause_lines(corpus: Corpus, clause: Clause) -> list[Line]:
+    """A clause's paragraphs as its Word rendering reads, one per unit, straight from the model."""
+    out = []
+    for unit in units(clause):
+        if unit.kind == "title":
+            out.append(Line(f"{clause.label} {clause.title}", "Heading"))
+        elif unit.kind == "para":
+            out.append(Line(plain(corpus, clause.doc, clause.body[unit.block].inlines)))
+        elif unit.kind == "item":
+            out.append(Line(plain(corpus, clause.doc, clause.body[unit.block].items[unit.index]), listed=True))
+        elif unit.kind == "caption":
+            out.append(Line(clause.table.caption or ""))
+        elif unit.kind == "header":
+            out.append(Line(clause.table.header[unit.block], cell=(0, 0, unit.block)))
+        else:
+            out.append(Line(plain(corpus, clause.doc, clause.table.rows[unit.index][unit.block]),
+                            cell=(0, unit.index + 1, unit.block)))
+    return [Line(" ".join(line.text.split()), line.style, line.listed, line.cell) for line in out]
+
+
 def _find_clause(data, clause_id: str, path: KeyPath = ()) -> KeyPath | None:
     if isinstance(data, dict):
         if data.get("id") == clause_id and "title" in data:
@@ -257,12 +293,7 @@ class _Planner:
 
     def lines_now(self, clause: Clause) -> list[str]:
         """A clause of the working sources as plain lines (for showing a conflict)."""
-        out = [f"{clause.label} {clause.title}"]
-        out += [plain(self.working, clause.doc, inlines) for inlines in block_inlines(clause.body)]
-        if clause.table:
-            out += [clause.table.caption or "", *clause.table.header]
-            out += [plain(self.working, clause.doc, cell) for row in clause.table.rows for cell in row]
-        return [line for line in out if line]
+        return [line.text for line in clause_lines(self.working, clause)]
 
     def clause(self, clause: Clause, sent: list[Line], word: list[Line] | None) -> ClauseResult | None:
         result = ClauseResult(clause.id, self.where(clause), "edit")
@@ -283,6 +314,9 @@ class _Planner:
             now = self.working.clause(clause.id)
         except KeyError:
             now = None
+        if now is not None and self.lines_now(now) == word_text:
+            result.notes.append("the sources already read like this: nothing to do")
+            return result
         if now is None or (now.title, now.body, now.table) != (clause.title, clause.body, clause.table):
             result.status = "conflict"
             result.message = ("changed in the sources since the file was made" if now else
