@@ -349,3 +349,22 @@ def test_a_word_file_not_made_by_avtal_is_refused(setup: Setup, capsys):
     document.save(str(other))
     assert setup.apply(other) == 1
     assert "not one of our Word files" in capsys.readouterr().err
+
+
+def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsys):
+    """A redline names no version: --base names its TO version; the group's own marks are not edits."""
+    setup.yaml.write_text(setup.before.replace("såsom muntorrhet,", "såsom torr mun,"), encoding="utf-8")
+    assert main(["--sources", str(setup.sources), "freeze", "t-next", "--date", "2025-09-05"]) == 0
+    assert main(["--sources", str(setup.sources), "redline", BASE, "t-next", "--dist", str(setup.root / "dist")]) == 0
+    redline = setup.root / "dist" / "redline" / f"{BASE}--t-next" / f"{DOC}.docx"
+    path = setup.untracked(redline, replacements=[("mun.bakgrund", "tala och delta", "tala, le och delta")])
+    assert setup.apply(path, "--accept-all") == 1
+    assert "pass --base VERSION" in capsys.readouterr().err
+    assert setup.apply(path, "--accept-all", "--base", "t-next") == 0
+    next_version, _ = load_version(setup.sources, "t-next")
+    new, _ = load_version(setup.sources, "working")
+    changes = compare(next_version, new, "t-next", "working")
+    assert {c.id: c.kinds for d in changes.documents for c in d.changes} == {"mun.bakgrund": frozenset({"changed"})}
+    assert clause_text(new, new.clause("mun.bakgrund")) == clause_text(
+        next_version, next_version.clause("mun.bakgrund")).replace("tala och delta", "tala, le och delta")
+    setup.strict_check()

@@ -114,3 +114,11 @@ def test_markers_are_never_split_across_lines():
     like = ["x" * 30 + " ord ord ord ord", "ord ord ord ord ord ord ord ord ord ord ord ord"]
     lines = wrap("ord " * 8 + "{lag:hsl 16 kap. 4 §} " + "ord " * 10, like)
     assert any("{lag:hsl 16 kap. 4 §}" in line for line in lines)
+
+
+def test_the_blank_line_after_a_text_block_stays():
+    source = "a:\n  text: |\n    Ett stycke.\n\n  title: B\n"
+    file = load_yaml(source, "x.yaml", Problems())
+    edits = Edits(file)
+    edits.set_text(("a", "text"), "Ett nytt stycke.\n")
+    assert edits.result() == source.replace("Ett stycke.", "Ett nytt stycke.")

@@ -47,12 +47,10 @@ class Edits:
         if node.style == "|":
             header = src[start:src.index("\n", start)]
             indent = _indent_of(src, start, end)
-            tail = src[start:end]
-            body = "".join(f"{indent}{line}\n" if line else "\n" for line in value.rstrip("\n").split("\n"))
-            new = f"{header}\n{body}"
-            if not tail.endswith("\n"):
-                new = new.rstrip("\n")
-            self.changes.append((start, end, new))
+            original = src[start:end]
+            trailing = original[len(original.rstrip(" \n")):]  # the line end and blank lines after the text
+            body = "\n".join(f"{indent}{line}" if line else "" for line in value.rstrip("\n").split("\n"))
+            self.changes.append((start, end, f"{header}\n{body}{trailing}"))
             return
         if "\n" not in value.strip("\n"):
             self.changes.append((start, end, scalar(value.strip("\n"), node.style)))
