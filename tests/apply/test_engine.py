@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from avtal.cli import main
+from avtal.model.text import block_inlines
 from avtal.model.versions import load_version
 from avtal.redline.diff import compare
 from avtal.render.docx import render_docx
-from avtal.model.text import block_inlines
 from avtal.render.wording import clause_text, plain
 from tests.apply.wordedit import WHEN, edit_untracked
 from tests.clients import require_client
+from tests.remiss.crafted import XXE_PASSWD, Member, docx_members, raw_zip
 from tests.remiss.forms import libreoffice_resave
 from tests.remiss.wordlike import Move, annotate_draft
 
@@ -163,6 +164,29 @@ def test_a_moved_paragraph_keeps_its_markers(setup: Setup):
     assert new.body == (old.body[1], old.body[0])  # the same paragraphs, markers and all, swapped
     setup.changed_lines_within("mun.palliativ")
     setup.strict_check()
+
+
+def test_a_sentence_moved_with_words_move_markup(setup: Setup):
+    sentence = " Behandling i livets slutskede ska begränsas till det som ökar den enskildes välbefinnande."
+    path = setup.tracked(moves=[Move("mun.palliativ", sentence, "mun.palliativ", "påverkar välbefinnandet i hög grad.")])
+    old = setup.old_text("mun.palliativ")
+    roundtrip(setup, path, {"mun.palliativ": old.replace(sentence, "").replace("i hög grad.", "i hög grad." + sentence)})
+
+
+def test_a_paragraph_split_in_two_keeps_the_markers_of_both_halves(setup: Setup):
+    path = setup.untracked(split_after=[("mun.palliativ", "med målet att munnen ska vara fuktig, ren och smärtfri.")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ")})  # same words, one more paragraph
+    new, _ = load_version(setup.sources, "working")
+    assert len(new.clause("mun.palliativ").body) == len(setup.old.clause("mun.palliativ").body) + 1
+    assert "{ref:mun.munvard.daglig}" in setup.source()
+
+
+def test_two_paragraphs_joined_keep_the_markers_of_both(setup: Setup):
+    path = setup.untracked(joined=[("mun.palliativ", "Munvården är en central del")])
+    roundtrip(setup, path, {"mun.palliativ": setup.old_text("mun.palliativ")})
+    new, _ = load_version(setup.sources, "working")
+    assert len(new.clause("mun.palliativ").body) == len(setup.old.clause("mun.palliativ").body) - 1
+    assert "{term:palliativ-vard|den palliativa vården}" in setup.source() and "{ref:mun.munvard.daglig}" in setup.source()
 
 
 def test_a_clause_edited_in_word_and_in_the_sources_is_a_conflict(setup: Setup, capsys):
@@ -368,3 +392,17 @@ def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsy
     assert clause_text(new, new.clause("mun.bakgrund")) == clause_text(
         next_version, next_version.clause("mun.bakgrund")).replace("tala och delta", "tala, le och delta")
     setup.strict_check()
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    ("makro.docx", raw_zip(docx_members() + [Member.of("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + bytes(500))]),
+     "macro-enabled Word files are refused"),
+    ("xxe.docx", raw_zip(docx_members(XXE_PASSWD)), "has a DOCTYPE"),
+])
+def test_hostile_files_are_refused_as_party_files_are(setup: Setup, capsys, name, data, reason):
+    path = setup.root / name
+    path.write_bytes(data)
+    assert setup.apply(path, "--accept-all") == 1
+    err = capsys.readouterr().err
+    assert name in err and reason in err and "Traceback" not in err
+    assert setup.source() == setup.before

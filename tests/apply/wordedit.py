@@ -14,12 +14,13 @@ import io
 from pathlib import Path
 
 import docx
+from lxml import etree
 
 from tests.remiss.wordlike import _Editor, _q, _stable_zip, _visible_runs
 
 
 def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_paragraphs=(), new_paragraphs=(),
-                   moved_paragraphs=(), deleted_rows=()) -> Path:
+                   moved_paragraphs=(), deleted_rows=(), split_after=(), joined=()) -> Path:
     """Write `out_docx`: `src_docx` with untracked edits.
 
     replacements:       (clause id, old text, new text)
@@ -27,6 +28,8 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
     new_paragraphs:     (clause id, text in the paragraph before, new text) - formatted like that paragraph
     moved_paragraphs:   (clause id, text in the paragraph, clause id, text in the paragraph to follow)
     deleted_rows:       (clause id, text in a cell of the row)
+    split_after:        (clause id, text): Enter typed right after it (the rest becomes a new paragraph)
+    joined:             (clause id, text in a paragraph): the next paragraph joined to it, a space between
     """
     document = docx.Document(str(src_docx))
     editor = _Editor(document, "Anna Berg", "2025-09-10T09:00:00Z", "AB")
@@ -59,6 +62,36 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
         p, _, _ = editor.find(clause, needle)
         row = next(p.iterancestors(_q("tr")))
         row.getparent().remove(row)
+    for clause, needle in split_after:
+        p, start, end = editor.find(clause, needle)
+        last = editor.isolate(p, start, end)[-1]
+        assert last.getparent() is p, "split only at plain text"
+        paragraph = copy.deepcopy(p)
+        for child in list(paragraph):
+            if child.tag != _q("pPr"):
+                paragraph.remove(child)
+        for sibling in list(last.itersiblings()):
+            paragraph.append(sibling)
+        first = next((r for r, _ in _visible_runs(paragraph)), None)
+        if first is not None and first.find(_q("t")) is not None:
+            first.find(_q("t")).text = first.find(_q("t")).text.lstrip()
+        p.addnext(paragraph)
+    for clause, needle in joined:
+        p, _, _ = editor.find(clause, needle)
+        following = p.getnext()
+        last = [r for r, _ in _visible_runs(p)][-1]
+        space = copy.deepcopy(last)
+        for child in list(space):
+            if child.tag != _q("rPr"):
+                space.remove(child)
+        t = etree.SubElement(space, _q("t"))
+        t.text = " "
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        p.append(space)
+        for child in list(following):
+            if child.tag != _q("pPr"):
+                p.append(child)
+        following.getparent().remove(following)
     editor.finish()
     raw = io.BytesIO()
     document.save(raw)

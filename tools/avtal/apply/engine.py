@@ -26,7 +26,7 @@ from typing import Callable, Literal
 from ..fsutil import atomic_write_text
 from ..model.corpus import Clause, Corpus, load
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.text import BulletList, Para, walk_inlines, Ref, block_inlines
+from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
 from ..model.versions import load_version
 from ..model.yamlfile import KeyPath, read_yaml
 from ..remiss import readers, untrusted
@@ -243,6 +243,14 @@ def units(clause: Clause) -> list[Unit]:
     return out
 
 
+def _join(parts) -> tuple:
+    """Inline runs of several paragraphs as one, a space between (how Word reads them once joined)."""
+    out: list = []
+    for part in parts:
+        out += [*([Str(" ")] if out else []), *part]
+    return tuple(out)
+
+
 def clause_lines(corpus: Corpus, clause: Clause) -> list[Line]:
     """A clause's paragraphs as its Word rendering reads, one per unit, straight from the model."""
     out = []
@@ -373,15 +381,20 @@ class _ClauseEditor:
                 continue
             pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
             for k in range(pairs):
-                self.set(self.units[i1 + k], word[j1 + k])
+                # paragraphs joined in Word: the last one paired reads against all the units it took in
+                joined = [self.inlines_of(u) for u in self.units[i1 + k:i2]] if k == pairs - 1 else []
+                self.set(self.units[i1 + k], word[j1 + k],
+                         _join(joined) if len(joined) > 1 and all(x is not None for x in joined) else None,
+                         part=k == pairs - 1 and j2 - j1 > pairs)
             for k in range(i1 + pairs, i2):
                 unit = self.units[k]
                 if unit.kind == "cell":
                     cell_deletes.setdefault(unit.index, set()).add(unit.block)
                 else:
                     self.delete(unit)
-            if j1 + pairs < j2:
-                inserts.append((i1 + pairs - 1, word[j1 + pairs:j2]))
+            if j1 + pairs < j2:  # a paragraph split in Word: the new part reads against the one it came from
+                split = self.inlines_of(self.units[i1 + pairs - 1]) if pairs else None
+                inserts.append((i1 + pairs - 1, word[j1 + pairs:j2], split or ()))
         for row, columns in cell_deletes.items():
             if len(columns) == len(self.clause.table.header):
                 self.deleted_rows.add(row)
@@ -389,8 +402,8 @@ class _ClauseEditor:
             else:
                 self.refuse(f"a cell of row {row + 1} of the table was deleted: a table keeps its columns; "
                             "empty the cell's text instead, or change the table in the YAML")
-        for after, lines in inserts:
-            self.insert(after, lines)
+        for after, lines, split in inserts:
+            self.insert(after, lines, split)
         if self.result.status != "edit":
             return
         if self.body_changed:
@@ -405,12 +418,23 @@ class _ClauseEditor:
 
     # -- units --
 
-    def rewrite(self, inlines, text: str) -> str:
+    def rewrite(self, inlines, text: str, part: bool = False) -> str:
+        """Markup for `text`; `part` when it holds only part of `inlines` (a split paragraph's half)."""
         written = markup.rewrite(self.p.old, self.clause.doc, inlines, text)
-        self.result.notes.extend(written.notes)
+        self.result.notes.extend(n for n in written.notes if not (part and n.endswith(" was deleted")))
         return written.source
 
-    def set(self, unit: Unit, line: Line) -> None:
+    def inlines_of(self, unit: Unit):
+        """The inline markup a paragraph, list item or cell was written with (None for other units)."""
+        if unit.kind == "para":
+            return self.clause.body[unit.block].inlines
+        if unit.kind == "item":
+            return self.clause.body[unit.block].items[unit.index]
+        if unit.kind == "cell":
+            return self.clause.table.rows[unit.index][unit.block]
+        return None
+
+    def set(self, unit: Unit, line: Line, joined=None, part: bool = False) -> None:
         table = self.path + ("table",)
         if unit.kind == "title":
             if not line.heading:
@@ -424,18 +448,19 @@ class _ClauseEditor:
         elif unit.kind == "header":
             self.edits.set_line(table + ("header", unit.block), line.text)
         elif unit.kind == "cell":
-            cell = self.clause.table.rows[unit.index][unit.block]
-            self.edits.set_line(table + ("rows", unit.index, unit.block), self.rewrite(cell, line.text))
+            cell = joined or self.clause.table.rows[unit.index][unit.block]
+            self.edits.set_line(table + ("rows", unit.index, unit.block), self.rewrite(cell, line.text, part))
         elif self.blocks is not None:
             block = self.clause.body[unit.block]
             raw = self.blocks[unit.block]
             raw.touched = self.body_changed = True
             if unit.kind == "para":
-                raw.lines = wrap(self.rewrite(block.inlines, line.text), raw.lines)
+                raw.lines = wrap(self.rewrite(joined or block.inlines, line.text, part), raw.lines)
             else:
                 item = raw.items[unit.index]
                 prefix = re.match(r"\s*(?:[-*]|\d+[.)]) +", item[0]).group()
-                raw.items[unit.index] = wrap(self.rewrite(block.items[unit.index], line.text), item, prefix)
+                raw.items[unit.index] = wrap(self.rewrite(joined or block.items[unit.index], line.text, part),
+                                             item, prefix)
         else:
             self.body_changed = True
 
@@ -456,7 +481,7 @@ class _ClauseEditor:
         else:
             raw.items[unit.index] = []  # dropped when joined; indices of the other items stay valid
 
-    def insert(self, after: int, lines: list[Line]) -> None:
+    def insert(self, after: int, lines: list[Line], split=()) -> None:
         """New paragraphs (or list items, or table rows) after the unit at index `after`."""
         headings = [line.text for line in lines if line.heading]
         if headings:
@@ -483,7 +508,7 @@ class _ClauseEditor:
             position = self.blocks.index(self._live(previous.block)) + 1
             item_at = previous.index if previous.kind == "item" else None
         for line in lines:
-            source = self.p.known.get(line.text) or self.rewrite((), line.text)  # moved text keeps its markup
+            source = self.p.known.get(line.text) or self.rewrite(split, line.text, part=bool(split))  # moved text keeps its markup
             if line.listed and item_at is not None:
                 raw = self.blocks[position - 1]
                 prefix = re.match(r"\s*(?:[-*]|\d+[.)]) +", raw.items[item_at][0]).group() if raw.items else "- "
