@@ -406,3 +406,12 @@ def test_hostile_files_are_refused_as_party_files_are(setup: Setup, capsys, name
     err = capsys.readouterr().err
     assert name in err and reason in err and "Traceback" not in err
     assert setup.source() == setup.before
+
+
+def test_applying_the_same_file_twice_changes_nothing_the_second_time(setup: Setup, capsys):
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    assert setup.apply(path, "--accept-all") == 0
+    once = setup.source()
+    assert setup.apply(path, "--accept-all") == 0
+    assert "the sources already read like this" in capsys.readouterr().out
+    assert setup.source() == once

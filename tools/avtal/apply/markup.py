@@ -27,7 +27,6 @@ class Atom:
     shown: str
     source: str
     node: Inline | None = None
-    new: str | None = None  # the rendered text after the edit (None: not touched)
 
 
 @dataclass
@@ -96,8 +95,6 @@ def rewrite(corpus: Corpus, doc_id: str, inlines: tuple[Inline, ...], new_text: 
         if a < b:
             touched = sorted(set(owner[a:b]))
             target = next((i for i in touched if row[i].node is None), touched[0])
-            for i in touched:
-                row[i].new = row[i].new if row[i].new is not None else ""
             pieces[target].append(text)
             return
         if not text:
@@ -106,7 +103,6 @@ def rewrite(corpus: Corpus, doc_id: str, inlines: tuple[Inline, ...], new_text: 
         after = owner[a] if a < len(owner) else None
         for i in (before, after):
             if i is not None and row[i].node is None:
-                row[i].new = ""
                 pieces[i].append(text) if i == before else pieces[i].insert(0, text)
                 return
         extra.setdefault(-1 if before is None else before, []).append(text)
