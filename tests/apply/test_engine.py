@@ -415,3 +415,23 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(setup: Set
     assert setup.apply(path, "--accept-all") == 0
     assert "the sources already read like this" in capsys.readouterr().out
     assert setup.source() == once
+
+
+def test_tracked_formatting_is_said_not_to_be_applied(setup: Setup, capsys):
+    import docx
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    document = docx.Document(str(setup.docx))
+    run = next(r for p in document.paragraphs if p.text.startswith("Munvården är en central") for r in p.runs)
+    props = run._r.get_or_add_rPr()
+    etree.SubElement(props, qn("w:b"))
+    change = etree.SubElement(props, qn("w:rPrChange"), {qn("w:id"): "900", qn("w:author"): "Anna Berg",
+                                                          qn("w:date"): "2025-09-10T09:00:00Z"})
+    etree.SubElement(change, qn("w:rPr"))
+    path = setup.root / "bold.docx"
+    document.save(str(path))
+    assert setup.apply(path, "--accept-all") == 0
+    out = capsys.readouterr().out
+    assert "1 tracked formatting change(s) (bold, italics, styles) are not applied" in out
+    assert "no edits in the clauses" in out and setup.source() == setup.before

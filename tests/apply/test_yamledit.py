@@ -122,3 +122,11 @@ def test_the_blank_line_after_a_text_block_stays():
     edits = Edits(file)
     edits.set_text(("a", "text"), "Ett nytt stycke.\n")
     assert edits.result() == source.replace("Ett stycke.", "Ett nytt stycke.")
+
+
+def test_a_text_is_added_to_a_clause_that_had_none_right_after_its_title():
+    source = "sections:\n  - id: a\n    title: Inledning\n    clauses:\n      - id: b\n        title: B\n"
+    edits = Edits(load_yaml(source, "x.yaml", Problems()))
+    edits.add_text(("sections", 0), "Ett nytt stycke.\n")
+    assert edits.result() == source.replace("title: Inledning\n", "title: Inledning\n    text: |\n"
+                                                                  "      Ett nytt stycke.\n")

@@ -132,6 +132,10 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     word = read_lines(pkg, old, info.document)
     sent = read_lines(_render_lines(old, info.document), old, info.document)
     report = Report(Path(path), info.document, version, mode)
+    formatting = _formatting_changes(pkg)
+    if formatting:
+        report.preface.append(f"{formatting} tracked formatting change(s) (bold, italics, styles) are not applied: "
+                              "only words and paragraphs are")
     clauses = [(c, sent.get(c.id, []), word.get(c.id)) for c in old.document(info.document).clauses()]
     report.comments = _comments(pkg, old, info)
     return apply_clause_lines(sources, old, working, report, clauses, ask=ask,
@@ -195,6 +199,14 @@ def _render_lines(corpus: Corpus, document: str) -> untrusted.OfficePackage:
         path = Path(tmp) / f"{document}.docx"
         path.write_bytes(data)
         return open_word_file(path)
+
+
+def _formatting_changes(pkg: untrusted.OfficePackage) -> int:
+    root = pkg.xml(readers.DOCUMENT_PART)
+    if root is None:
+        return 0
+    w = f"{{{readers.W}}}"
+    return sum(1 for _ in root.iter(f"{w}rPrChange", f"{w}pPrChange"))
 
 
 def _comments(pkg: untrusted.OfficePackage, corpus: Corpus, info: readers.DraftInfo) -> list[str]:
