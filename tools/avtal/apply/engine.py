@@ -115,7 +115,10 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
         pkg = open_word_file(path)
     except untrusted.UntrustedFileError as exc:
         raise _fail(shown, f"{exc.reason}; expected {exc.expected}") from None
-    info = readers.identify_draft(pkg)
+    working, problems = load(sources)
+    if working is None:
+        raise SourceError(problems)
+    info = readers.identify_draft(pkg, working)  # a file without our properties, known by title and diarienummer
     if info is None:
         raise _fail(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
                     "redline made by avtal build, avtal redline or avtal remiss pack")
@@ -124,9 +127,6 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
         raise _fail(shown, "the file does not name the version it was made from (a working build or a redline): "
                     "pass --base VERSION, the frozen version or git ref it was made from")
     old, _ = load_version(sources, version)
-    working, problems = load(sources)
-    if working is None:
-        raise SourceError(problems)
     if info.document not in {d.id for d in old.documents}:
         raise _fail(shown, f"document '{info.document}' is not in version {version}")
     word = read_lines(pkg, old, info.document)
