@@ -144,6 +144,25 @@ def test_a_changed_table_cell(setup: Setup):
     assert '- ["Daglig munvård", "Ger råd, stöd och instruktion", "Ansvarar och utför"]' in setup.source()
 
 
+def test_a_new_table_row(setup: Setup):
+    row = ["Uppföljning", "Sammanställer", "Rapporterar avvikelser"]
+    path = setup.untracked(new_rows=[("mun.ansvar", "Utbildning i munvård", row)])
+    roundtrip(setup, path, {"mun.ansvar": setup.old_text("mun.ansvar") + " " + " ".join(row)})
+    assert '        - ["Uppföljning", "Sammanställer", "Rapporterar avvikelser"]\n' in setup.source()
+
+
+def test_a_changed_table_caption_and_header(setup: Setup):
+    path = setup.tracked(replacements=[("mun.ansvar", "Ansvarsfördelning för", "Ansvar för"),
+                                       ("mun.ansvar", "Insats", "Insatser")])
+    assert setup.apply(path, "--accept-all") == 0
+    assert setup.redline() == {"mun.ansvar": frozenset({"changed"})}
+    table = load_version(setup.sources, "working")[0].clause("mun.ansvar").table
+    assert (table.caption, table.header) == ("Ansvar för munhälsa", ("Insatser", "Regionen", "Kommunen"))
+    assert "      caption: Ansvar för munhälsa\n      header: [Insatser, Regionen, Kommunen]\n" in setup.source()
+    setup.changed_lines_within("mun.ansvar")
+    setup.strict_check()
+
+
 def test_a_changed_title(setup: Setup):
     path = setup.tracked(replacements=[("mun.utbildning", "av omsorgspersonal", "för omsorgspersonal")])
     assert setup.apply(path, "--accept-all") == 0

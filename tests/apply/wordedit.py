@@ -20,7 +20,7 @@ from tests.remiss.wordlike import _Editor, _q, _stable_zip, _visible_runs
 
 
 def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_paragraphs=(), new_paragraphs=(),
-                   moved_paragraphs=(), deleted_rows=(), split_after=(), joined=()) -> Path:
+                   moved_paragraphs=(), deleted_rows=(), split_after=(), joined=(), new_rows=()) -> Path:
     """Write `out_docx`: `src_docx` with untracked edits.
 
     replacements:       (clause id, old text, new text)
@@ -28,6 +28,7 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
     new_paragraphs:     (clause id, text in the paragraph before, new text) - formatted like that paragraph
     moved_paragraphs:   (clause id, text in the paragraph, clause id, text in the paragraph to follow)
     deleted_rows:       (clause id, text in a cell of the row)
+    new_rows:           (clause id, text in a cell of the row before, cell texts of the new row)
     split_after:        (clause id, text): Enter typed right after it (the rest becomes a new paragraph)
     joined:             (clause id, text in a paragraph): the next paragraph joined to it, a space between
     """
@@ -62,6 +63,16 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
         p, _, _ = editor.find(clause, needle)
         row = next(p.iterancestors(_q("tr")))
         row.getparent().remove(row)
+    for clause, needle, cells in new_rows:
+        p, _, _ = editor.find(clause, needle)
+        row = next(p.iterancestors(_q("tr")))
+        new = copy.deepcopy(row)
+        for cell, text in zip(new.iter(_q("tc")), cells, strict=True):
+            runs = [r for r, _ in _visible_runs(cell.find(_q("p")))]
+            runs[0].find(_q("t")).text = text
+            for run in runs[1:]:
+                run.getparent().remove(run)
+        row.addnext(new)
     for clause, needle in split_after:
         p, start, end = editor.find(clause, needle)
         last = editor.isolate(p, start, end)[-1]
