@@ -305,6 +305,14 @@ def test_untracked_edits_re_saved_by_libreoffice(setup: Setup):
 
 # ---- what is not applied, and how the tool says so -----------------------------------
 
+def test_edits_the_sources_would_not_load_with_are_not_written(setup: Setup, capsys):
+    path = setup.tracked(insertions=[("mun.palliativ", "i hög grad.", " Se {ref:finns-inte}.")])
+    assert setup.apply(path, "--accept-all") == 1
+    err = capsys.readouterr().err
+    assert "finns-inte" in err and "nothing written: with these edits the sources would not load" in err
+    assert setup.source() == setup.before
+
+
 def test_a_deleted_clause_is_refused_and_names_who_refers_to_it(setup: Setup, capsys):
     clause = setup.old.clause("mun.munvard.daglig")
     paragraphs = [plain(setup.old, DOC, inlines) for inlines in block_inlines(clause.body)]

@@ -5,7 +5,7 @@ properties). That version is rendered again and read exactly as the edited file 
 (`reading`), so both give one line per paragraph in the same words; the two are compared
 clause by clause. Each changed line maps to the unit of the source it came from (title,
 paragraph, list item, caption, header or cell) and the new words are written back as
-markup (`markup`) into the working YAML by line-level edits (`yamlfile`).
+markup (`markup`) into the working YAML by line-level edits (`yamledit`).
 
 Three-way: a clause whose source changed since that version is a conflict, shown with
 all three texts, never applied. Nothing is written unless asked (`--accept-all`, or
@@ -189,6 +189,8 @@ def _check_loads(sources: Path, doc_file: Path, text: str) -> None:
         (copy / "documents" / doc_file.name).write_text(text, encoding="utf-8")
         corpus, problems = load(copy, root=Path(tmp))
     if corpus is None or problems.errors:
+        problems.add(Location(relative(doc_file)), "nothing written: with these edits the sources would not load "
+                     "(the problems above); change the Word file or apply the edits by hand")
         raise SourceError(problems)
 
 
@@ -241,6 +243,7 @@ class Unit:
 
 
 def units(clause: Clause) -> list[Unit]:
+    """A clause's units in the order its Word rendering has them, one paragraph each."""
     out = [Unit("title")]
     for b, block in enumerate(clause.body):
         if isinstance(block, Para):
@@ -300,6 +303,8 @@ def _find_clause(data, clause_id: str, path: KeyPath = ()) -> KeyPath | None:
 
 
 class _Planner:
+    """Decides, clause by clause, whether an edit applies, conflicts or is refused."""
+
     def __init__(self, old: Corpus, working: Corpus, document: str, loaded):
         self.old, self.working, self.document, self.loaded = old, working, document, loaded
         self.known: dict[str, str] = {}  # rendered text of every paragraph and list item -> its markup
