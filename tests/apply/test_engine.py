@@ -174,6 +174,16 @@ def test_a_changed_title(setup: Setup):
     setup.strict_check()
 
 
+def test_a_heading_typed_over_is_known_by_its_number(setup: Setup):
+    clause = setup.old.clause("mun.munvard.daglig")
+    path = setup.untracked(retyped_headings=[("mun.munvard.daglig", f"{clause.label} Munvård varje dag")])
+    assert setup.apply(path, "--accept-all") == 0
+    assert setup.redline() == {"mun.munvard.daglig": frozenset({"changed"})}
+    assert load_version(setup.sources, "working")[0].clause("mun.munvard.daglig").title == "Munvård varje dag"
+    setup.changed_lines_within("mun.munvard.daglig")
+    setup.strict_check()
+
+
 def test_a_moved_paragraph_keeps_its_markers(setup: Setup):
     second = "Kommunen ansvarar för att munvården anpassas"
     path = setup.untracked(moved_paragraphs=[("mun.palliativ", second, "mun.palliativ", "Munvården är en central")])

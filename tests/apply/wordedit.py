@@ -16,11 +16,13 @@ from pathlib import Path
 import docx
 from lxml import etree
 
+from avtal.render.ooxml import bookmark_name
 from tests.remiss.wordlike import _Editor, _q, _stable_zip, _visible_runs
 
 
 def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_paragraphs=(), new_paragraphs=(),
-                   moved_paragraphs=(), deleted_rows=(), split_after=(), joined=(), new_rows=()) -> Path:
+                   moved_paragraphs=(), deleted_rows=(), split_after=(), joined=(), new_rows=(),
+                   retyped_headings=()) -> Path:
     """Write `out_docx`: `src_docx` with untracked edits.
 
     replacements:       (clause id, old text, new text)
@@ -29,6 +31,7 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
     moved_paragraphs:   (clause id, text in the paragraph, clause id, text in the paragraph to follow)
     deleted_rows:       (clause id, text in a cell of the row)
     new_rows:           (clause id, text in a cell of the row before, cell texts of the new row)
+    retyped_headings:   (clause id, new heading text): the whole heading typed over, its bookmark lost with it
     split_after:        (clause id, text): Enter typed right after it (the rest becomes a new paragraph)
     joined:             (clause id, text in a paragraph): the next paragraph joined to it, a space between
     """
@@ -63,6 +66,19 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
         p, _, _ = editor.find(clause, needle)
         row = next(p.iterancestors(_q("tr")))
         row.getparent().remove(row)
+    for clause, text in retyped_headings:
+        p = editor.regions()[bookmark_name(clause)][0]
+        runs = [r for r, _ in _visible_runs(p)]
+        runs[0].find(_q("t")).text = text
+        for run in runs[1:]:
+            run.getparent().remove(run)
+        body = p.getroottree().getroot()
+        for start in body.iter(_q("bookmarkStart")):
+            if start.get(_q("name")) == bookmark_name(clause):
+                ident = start.get(_q("id"))
+                for mark in [start, *(e for e in body.iter(_q("bookmarkEnd")) if e.get(_q("id")) == ident)]:
+                    mark.getparent().remove(mark)
+                break
     for clause, needle, cells in new_rows:
         p, _, _ = editor.find(clause, needle)
         row = next(p.iterancestors(_q("tr")))

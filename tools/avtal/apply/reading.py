@@ -9,6 +9,7 @@ proposal ends, and what kind of paragraph it is (heading, list item, table cell)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class Line:
 class _LineStream(readers._Stream):
     """The remiss reader's walk, noting each paragraph that remains once every change is accepted."""
 
+    numbers: dict[str, str] = field(default_factory=dict)  # clause number as shown ('3.2') -> clause id
     marks: list[tuple[int, Line]] = field(default_factory=list)  # (proposal position after the mark, kind)
     region_proposal: list[int] = field(default_factory=lambda: [0])
     tables: dict[int, int] = field(default_factory=dict)
@@ -50,6 +52,17 @@ class _LineStream(readers._Stream):
         super().new_region(key, glossary)
         if len(self.regions) > count:
             self.region_proposal.append(self.proposal_len)
+
+    def heading(self, p: etree._Element) -> None:
+        """As the remiss reader, and: a heading retyped in Word (bookmark and title gone) is known by its number."""
+        count = len(self.regions)
+        super().heading(p)
+        if len(self.regions) > count or self._in_toc() or not self.kind(p).heading:
+            return
+        text = "".join(t.text or "" for t in p.iter(f"{_W}t"))
+        number = re.match(r"\s*(\d+(?:\.\d+)*)\s", text)
+        if number and number.group(1) in self.numbers:
+            self.new_region(self.numbers[number.group(1)])
 
     def paragraph_mark(self, p: etree._Element) -> None:
         before = self.proposal_len
@@ -87,7 +100,8 @@ def read_lines(pkg: untrusted.OfficePackage, corpus: Corpus, document: str) -> d
     headings = {" ".join(f"{c.label} {c.title}".split()): c.id for c in doc.clauses()}
     root = pkg.xml(readers.DOCUMENT_PART)
     body = root.find(f"{_W}body") if root is not None else None
-    stream = _LineStream(clauses, ooxml.bookmark_name(readers.GLOSSARY_ID), {}, headings)
+    stream = _LineStream(clauses, ooxml.bookmark_name(readers.GLOSSARY_ID), {}, headings,
+                         numbers={c.label: c.id for c in doc.clauses()})
     if body is not None:
         stream.walk(body)
     stream.close()
