@@ -486,3 +486,26 @@ def test_files_re_saved_by_libreoffice_without_edits_have_no_edits(setup: Setup,
         assert setup.apply(path, "--accept-all") == 0
         out = capsys.readouterr().out
         assert "no edits in the clauses" in out, out
+
+
+def test_a_working_build_applies_against_the_git_commit_it_was_built_from(setup: Setup, capsys):
+    """`avtal build` names no version: --base HEAD (the sources committed, unchanged since the build)."""
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(setup.root), "-c", "user.email=a@example.org", "-c", "user.name=t", *args],
+                       check=True, capture_output=True)
+
+    git("init", "-q")
+    git("add", "sources")
+    git("commit", "-qm", "sources")
+    built = setup.root / "built.docx"
+    working, _ = load_version(setup.sources, "working")
+    built.write_bytes(render_docx(working, working.document(DOC), dt.datetime(2025, 9, 1)))  # as avtal build writes it
+    path = setup.untracked(built, replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    assert setup.apply(path, "--accept-all") == 1
+    assert "--base HEAD" in capsys.readouterr().err
+    assert setup.apply(path, "--accept-all", "--base", "HEAD") == 0
+    assert setup.redline() == {"mun.palliativ": frozenset({"changed"})}
+    assert setup.text("mun.palliativ") == setup.old_text("mun.palliativ").replace("muntorrhet", "torr mun")
+    setup.strict_check()

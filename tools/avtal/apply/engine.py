@@ -125,7 +125,8 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     version = base or info.version
     if version is None:
         raise _fail(shown, "the file does not name the version it was made from (a working build or a redline): "
-                    "pass --base VERSION, the frozen version or git ref it was made from")
+                    "pass --base VERSION: the frozen version a redline shows (its TO), or the git commit a build "
+                    "was made from (--base HEAD when the sources are committed and unchanged since)")
     old, _ = load_version(sources, version)
     if info.document not in {d.id for d in old.documents}:
         raise _fail(shown, f"document '{info.document}' is not in version {version}")
