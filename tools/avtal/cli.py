@@ -293,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--review", action="store_true", help="show each clause's edit and ask before writing it")
     how.add_argument("--dry-run", action="store_true", help="print the YAML diff only (the default)")
     apply.add_argument("--base", metavar="VERSION", help="the version the file was made from, when the file does "
-                       "not name it (a working build or a redline)")
+                       "not name it: a redline's TO version, or the git commit a build was made from (e.g. HEAD)")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     _add_remiss(sub)
