@@ -359,11 +359,29 @@ def test_a_new_heading_is_refused(setup: Setup, capsys):
     assert setup.source() == setup.before
 
 
-def test_an_edit_in_the_preamble_is_refused(setup: Setup, capsys):
-    first = plain(setup.old, DOC, setup.old.document(DOC).preamble[0].inlines).split()
-    path = setup.tracked(replacements=[(None, " ".join(first[:3]), " ".join([*first[:2], "och"]))])
+def test_an_edit_in_the_preamble(setup: Setup):
+    first = plain(setup.old, DOC, setup.old.document(DOC).preamble[0].inlines)
+    words = first.split()
+    path = setup.tracked(replacements=[(None, " ".join(words[:3]), " ".join([*words[:2], "sluts"]))])
+    assert setup.apply(path, "--accept-all") == 0
+    new, _ = load_version(setup.sources, "working")
+    changes = compare(setup.old, new, BASE, "working")
+    assert [(d.id, d.preamble_changed, d.changes) for d in changes.documents if d.touched] == [(DOC, True, [])]
+    assert plain(new, DOC, new.document(DOC).preamble[0].inlines) == first.replace(
+        " ".join(words[:3]), " ".join([*words[:2], "sluts"]), 1)
+    assert "{doc:huvudavtal}" in setup.source().split("sections:")[0]  # the markers around the edit stay
+    lines = setup.before.splitlines()
+    matcher = difflib.SequenceMatcher(None, lines, setup.source().splitlines(), autojunk=False)
+    end = lines.index("sections:")
+    assert all(i2 <= end for op, i1, i2, _, _ in matcher.get_opcodes() if op != "equal")
+    setup.strict_check()
+
+
+def test_an_edit_on_the_title_page_is_refused(setup: Setup, capsys):
+    title = setup.old.document(DOC).source.title
+    path = setup.tracked(replacements=[(None, title, title + " 2027")])
     assert setup.apply(path, "--accept-all") == 1
-    assert "the title page, contents or preamble" in capsys.readouterr().out
+    assert "NOT APPLIED the title page or contents" in capsys.readouterr().out
     assert setup.source() == setup.before
 
 

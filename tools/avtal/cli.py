@@ -245,7 +245,8 @@ def _add_remiss(sub) -> None:
     imp_pos = command("import-positions", cmd_remiss_import_positions, "read positions back from the filled .xlsx")
     imp_pos.add_argument("file", metavar="FILE.xlsx", type=Path)
     apply = command("apply", cmd_remiss_apply, "write a comment's proposed wording (a returned draft's tracked "
-                    "change, or “Ersätt ”X” med ”Y”.”) into the working sources and record it on the comment's position")
+                    "change, or “Ersätt ”X” med ”Y”.”) into the working sources and record it on the comment's "
+                    "position")
     apply.add_argument("comment", metavar="COMMENT-ID", help="e.g. boras-5")
     how = apply.add_mutually_exclusive_group()
     how.add_argument("--accept-all", action="store_true", help="write the edit (unless it is a conflict)")

@@ -37,6 +37,7 @@ from .reading import FRONT, GLOSSARY, Line, open_word_file, read_lines
 from .yamledit import Edits, RawBlock, raw_blocks, join_blocks, wrap
 
 Mode = Literal["dry-run", "accept-all", "review"]
+PREAMBLE = "(preamble)"
 
 
 @dataclass
@@ -78,7 +79,8 @@ class Report:
         edits = [r for r in self.results if r.status == "edit"]
         for r in self.results:
             if r.status == "edit":
-                out.append(f"  {'edited' if r.changes else 'unchanged'} {r.where} ({r.clause})")
+                named = f" ({r.clause})" if r.clause != PREAMBLE else ""
+                out.append(f"  {'edited' if r.changes else 'unchanged'} {r.where}{named}")
             elif r.status == "conflict":
                 out.append(f"  CONFLICT {r.where} ({r.clause}): {r.message}")
                 for label, lines in zip((f"version {self.version}", "sources now", self.edited), r.texts or ()):
@@ -359,30 +361,64 @@ class _Planner:
         return result
 
     def outside(self, sent: dict[str, list[Line]], word: dict[str, list[Line]]) -> list[ClauseResult]:
-        """Edits outside the clauses (title page, preamble, glossary) are not applied; say where."""
+        """The preamble's edits, like a clause's; edits to the title page, contents or glossary are refused."""
         out = []
-        for key, where in ((FRONT, "the title page, contents or preamble"), (GLOSSARY, "the glossary appendix")):
-            a = [line.text for line in sent.get(key, []) if not line.style.lower().startswith(("toc", "contents"))]
-            b = [line.text for line in word.get(key, []) if not line.style.lower().startswith(("toc", "contents"))]
+        head_sent, preamble_sent = _split_front(sent.get(FRONT, []))
+        head_word, preamble_word = _split_front(word.get(FRONT, []))
+        for key, where, a, b in ((FRONT, "the title page or contents", head_sent, head_word),
+                                 (GLOSSARY, "the glossary appendix", sent.get(GLOSSARY, []), word.get(GLOSSARY, []))):
+            a = [line.text for line in a if not line.style.lower().startswith(("toc", "contents"))]
+            b = [line.text for line in b if not line.style.lower().startswith(("toc", "contents"))]
             if a != b:
                 changed = [line for line in b if line not in a][:3]
                 out.append(ClauseResult(key, where, "refused", "edits here are not applied (the title page and "
-                                        "contents are generated; preamble and glossary are edited in the YAML)"
+                                        "contents are generated; the glossary is edited in terms.yaml)"
                                         + (f": “{changed[0]}”" if changed else "")))
+        if [line.text for line in preamble_sent] != [line.text for line in preamble_word]:
+            out.append(self.preamble(preamble_sent, preamble_word))
         return out
+
+    def preamble(self, sent: list[Line], word: list[Line]) -> ClauseResult:
+        """The document's preamble, edited as a clause's text (it has no heading)."""
+        result = ClauseResult(PREAMBLE, "the preamble", "edit")
+        old, now = self.old.document(self.document), self.working.document(self.document)
+        text = lambda corpus, doc: [" ".join(plain(corpus, doc.id, i).split()) for i in block_inlines(doc.preamble)]
+        if now.preamble != old.preamble:
+            result.status = "conflict"
+            result.message = "changed in the sources since the file was made: not applied; merge by hand"
+            result.texts = ([line.text for line in sent], text(self.working, now), [line.text for line in word])
+            return result
+        body = Clause(PREAMBLE, "", (), self.document, old.preamble, None, ())
+        mapped = units(body)
+        if "preamble" not in self.loaded.data or len(mapped) != len(sent) + 1:
+            result.status = "refused"
+            result.message = "its text in Word could not be matched paragraph by paragraph; apply it by hand"
+            return result
+        top = Line("", "Heading")  # stands for the heading a preamble does not have
+        _ClauseEditor(self, body, (), mapped, result, key="preamble").run([top, *sent], [top, *word])
+        return result
+
+
+def _split_front(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The front matter as (title page and contents, preamble): the preamble follows the contents' last line."""
+    ends = [i for i, line in enumerate(lines) if not line.text or line.style.lower().startswith(("toc", "contents"))]
+    cut = max(ends, default=-1)
+    return lines[:cut + 1], lines[cut + 1:]
 
 
 class _ClauseEditor:
     """Turns one clause's changed lines into YAML edits."""
 
-    def __init__(self, planner: _Planner, clause: Clause, path: KeyPath, mapped: list[Unit], result: ClauseResult):
+    def __init__(self, planner: _Planner, clause: Clause, path: KeyPath, mapped: list[Unit], result: ClauseResult,
+                 key: str = "text"):
         self.p, self.clause, self.path, self.units, self.result = planner, clause, path, mapped, result
+        self.key = key  # the key holding the text: a clause's "text", or the document's "preamble"
         self.edits = Edits(planner.loaded)
-        text = planner.loaded.data
-        for key in path:
-            text = text[key]
-        self.source = text
-        self.blocks: list[RawBlock] | None = raw_blocks(text["text"]) if text.get("text") else []
+        source = planner.loaded.data
+        for part in path:
+            source = source[part]
+        self.source = source
+        self.blocks: list[RawBlock] | None = raw_blocks(source[key]) if source.get(key) else []
         self.body_changed = False
         self.deleted_rows: set[int] = set()
 
@@ -428,8 +464,8 @@ class _ClauseEditor:
             if self.blocks is None:
                 return self.refuse("its text is written in a way that cannot be edited paragraph by paragraph")
             value = join_blocks(self.blocks)
-            if "text" in self.source:
-                self.edits.set_text(self.path + ("text",), value)
+            if self.key in self.source:
+                self.edits.set_text(self.path + (self.key,), value)
             else:
                 self.edits.add_text(self.path, value)
         self.result.changes = self.edits.changes
@@ -526,7 +562,8 @@ class _ClauseEditor:
             position = self.blocks.index(self._live(previous.block)) + 1
             item_at = previous.index if previous.kind == "item" else None
         for line in lines:
-            source = self.p.known.get(line.text) or self.rewrite(split, line.text, part=bool(split))  # moved text keeps its markup
+            # moved text keeps its markup; a split-off part reads against the paragraph it came from
+            source = self.p.known.get(line.text) or self.rewrite(split, line.text, part=bool(split))
             if line.listed and item_at is not None:
                 raw = self.blocks[position - 1]
                 prefix = re.match(r"\s*(?:[-*]|\d+[.)]) +", raw.items[item_at][0]).group() if raw.items else "- "

@@ -75,8 +75,8 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
             break
     if word is None:
         raise _fail(where, "no proposed wording found that replaces text of exactly one paragraph of "
-                    f"avsnitt {clause.label} in {version} (a quote and a proposal, or “Ersätt ”X” med ”Y”.”); "
-                    "apply it by hand")
+                    f"avsnitt {clause.label} in {version} (a quote and a proposal, or "
+                    "“Ersätt ”X” med ”Y”.”); apply it by hand")
     report = Report(Path(f"{round_id}/{comment_id}"), clause.doc, version, mode)
     report.edited = f"proposal of {info.party_name}"
     report.preface.append(f"proposal of {info.party_name} on avsnitt {clause.label} {clause.title}")
