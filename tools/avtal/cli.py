@@ -124,6 +124,15 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apply(args: argparse.Namespace) -> int:
+    from .apply.engine import apply_word_file
+
+    mode = "accept-all" if args.accept_all else "review" if args.review else "dry-run"
+    report = apply_word_file(args.sources, args.file, mode, base=args.base)
+    print(report)
+    return 0 if report.ok else 1
+
+
 # -- avtal remiss … : each body calls one library function and prints its report --
 
 def cmd_remiss_pack(args: argparse.Namespace) -> int:
@@ -184,6 +193,15 @@ def cmd_remiss_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_remiss_apply(args: argparse.Namespace) -> int:
+    from .apply.proposal import apply_proposal
+
+    mode = "accept-all" if args.accept_all else "review" if args.review else "dry-run"
+    report = apply_proposal(args.sources, args.round, args.comment, mode)
+    print(report)
+    return 0 if report.ok else 1
+
+
 def _ids(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -232,6 +250,14 @@ def _add_remiss(sub) -> None:
                         help="file to write (default: dist/remiss/ROUND/stallningstaganden.xlsx)")
     imp_pos = command("import-positions", cmd_remiss_import_positions, "read positions back from the filled .xlsx")
     imp_pos.add_argument("file", metavar="FILE.xlsx", type=Path)
+    apply = command("apply", cmd_remiss_apply, "write a comment's proposed wording (a returned draft's tracked "
+                    "change, or “Ersätt ”X” med ”Y”.”) into the working sources and record it on the comment's "
+                    "position")
+    apply.add_argument("comment", metavar="COMMENT-ID", help="e.g. boras-5")
+    how = apply.add_mutually_exclusive_group()
+    how.add_argument("--accept-all", action="store_true", help="write the edit (unless it is a conflict)")
+    how.add_argument("--review", action="store_true", help="show the edit and ask before writing it")
+    how.add_argument("--dry-run", action="store_true", help="print the YAML diff only (the default)")
     report = command("report", cmd_remiss_report, "write the remissammanställning (docx, PDF, web, xlsx)")
     report.add_argument("--dist", **dist)
     report.add_argument("--against", metavar="VERSION",
@@ -268,6 +294,15 @@ def build_parser() -> argparse.ArgumentParser:
     redline.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
     redline.add_argument("--round", metavar="ROUND", help="annotate changed clauses with the comments of this remiss "
                          "round behind them (default: the round whose positions name TO as `against`)")
+    apply = command("apply", cmd_apply, "write the edits made in one of our Word files (tracked or not) into the "
+                    "working sources, clause by clause; conflicts with later source edits are shown, never applied")
+    apply.add_argument("file", metavar="FILE.docx", type=Path)
+    how = apply.add_mutually_exclusive_group()
+    how.add_argument("--accept-all", action="store_true", help="write every edit that is not a conflict")
+    how.add_argument("--review", action="store_true", help="show each clause's edit and ask before writing it")
+    how.add_argument("--dry-run", action="store_true", help="print the YAML diff only (the default)")
+    apply.add_argument("--base", metavar="VERSION", help="the version the file was made from, when the file does "
+                       "not name it: a redline's TO version, or the git commit a build was made from (e.g. HEAD)")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     _add_remiss(sub)
