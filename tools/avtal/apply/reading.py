@@ -21,6 +21,9 @@ from ..render import ooxml
 
 _W = f"{{{ooxml.W}}}"
 FRONT = "(front)"  # title page, contents and preamble
+# The number Word puts before a caption (render.docx.WORD numbers captions with a SEQ field, "Tabell 1: …"):
+# not part of the caption in the sources.
+CAPTION_NUMBER = re.compile(r"^Tabell\s+\d+\s*:\s*")
 GLOSSARY = "(glossary)"
 
 
@@ -115,7 +118,10 @@ def read_lines(pkg: untrusted.OfficePackage, corpus: Corpus, document: str) -> d
         start = bounds[index]
         while mark < len(stream.marks) and stream.marks[mark][0] <= bounds[index + 1]:
             end, kind = stream.marks[mark]
-            lines.append(Line(" ".join(text[start:end - 1].split()), kind.style, kind.listed, kind.cell))
+            words = " ".join(text[start:end - 1].split())
+            if "caption" in kind.style.lower():
+                words = CAPTION_NUMBER.sub("", words, count=1)
+            lines.append(Line(words, kind.style, kind.listed, kind.cell))
             start = end
             mark += 1
     return out
