@@ -28,18 +28,19 @@ REDLINE = f"redline/{ROUND}--{NEXT}"
 
 @pytest.fixture(scope="session")
 def site(dist: Path, corpus, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Every HTML page, by its path under dist/: the built web edition, a redline, the report and the sändlista."""
+    """Every HTML page, by its path under dist/: the web edition, a redline, the report, the sändlista and remisslista."""
     root = tmp_path_factory.mktemp("site")
     shutil.copytree(dist / "web", root / "web")
     for argv in (["redline", ROUND, NEXT, "--round", ROUND], ["remiss", "report", ROUND, "--against", NEXT]):
         assert main(["--sources", str(SOURCES), *argv, "--dist", str(root)]) == 0, argv
-    sandlista = packed(ROUND).dist / "remiss" / ROUND / "sandlista.html"
-    shutil.copy(sandlista, root / "remiss" / ROUND / sandlista.name)
+    for name in ("sandlista.html", "remisslista.html"):  # the pack's own pages
+        shutil.copy(packed(ROUND).dist / "remiss" / ROUND / name, root / "remiss" / ROUND / name)
     pages = {p.relative_to(root).as_posix(): p for p in sorted(root.glob("**/*.html"))}
     changed = [d for d in corpus.documents if (root / REDLINE / f"{d.id}.html").is_file()]
     expected = {"web/index.html", "web/begrepp.html", *(f"web/{d.id}.html" for d in corpus.documents),
                 *(f"{REDLINE}/{d.id}.html" for d in changed), f"{REDLINE}/andringsforteckning.html",
-                f"remiss/{ROUND}/remissammanstallning.html", f"remiss/{ROUND}/sandlista.html"}
+                f"remiss/{ROUND}/remissammanstallning.html", f"remiss/{ROUND}/sandlista.html",
+                f"remiss/{ROUND}/remisslista.html"}
     assert changed and set(pages) == expected, sorted(set(pages) ^ expected)
     return pages
 

@@ -539,27 +539,13 @@ def _remisslista_html(info: RoundInfo) -> str:
     examples = sum(1 for x in info.addressees if getattr(x, "name_placeholder", False))
     note = (f"<p><strong>{examples} organisationer är exempel</strong> som arbetsgruppen ska bekräfta eller ersätta "
             "innan remissen skickas.</p>\n" if examples else "")
-    return f"""<!doctype html>
-<html lang="sv">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Remisslista – {e(r.title)}</title>
-<style>body{{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a;max-width:60em}}h1,h2{{color:#003a6e}}
-table{{border-collapse:collapse;margin:0 0 1.5em;width:100%}}caption{{text-align:left;font-weight:bold;padding:.3em 0}}
-th,td{{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}}thead th{{background:#dce6f0}}
-tbody th{{font-weight:normal}}td,th{{overflow-wrap:anywhere}}.placeholder{{color:#a30d22}}
-@media (max-width:40em){{body{{margin:.5em}}th,td{{padding:.2em .3em}}}}</style></head>
-<body>
-<header><p>{e(r.sender.organisation)} · Diarienummer {e(r.diarienummer)}</p></header>
-<main>
-<h1>Remisslista</h1>
+    main = f"""<h1>Remisslista</h1>
 <p>{e(r.title)}. Remissen skickades den {e(wording.long_date(r.sent))}; sista svarsdag är den
 {e(wording.long_date(r.deadline))}. Den går till {len(info.recipients)} parter och {len(info.others)} övriga
 remissinstanser.</p>
-{note}{chr(10).join(sections)}
-</main>
-</body>
-</html>
-"""
+{note}{chr(10).join(sections)}"""
+    header = f"<header><p>{e(r.sender.organisation)} · Diarienummer {e(r.diarienummer)}</p></header>\n"
+    return _list_page(f"Remisslista – {r.title}", header, main)
 
 
 _KIND_LABEL = {"region": "Part (region)", "kommun": "Part (kommun)", "samverkansorgan": "Samverkansorgan"}
@@ -581,31 +567,44 @@ def _sandlista_html(loaded: Loaded, rows: list[tuple]) -> str:
     note = (f"<p><strong>{placeholders} av {len(rows)} adresser är platshållare</strong> (domänen .example) och "
             "måste ersättas med registratorernas riktiga adresser i sources/parter.yaml innan remissen skickas.</p>"
             if placeholders else "")
-    table = scrolling_tables(f"""<table>
+    table = f"""<table>
 <caption>{len(rows)} mottagare och deras paket</caption>
 <thead><tr><th scope="col">Part</th><th scope="col">Id</th><th scope="col">E-post</th><th scope="col">Paket</th>
 <th scope="col">Byte</th><th scope="col">SHA-256</th></tr></thead>
 <tbody>
 {body}</tbody>
-</table>""")
-    # The web edition's reflow and focus rules (templates/web/style.css): the table scrolls, not the page.
-    return f"""<!doctype html>
-<html lang="sv">
-<head><meta charset="utf-8"><title>Sändlista {e(wording.round_name(r))}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a;overflow-wrap:break-word}}h1{{color:#003a6e}}
-@media (max-width:30em){{body{{margin:1em}}}}
-:focus-visible{{outline:3px solid #9e4f00;outline-offset:2px}}.table-scroll{{overflow-x:auto}}
-@media print{{.table-scroll{{overflow:visible}}}}
-table{{border-collapse:collapse}}th,td{{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}}
-th{{background:#dce6f0}}.num{{text-align:right}}.sha{{display:block;min-width:14em;font-size:.75em;word-break:break-all}}
-.placeholder{{color:#a30d22}}</style></head>
-<body><main>
-<h1>Sändlista {e(wording.round_name(r))}</h1>
+</table>"""
+    main = f"""<h1>Sändlista {e(wording.round_name(r))}</h1>
 <p>{e(r.title)}<br>Diarienummer {e(r.diarienummer)} · skickas {e(wording.long_date(r.sent))} · svar senast
 {e(wording.long_date(r.deadline))}</p>
 {note}
-{table}
-</main></body>
+{table}"""
+    return _list_page(f"Sändlista {wording.round_name(r)}", "", main)
+
+
+# The web edition's reflow and focus rules (templates/web/style.css) for the round's own list pages:
+# tables scroll in their own focusable region, not the page; focus outline 5.9:1 on white.
+_LIST_STYLE = """body{font-family:Lato,Arial,sans-serif;margin:2em;color:#1a1a1a;max-width:60em;overflow-wrap:break-word}
+h1,h2{color:#003a6e}@media (max-width:30em){body{margin:1em}}
+:focus-visible{outline:3px solid #9e4f00;outline-offset:2px}.table-scroll{overflow-x:auto;margin:0 0 1.5em}
+@media print{.table-scroll{overflow:visible}}
+table{border-collapse:collapse}caption{text-align:left;font-weight:bold;padding:.3em 0}
+th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}thead th{background:#dce6f0}
+tbody th{font-weight:normal}.num{text-align:right}.sha{display:block;min-width:14em;font-size:.75em;word-break:break-all}
+.placeholder{color:#a30d22}"""
+
+
+def _list_page(title: str, header: str, main: str) -> str:
+    """A standalone page of the round (sändlista, remisslista): lang, landmarks, tables in scrolling regions."""
+    return f"""<!doctype html>
+<html lang="sv">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_LIST_STYLE}</style></head>
+<body>
+{header}<main>
+{scrolling_tables(main)}
+</main>
+</body>
 </html>
 """

@@ -369,6 +369,11 @@ def _width_pt(text: str) -> float:
     return sum(_GLYPH_WIDTHS.get(ch, 611) for ch in text) * FONT_PT / 1000 * 1.2
 
 
+def _received(state: str, received: Any) -> str:
+    """An answer's state and the day it came in, in one cell ('Svarat i tid, inkom 2025-05-02')."""
+    return f"{state}, inkom {received}" if received else state
+
+
 def _table(caption: str, header: list[str], rows: list[list[Any]]) -> ast.Node:
     """A table across the text width, columns sized from their content (Word would otherwise shrink it)."""
     node = ast.table(_t(caption), _cells(header), [_cells(r) for r in rows])
@@ -705,15 +710,17 @@ class Builder:
         names = self.r.status.group_names
         rows = []
         for x in self.r.status.recipients:
-            state = STATE_LABEL[x.state] + (f" ({self.answerer_name(x.joint_via)})" if x.joint_via else "")
+            # The kommunalförbund's short name: five columns of whole words must fit the A4 text width.
+            state = STATE_LABEL[x.state] + (f" ({names.get(x.joint_via, self.answerer_name(x.joint_via))})"
+                                            if x.joint_via else "")
             if x.late and x.state != "late":
                 state += ", efter sista svarsdag"
             decided = self.r.decided_by(x.joint_via or (x.party if x.state != "none" else None))
-            rows.append([x.name, names.get(x.kommunalforbund or "", "–"), state, x.received or "–",
+            rows.append([x.name, names.get(x.kommunalforbund or "", "–"), _received(state, x.received),
                          _decision(decided) if x.state != "none" else "–"])
         return [self.heading(2, "Parterna och deras svar", "rs-remissinstanser"),
                 _table("Parterna och deras svar. Beslut: det organ som beslutade svaret (vid gemensamt svar "
-                       "kommunalförbundets organ).", ["Part", "Kommunalförbund", "Svar", "Inkom", "Beslut"], rows)]
+                       "kommunalförbundets organ).", ["Part", "Kommunalförbund", "Svar", "Beslut"], rows)]
 
     def others_table(self) -> list[ast.Node]:
         """The remissinstanser that are not parties, apart from the parties' table."""
@@ -725,12 +732,12 @@ class Builder:
             who = self.r.info.book.answerer(x.party)
             kind = OTHER_KIND.get(getattr(who, "kind", None), "Kommunalförbund")
             state = STATE_LABEL[x.state] + (", utan att ha fått remissen" if x.party in self.r.status.unasked else "")
-            rows.append([x.name, kind, state, x.received or "–",
+            rows.append([x.name, kind, _received(state, x.received),
                          _decision(self.r.decided_by(x.party)) if x.state != "none" else "–"])
         return [self.heading(2, "Övriga remissinstanser och deras svar", "rs-ovriga-remissinstanser"),
                 _p("Remissinstanser som inte är parter i avtalet. Deras svar redovisas under avsnitten som övriga "
                    "svar men räknas inte in bland parternas svar."),
-                _table("Övriga remissinstanser och deras svar", ["Remissinstans", "Slag", "Svar", "Inkom", "Beslut"],
+                _table("Övriga remissinstanser och deras svar", ["Remissinstans", "Slag", "Svar", "Beslut"],
                        rows)]
 
     def chart(self, draw: Callable[..., charts.Chart], name: str, caption: str, alt: str, *args, **kw) -> Planned:
