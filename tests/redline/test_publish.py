@@ -29,13 +29,15 @@ from avtal.cli import main
 from avtal.model import Corpus
 from avtal.redline.diff import ChangeSet, compare
 from avtal.redline.publish import SUMMARY, write_redline
+from avtal.redline.render import RedlineBuilder
+from avtal.model.versions import load_version
 from avtal.render import wording
 from avtal.render.build import build_time
 from avtal.render.docx import render_docx
 from avtal.render.pdf import render_pdf
 from avtal.render.pandoc import pandoc_path
 
-from ..conftest import make_tree
+from ..conftest import SOURCES, make_tree
 from ..render.conftest import require_client
 from .pairs import ALL_KINDS, pair
 
@@ -99,7 +101,8 @@ def pandoc_body(lines: list[str], corpus: Corpus) -> list[str]:
     """The lines after the title page and the table of contents (whose entries come from `corpus`)."""
     start = lines.index("Innehåll") + 1
     toc = toc_entries(corpus)
-    assert lines[start:start + len(toc)] == toc
+    shown = lines[start:start + len(toc)]  # a redline's entries end in their page (plain Word files get none here)
+    assert [re.sub(r" \d+$", "", line) for line in shown] == toc
     return lines[start + len(toc):]
 
 
@@ -338,6 +341,66 @@ def test_the_comment_is_no_text_of_the_document(redline):
 
 # ---- numbering only, and nothing at all ------------------------------------------
 
+# ---- contents' page numbers ------------------------------------------------------
+
+class WordText(RedlineBuilder):
+    """A redline's text as its Word file holds it in the flow: no change summary, notes are margin comments."""
+
+    def with_note(self, blocks, text, kind=None):
+        return blocks
+
+
+def contents(path: Path) -> dict[str, str]:
+    """Contents entry → the page it shows before any field update (the cached result of its PAGEREF field)."""
+    entries = [p.text.split("\t") for p in docx.Document(str(path)).paragraphs if p.style.name in ("toc 1", "toc 2")]
+    return {entry[0]: entry[-1] if len(entry) > 1 else "" for entry in entries}
+
+
+def page_of_line(pdf: bytes | Path, heading: str) -> int | None:
+    """The page on which `heading` stands as lines of their own (the PDF's contents add dots and a page to it)."""
+    pages = pypdf.PdfReader(pdf if isinstance(pdf, Path) else io.BytesIO(pdf)).pages
+    for number, page in enumerate(pages, start=1):
+        lines = [" ".join(line.split()) for line in page.extract_text().splitlines()]
+        if any(" ".join(lines[i:i + n]) == heading for i in range(len(lines)) for n in (1, 2, 3)):  # long ones wrap
+            return number
+    return None
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[ChangeSet, Path]:
+    """The sample sources' redline remiss-2025 → forslag-2025-08: documents of several pages each."""
+    old, old_name = load_version(SOURCES, "remiss-2025")
+    new, new_name = load_version(SOURCES, "forslag-2025-08")
+    changes = compare(old, new, old_name, new_name)
+    return changes, write_redline(changes, tmp_path_factory.mktemp("sample") / "dist")
+
+
+def test_every_contents_entry_of_the_redline_word_files_shows_its_headings_page(sample):
+    """Pre-filled from a typst layout of the text the Word file holds; the summary's from its own PDF (same pages)."""
+    changes, folder = sample
+    when = build_time(changes.new)
+    checked, pages_seen = 0, set()
+    for change in [c for c in changes.documents if c.touched]:
+        doc = change.new or change.old
+        corpus = changes.new if change.new else changes.old
+        shown = contents(folder / f"{doc.id}.docx")
+        assert len(shown) == len([c for c in doc.clauses() if c.level <= 2]) + 1, doc.id  # and the glossary
+        assert all(page.isdigit() for page in shown.values()), (doc.id, shown)
+        layout = render_pdf(corpus, doc, when, WordText(changes, change, "typst", when))
+        for entry, page in shown.items():
+            found = page_of_line(layout, entry)
+            if found is not None:  # a changed heading's line in the PDF also holds its marked old words
+                assert page == str(found), (doc.id, entry)
+                checked += 1
+                pages_seen.add(found)
+    assert checked >= 60 and len(pages_seen) >= 4, (checked, pages_seen)
+    summary = contents(folder / f"{SUMMARY}.docx")
+    assert len(summary) == 6 and list(summary)[0] == "Hälso- och sjukvårdsavtal" \
+        and list(summary)[-1] == "Termer och begrepp", summary  # five documents, then the glossary
+    for entry, page in summary.items():
+        assert page == str(page_of_line(folder / f"{SUMMARY}.pdf", entry)), entry
+
+
 def test_a_numbering_only_redline_marks_nothing_outside_the_new_avsnitt(tmp_path: Path):
     old, new = pair("renumbering").load(tmp_path)
     folder = write_redline(compare(old, new, "a", "b"), tmp_path / "dist")
@@ -381,6 +444,14 @@ def test_libreoffice_opens_the_redline_and_the_summary(redline, tmp_path: Path):
             assert "nödvändig" in text and "dygnet runt" in text and "1.1 Syfte" in text
         else:
             assert "Ändringsförteckning" in text and "Läkarinsatser" in text
+        laid_out = subprocess.run([require_client("pdftotext"), "-layout", str(pdf), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+        listed = laid_out.split("Innehåll", 1)[1].split("\n\n", 1)[0]  # the contents, up to the first blank line
+        flat = " ".join(listed.split())
+        shown = contents(file)
+        assert shown and all(number.isdigit() for number in shown.values()), (file.name, shown)
+        for entry, number in shown.items():  # each entry with its dot leader and page, as Word opens it
+            assert re.search(rf"{re.escape(entry)} ?\.+ ?{number}\b", flat), (file.name, entry, number, listed)
 
 
 # ---- PDF -------------------------------------------------------------------------

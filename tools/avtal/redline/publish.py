@@ -18,7 +18,7 @@ from ..render import ast, ooxml, wording
 from ..render.build import build_time
 from ..render.docx import TEMPLATES, WORD, render_docx
 from ..render.pandoc import convert
-from ..render.pdf import compile_pdf, typst_source
+from ..render.pdf import compile_pdf, laid_out, layout_pages, typst_source
 from ..render import typst as typst_writer
 from ..render.web import fragment, page, render_page, search_index, static_assets
 from .diff import META_LABEL, ChangeSet, DocumentChange
@@ -87,12 +87,24 @@ def summary_blocks(changes: ChangeSet, link_docs: str | None) -> list[ast.Node]:
 class _RedlineBody(RedlineBuilder):
     """PDF and web show this document's change summary first; Word does not (it would be untracked text)."""
 
+    summary = True
+
     def body(self) -> list[ast.Node]:
         out: list[ast.Node] = []
-        if self.fmt != "docx" and self.change.touched:
+        if self.summary and self.fmt != "docx" and self.change.touched:
             out.append(ast.header(1, ast.text("Ändringar i detta dokument"), ast.attr("andringar", ["unnumbered"])))
             out.append(summary_table(self.change, link=True))
         return out + super().body()
+
+
+class _WordLayout(_RedlineBody):
+    """The Word file's flowing text as typst, laid out for its contents' page numbers: no change summary,
+    and no notes (Word shows them as comments in the margin)."""
+
+    summary = False
+
+    def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None) -> list[ast.Node]:
+        return blocks
 
 
 def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None = None) -> Path:
@@ -118,14 +130,16 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
         header = f"{doc.source.short_title} · ÄNDRINGAR {arrow}"  # type: ignore[union-attr]
         stem = out / doc.id  # type: ignore[union-attr]
 
-        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem) -> None:
+        meta = {"title": title, "status-upper": f"ÄNDRINGAR {arrow}", "version-iso": "", "draft": False}
+
+        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, meta=meta) -> None:
+            pages = layout_pages(typst_source(corpus, doc, _WordLayout(changes, change, "typst", when), **meta))
             data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes), header=header,
-                               title=title, tracked=True)
+                               title=title, tracked=True, pages=pages)
             atomic_write_bytes(stem.with_suffix(".docx"), data)
 
-        def pdf(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
-            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes), **{
-                "title": title, "status-upper": f"ÄNDRINGAR {arrow}", "version-iso": "", "draft": False})
+        def pdf(change=change, doc=doc, corpus=corpus, stem=stem, meta=meta) -> None:
+            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes), **meta)
             atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
 
         def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
@@ -144,22 +158,28 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
 
 
 def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
+    """Word and PDF show the same pages: title page, contents, the summary (so the PDF's pages fill Word's contents)."""
     from_name, to_name = version_names(changes)
     arrow = f"{from_name} → {to_name}"
     title = f"{SUMMARY_TITLE} {arrow}"
-    lead = [ast.para([ast.strong(ast.text(title))])]
-    tree = ast.document(lead + summary_blocks(changes, "docx"), {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
-    atomic_write_bytes(out / f"{SUMMARY}.docx", ooxml.finish_docx(raw, header=title, when=when, properties={
-        "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
-        "subject": "Ändringsförteckning"}))
+    info = [("Från", from_name), ("Till", to_name)]
     meta = {"title": title, "short-title": SUMMARY_TITLE, "kind": SUMMARY_TITLE, "status-upper": arrow,
             "version-iso": "", "diarienummer": "", "author": wording.GROUP, "keywords": [from_name, to_name],
-            "draft": False, "info": [["Från", from_name], ["Till", to_name]]}
+            "draft": False, "info": [list(pair) for pair in info]}
     template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
-    atomic_write_bytes(out / f"{SUMMARY}.pdf",
-                       compile_pdf(typst_writer.document(meta, template, summary_blocks(changes, "pdf")).encode(), when))
+    pdf, pages = laid_out(typst_writer.document(meta, template, summary_blocks(changes, "pdf")).encode(), when)
+    atomic_write_bytes(out / f"{SUMMARY}.pdf", pdf)
+    blocks = summary_blocks(changes, "docx")
+    entries = [(b["c"][0], b["c"][1][0], ast.stringify(b["c"][2])) for b in blocks if b["t"] == "Header"]
+    front = [ast.raw_block("openxml", ooxml.title_page(SUMMARY_TITLE, title, None, info)),
+             ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
+             ast.raw_block("openxml", ooxml.page_break())]
+    tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
+    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
+                  env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
+    atomic_write_bytes(out / f"{SUMMARY}.docx", ooxml.finish_docx(raw, header=title, when=when, pages=pages, properties={
+        "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
+        "subject": "Ändringsförteckning"}))
     main = f"<h1>{escape(title)}</h1>\n" + fragment(ast.document(summary_blocks(changes, "html")))
     toc = "<ol>" + "".join(f'<li><a href="#andringar-{escape((c.new or c.old).id)}">'  # type: ignore[union-attr]
                            f'{escape((c.new or c.old).source.short_title)}</a></li>'  # type: ignore[union-attr]

@@ -72,14 +72,30 @@ _LAYOUTS: OrderedDict[str, Future] = OrderedDict()
 _LAYOUTS_LOCK = threading.Lock()
 
 
+def _compiler(folder: str, source: bytes) -> typst.Compiler:
+    main = Path(folder) / "main.typ"
+    main.write_bytes(source + _PAGES_PROBE)
+    return typst.Compiler(str(main), root=folder, font_paths=font_paths(), ignore_system_fonts=True)
+
+
+def _pages(compiler: typst.Compiler) -> dict[str, int]:
+    return {label: page for label, page in json.loads(compiler.query("<avtal-heading-pages>", field="value", one=True))}
+
+
 def _compile_with_pages(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
     with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
-        main = Path(folder) / "main.typ"
-        main.write_bytes(source + _PAGES_PROBE)
-        compiler = typst.Compiler(str(main), root=folder, font_paths=font_paths(), ignore_system_fonts=True)
+        compiler = _compiler(folder, source)
         pdf = compiler.compile(format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()))
-        pages = compiler.query("<avtal-heading-pages>", field="value", one=True)  # memoized: no second layout
-    return pdf, {label: page for label, page in json.loads(pages)}
+        return pdf, _pages(compiler)  # the query is memoized: no second layout
+
+
+def layout_pages(source: bytes) -> dict[str, int]:
+    """The page of each labelled heading of a typst source, from its layout alone (no PDF is written).
+
+    For a Word file whose text no PDF shows as it is (a redline's: its PDF opens with a change summary).
+    """
+    with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
+        return _pages(_compiler(folder, source))
 
 
 def laid_out(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
