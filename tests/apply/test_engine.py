@@ -432,15 +432,19 @@ def test_a_word_file_not_made_by_avtal_is_refused(setup: Setup, capsys):
 
 
 def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsys):
-    """A redline names no version: --base names its TO version; the group's own marks are not edits."""
+    """A redline to a frozen version names it (its TO); to the moving working sources it names none and needs
+    --base. The group's own marks are not edits."""
     setup.yaml.write_text(setup.before.replace("såsom muntorrhet,", "såsom torr mun,"), encoding="utf-8")
+    edit = [("mun.bakgrund", "tala och delta", "tala, le och delta")]
+    assert main(["--sources", str(setup.sources), "redline", BASE, "working", "--dist", str(setup.root / "dist")]) == 0
+    to_working = setup.untracked(setup.root / "dist" / "redline" / f"{BASE}--working" / f"{DOC}.docx", replacements=edit)
+    assert setup.apply(to_working, "--accept-all") == 1
+    assert "pass --base VERSION" in capsys.readouterr().err
     assert main(["--sources", str(setup.sources), "freeze", "t-next", "--date", "2025-09-05"]) == 0
     assert main(["--sources", str(setup.sources), "redline", BASE, "t-next", "--dist", str(setup.root / "dist")]) == 0
     redline = setup.root / "dist" / "redline" / f"{BASE}--t-next" / f"{DOC}.docx"
-    path = setup.untracked(redline, replacements=[("mun.bakgrund", "tala och delta", "tala, le och delta")])
-    assert setup.apply(path, "--accept-all") == 1
-    assert "pass --base VERSION" in capsys.readouterr().err
-    assert setup.apply(path, "--accept-all", "--base", "t-next") == 0
+    path = setup.untracked(redline, replacements=edit)
+    assert setup.apply(path, "--accept-all") == 0
     next_version, _ = load_version(setup.sources, "t-next")
     new, _ = load_version(setup.sources, "working")
     changes = compare(next_version, new, "t-next", "working")

@@ -94,7 +94,8 @@ def cmd_redline(args: argparse.Namespace) -> int:
     from .remiss.trace import redline_notes
 
     notes = redline_notes(args.sources, changes, args.round)  # the remiss comments behind each change
-    folder = write_redline(changes, args.dist, notes.notes)
+    frozen = frozen_version(args.sources, args.new) is not None  # only a frozen TO is a stable base for `apply`
+    folder = write_redline(changes, args.dist, notes.notes, version=new_name if frozen else None)
     if str(notes):
         print(notes)
     for doc in changes.documents:

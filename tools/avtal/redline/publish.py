@@ -107,18 +107,21 @@ class _WordLayout(_RedlineBody):
         return blocks
 
 
-def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None = None) -> Path:
+def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None = None, *,
+                  version: str | None = None) -> Path:
     """Write the whole redline folder; returns it.
 
     `notes` (clause id → text) annotate changed clauses: a Word comment, a note in PDF and web.
+    `version` names the frozen TO version in the Word files' properties: with every change accepted they
+    read as it, so `avtal apply` knows which version an edited redline was made from.
     """
     target = dist / "redline" / folder_name(changes)
     with replace_folder(target) as staging:
-        _write_all(changes, staging, notes or {})
+        _write_all(changes, staging, notes or {}, version)
     return target
 
 
-def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
+def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str], version: str | None) -> None:
     when = build_time(changes.new)
     changed = [c for c in changes.documents if c.touched]
     arrow = " → ".join(version_names(changes))
@@ -135,7 +138,7 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str]) -> None:
         def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, meta=meta) -> None:
             pages = layout_pages(typst_source(corpus, doc, _WordLayout(changes, change, "typst", when), **meta))
             data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes), header=header,
-                               title=title, tracked=True, pages=pages)
+                               title=title, tracked=True, pages=pages, version=version)
             atomic_write_bytes(stem.with_suffix(".docx"), data)
 
         def pdf(change=change, doc=doc, corpus=corpus, stem=stem, meta=meta) -> None:

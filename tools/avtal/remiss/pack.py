@@ -357,7 +357,7 @@ def _redline(loaded: Loaded, names: Names, staging: Path, pool: ThreadPoolExecut
     wanted += [(Shared(names.summary(ext), b""), f"{SUMMARY}{ext}") for ext in (".docx", ".pdf")]
 
     def write() -> None:
-        folder = write_redline(changes, staging / ".redline")
+        folder = write_redline(changes, staging / ".redline", version=source.version)
         for item, file in wanted:
             item.data = (folder / file).read_bytes()
 
