@@ -109,8 +109,11 @@ def lost(expected: list[str], got: list[str]) -> Counter:
 
 @pytest.fixture(scope="module")
 def libreoffice(outputs, tmp_path_factory: pytest.TempPathFactory):
-    """LibreOffice's texts of each redline and of the ordinary Word files of FROM and TO."""
-    work = tmp_path_factory.mktemp("libreoffice")
+    return libreoffice_texts(outputs, tmp_path_factory.mktemp("libreoffice"))
+
+
+def libreoffice_texts(outputs: Outputs, work: Path):
+    """LibreOffice's texts of each redline and of the ordinary Word files of FROM and TO (written into `work`)."""
     redlines = sorted(p for p in outputs.redline.glob("*.docx") if p.stem != "andringsforteckning")
     plain: dict[tuple[str, str], Path] = {}
     for name in (FROM, TO):

@@ -13,8 +13,8 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from ..clients import libreoffice_tracked, openxml_errors
-from ..test_conformance import FROM, TO, Outputs, body_words, lost, _NUMBER
+from ..clients import openxml_errors
+from ..test_conformance import FROM, TO, Outputs, _NUMBER, body_words, libreoffice_texts, lost
 
 
 def kind(path: Path, outputs: Outputs) -> str:
@@ -37,24 +37,8 @@ def main() -> None:
         errors[kind(path, outputs)] += len(openxml_errors(path))
     for label in sorted(files):
         print(f"openxml-audit errors\t{label}\t{errors[label]} in {files[label]} file(s)")
-    from avtal.model.versions import load_version
-    from avtal.render.build import build_time
-    from avtal.render.docx import render_docx
-
-    from ..conftest import SOURCES
-
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        redlines = sorted(p for p in outputs.redline.glob("*.docx") if p.stem != "andringsforteckning")
-        plain = {}
-        for name in (FROM, TO):
-            corpus, _ = load_version(SOURCES, name)
-            for doc in corpus.documents:
-                path = work / name / f"{doc.id}.docx"
-                path.parent.mkdir(exist_ok=True)
-                path.write_bytes(render_docx(corpus, doc, build_time(corpus)))
-                plain[(name, doc.id)] = path.resolve()
-        texts = libreoffice_tracked([*redlines, *plain.values()], work)
+        redlines, plain, texts = libreoffice_texts(outputs, Path(tmp))
         for path in redlines:
             text = texts[path.resolve()]
             accepted = lost(body_words(texts[plain[(TO, path.stem)]]["accept"]), body_words(text["accept"]))
