@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import io
 from pathlib import Path
 
 import docx
 from lxml import etree
 
 from avtal.render.ooxml import bookmark_name
-from tests.remiss.wordlike import _Editor, _q, _stable_zip, _visible_runs
+from tests.remiss.wordlike import _Editor, _q, _visible_runs, save
 
 
 def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_paragraphs=(), new_paragraphs=(),
@@ -119,12 +118,7 @@ def edit_untracked(src_docx: Path, out_docx: Path, *, replacements=(), deleted_p
             if child.tag != _q("pPr"):
                 p.append(child)
         following.getparent().remove(following)
-    editor.finish()
-    raw = io.BytesIO()
-    document.save(raw)
-    out_docx = Path(out_docx)
-    out_docx.write_bytes(_stable_zip(raw.getvalue()))
-    return out_docx
+    return save(editor, document, out_docx)
 
 
 WHEN = dt.date(2025, 9, 10)

@@ -102,6 +102,11 @@ def annotate_draft(src_docx: Path, out_docx: Path, *, author: str, date: dt.date
         editor.new_paragraph(clause, after, text)
     for move in moves:
         editor.move(move)
+    return save(editor, document, out_docx)
+
+
+def save(editor: _Editor, document, out_docx: Path | str) -> Path:
+    """Finish the edits and save as Word would, byte-stable (zip entries dated like the original)."""
     editor.finish()
     raw = io.BytesIO()
     document.save(raw)
