@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fsutil import FILE_MODE
 from ..model.problems import Problems, SourceError, relative
 from ..model.remiss import ANSWERS_DIR, INCOMING_DIR, REMISS_DIR, Answer, Comment, RoundInfo, load_parties
 from ..model.validate import validate
@@ -39,8 +40,6 @@ SCHEMA_LINE = "# yaml-language-server: $schema=../../../schema/answer.schema.jso
 TRAILER = re.compile(r"^# avtal remiss import: next id (\d+), sha256 ([0-9a-f]{64}|edited)\n?\Z", re.M)
 JOURNAL = ".import-journal.json"
 STAGED = ".avtal-import-"  # prefix of staged and backup files; anything left with it is cleaned by `recover`
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 # Flags the importer sets (Swedish: the working group reads them in the svar files and the report).
 FLAG_LETTER = "brev: dela upp i synpunkter"
@@ -371,7 +370,7 @@ def _stage(item: tuple[Path, bytes]) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
-    os.chmod(tmp, 0o666 & ~_UMASK)
+    os.chmod(tmp, FILE_MODE)
 
 
 def _missing_parents(path: Path) -> list[Path]:

@@ -59,8 +59,6 @@ TIMEOUT = 60.0
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 _STAND_IN = b"avtal:attachment:" + bytes(range(32, 40))  # encodes to one line no zip shares with a message
 _STAND_IN_B64 = base64.b64encode(_STAND_IN) + b"\r\n"
 
@@ -613,7 +611,6 @@ def _write_folder(folder: Path, files: Iterable[tuple[str, bytes]]) -> None:
     with replace_folder(folder) as tmp:
         for name, data in files:
             atomic_write_bytes(tmp / name, data)
-        os.chmod(tmp, 0o777 & ~_UMASK)  # mkdtemp makes 0700; give the folder normal permissions
 
 
 # -- the report --
