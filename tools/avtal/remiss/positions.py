@@ -36,6 +36,7 @@ from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, Comm
 from ..model.validate import validate
 from ..model.versions import VERSION_FILE, WORKING, load_version, versions_dir
 from ..model.yamlfile import YamlFile, read_yaml
+from ..render.spreadsheet import cell_text, finish_xlsx
 from .lock import writes_round
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/positions.schema.json\n"
@@ -560,7 +561,6 @@ COLUMNS = [
 HEAD = {name: i + 1 for i, (name, _, _) in enumerate(COLUMNS)}
 ID, GROUP, STATUS, REASON, CLAUSES, DIGEST = ("Kommentar", "Grupp", "Status", "Motivering", "Ändrade avsnitt",
                                               "Kontrollsumma")
-MAX_CELL = 32_000  # Excel holds at most 32 767 characters in a cell
 
 
 def default_export_path(round_id: str, dist: Path = Path("dist")) -> Path:
@@ -600,14 +600,6 @@ def export_positions(sources: Path, round_id: str, output: Optional[Path] = None
     return ExportReport(path, rows, decided, time.perf_counter() - started)
 
 
-def cell_text(value: str) -> str:
-    """Text an xlsx cell can hold: control characters (which openpyxl refuses) dropped, at most MAX_CELL long."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value[:MAX_CELL - 1] + "…" if len(value) > MAX_CELL else value
-
-
 def _text(cell, value: Optional[str]) -> None:
     """A cell holding text as text: never a formula (party text may begin with '='), no control characters."""
     if value is None or value == "":
@@ -624,7 +616,6 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.writer.excel import ExcelWriter
 
-    from ..render.spreadsheet import finish_xlsx
     from ..render.wording import GROUP as AUTHOR, round_name
 
     when = data.version.when() if data.version else dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)

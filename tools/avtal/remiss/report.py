@@ -48,12 +48,11 @@ from ..render.build import build_time
 from ..render.docx import TEMPLATES, WORD
 from ..render.pandoc import convert
 from ..render.pdf import compile_pdf, laid_out
-from ..render.spreadsheet import finish_xlsx
+from ..render.spreadsheet import cell_text, finish_xlsx
 from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
 from .lock import writes_round
-from .positions import cell_text
 from .status import StatusReport, status_of
 from .trace import (NO_CLAUSES, PARTLY_UNCHANGED, TAKEN, UNCHANGED, UNCOVERED, UNKNOWN_CLAUSE, Finding, TraceResult,
                     trace)

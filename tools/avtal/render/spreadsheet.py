@@ -24,6 +24,15 @@ SHARED_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.share
 FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
               "name", "family", "charset", "scheme")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+MAX_CELL = 32_000  # Excel holds at most 32 767 characters in a cell
+
+
+def cell_text(value: str) -> str:
+    """Text an xlsx cell can hold: control characters (which openpyxl refuses) dropped, at most MAX_CELL long."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value[:MAX_CELL - 1] + "…" if len(value) > MAX_CELL else value
 
 
 def _xml(root: etree._Element) -> bytes:
