@@ -1,9 +1,10 @@
 """Everything that knows WordprocessingML. Nothing outside the docx writer/readers imports this.
 
-pandoc writes the body; this module adds what pandoc cannot (a title page
-with status and diarienummer, a table of contents whose entries are already
-filled in so it reads correctly before Word updates it) and finishes the
-file (page-header text, core properties, a byte-stable zip).
+`body` writes a document tree as WordprocessingML and `package` zips it with the house style of
+templates/reference.docx (`render.word.write_docx` puts them together). This module holds what
+they share with docxtpl's letters and forms: bookmark names, the title page and a table of
+contents whose entries are already filled in (it reads correctly before Word updates it),
+properties, and the finishing pass for docxtpl's files (page-header text, a byte-stable zip).
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import itertools
 import re
 import zipfile
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from lxml import etree
@@ -130,44 +130,48 @@ def _finish_tables(xml: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _fill_page_numbers(xml: bytes, pages: dict[str, int]) -> bytes:
+def fill_page_numbers(xml: str, pages: dict[str, int]) -> str:
     """The page of each heading (clause id → page) as the cached result of the contents' PAGEREF fields."""
     for anchor, page in pages.items():
-        field = _page_ref(escape(bookmark_name(anchor))).encode("utf-8")
-        xml = xml.replace(field, field + f"<w:r><w:t>{page}</w:t></w:r>".encode(), 1)
+        field = _page_ref(escape(bookmark_name(anchor)))
+        xml = xml.replace(field, f"{field}<w:r><w:t>{page}</w:t></w:r>", 1)
     return xml
 
 
 def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime,
-                tracked: bool = False, custom: dict[str, str] | None = None, pages: dict[str, int] | None = None) -> bytes:
-    """Fill the page header, set core and custom properties, and re-zip deterministically.
-
-    With `tracked` (a redline), wholly inserted or deleted paragraphs and rows get their marks tracked too;
-    with `pages` (heading id → page), the table of contents shows them.
-    """
+                custom: dict[str, str] | None = None) -> bytes:
+    """Fill the page header, set core and custom properties, and re-zip deterministically (docxtpl's letters and forms)."""
     source = zipfile.ZipFile(io.BytesIO(data))
+    entries = []
+    for info in source.infolist():
+        content = source.read(info.filename)
+        if info.filename.startswith("word/header") and info.filename.endswith(".xml"):
+            content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
+        elif info.filename == "docProps/core.xml":
+            content = _core_properties(content, properties, when)
+        elif info.filename == "docProps/custom.xml" and custom:
+            content = _custom_properties(content, custom)
+        elif info.filename == "word/document.xml":
+            content = _finish_tables(content)
+        elif info.filename == "word/styles.xml":
+            content = _complete_styles(content)
+        elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
+            content = _update_fields_on_open(content)
+        elif info.filename == "word/_rels/document.xml.rels":
+            content = _link_bookmarks(content)
+        entries.append((info.filename, content))
+    return stable_zip(entries, when)
+
+
+def stable_zip(entries: Iterable[tuple[str, bytes]], when: dt.datetime,
+               stored: Callable[[str], bool] = lambda name: False) -> bytes:
+    """A zip of `entries` in the given order, every timestamp `when`: the same parts give the same bytes."""
     out = io.BytesIO()
     stamp = when.timetuple()[:6]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename.startswith("word/header") and info.filename.endswith(".xml"):
-                content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
-            elif info.filename == "docProps/core.xml":
-                content = _core_properties(content, properties, when)
-            elif info.filename == "docProps/custom.xml" and custom:
-                content = _custom_properties(content, custom)
-            elif info.filename == "word/document.xml":
-                content = _finish_tables(_fill_page_numbers(content, pages or {}))
-                content = _tracked_document(content) if tracked else content
-            elif info.filename == "word/styles.xml":
-                content = _complete_styles(content)
-            elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
-                content = _update_fields_on_open(content)
-            elif info.filename == "word/_rels/document.xml.rels":
-                content = _link_bookmarks(content)
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
+        for name, content in entries:
+            entry = zipfile.ZipInfo(name, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             target.writestr(entry, content)
     return out.getvalue()
@@ -277,92 +281,3 @@ def _custom_properties(xml: bytes, values: dict[str, str]) -> bytes:
             prop.remove(child)
         etree.SubElement(prop, f"{{{VT}}}lpwstr").text = value
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _whole_revision(element: etree._Element, w: str) -> etree._Element | None:
-    """The w:ins or w:del that wraps every text run inside `element`, if all runs share one kind."""
-    runs = [r for r in element.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
-    for kind in ("ins", "del"):
-        wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
-        if runs and all(x is not None for x in wrappers):
-            return wrappers[0]
-    return None
-
-
-def _tracked_document(xml: bytes) -> bytes:
-    """A redline's document.xml made valid and whole: links hold their revisions, paragraph marks are tracked."""
-    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
-    ids = itertools.count(1 + max((int(v) for v in root.xpath("//@w:id", namespaces={"w": W}) if v.isdigit()),
-                                  default=0))
-    _links_hold_revisions(root, ids)
-    _track_whole_paragraphs(root, ids)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _links_hold_revisions(root: etree._Element, ids: Iterator[int]) -> None:
-    """`<w:ins><w:hyperlink>runs</w:hyperlink></w:ins>` → `<w:hyperlink><w:ins>runs</w:ins></w:hyperlink>`.
-
-    pandoc nests a link inside the insertion; ECMA-376 allows only runs there, Word
-    writes it the other way round, and LibreOffice drops the link's text (the words
-    are lost on accept all). Each piece keeps the author and date, with its own id.
-    """
-    w = f"{{{W}}}"
-    for kind in ("ins", "del"):
-        for wrapper in list(root.iter(f"{w}{kind}")):
-            if wrapper.find(f"{w}hyperlink") is None or wrapper.getparent().tag == f"{w}rPr":
-                continue
-            pieces: list[etree._Element] = []
-            current: etree._Element | None = None
-            for child in list(wrapper):
-                if child.tag == f"{w}hyperlink":
-                    inner = _revision_like(wrapper, ids)
-                    inner.extend(list(child))
-                    child.append(inner)
-                    pieces.append(child)
-                    current = None
-                else:
-                    if current is None:
-                        current = _revision_like(wrapper, ids)
-                        pieces.append(current)
-                    current.append(child)
-            parent, at = wrapper.getparent(), wrapper.getparent().index(wrapper)
-            parent.remove(wrapper)
-            for offset, piece in enumerate(pieces):
-                parent.insert(at + offset, piece)
-
-
-def _revision_like(wrapper: etree._Element, ids: Iterator[int]) -> etree._Element:
-    """An empty w:ins/w:del with the author and date of `wrapper` and a fresh id."""
-    out = etree.Element(wrapper.tag)
-    out.set(f"{{{W}}}id", str(next(ids)))
-    for attr in ("author", "date"):
-        if wrapper.get(f"{{{W}}}{attr}") is not None:
-            out.set(f"{{{W}}}{attr}", wrapper.get(f"{{{W}}}{attr}"))
-    return out
-
-
-def _track_whole_paragraphs(root: etree._Element, ids: Iterator[int]) -> None:
-    """Track the mark of every paragraph (and table row) whose text is wholly inserted or deleted.
-
-    pandoc marks the runs; without the mark, accepting a deleted paragraph (or
-    rejecting an inserted one) would leave an empty paragraph or row behind.
-    """
-    w = f"{{{W}}}"
-    for element in [*root.iter(f"{w}p"), *root.iter(f"{w}tr")]:
-        wrapper = _whole_revision(element, w)
-        if wrapper is None:
-            continue
-        if element.tag == f"{w}p":
-            props = element.find(f"{w}pPr")
-            if props is None:
-                props = etree.Element(f"{w}pPr")
-                element.insert(0, props)
-            target = props.find(f"{w}rPr")
-            if target is None:
-                target = etree.SubElement(props, f"{w}rPr")
-        else:
-            target = element.find(f"{w}trPr")
-            if target is None:
-                target = etree.Element(f"{w}trPr")
-                element.insert(1 if element.find(f"{w}tblPrEx") is not None else 0, target)
-        target.append(_revision_like(wrapper, ids))
