@@ -45,11 +45,11 @@ from ..redline.diff import CHANGED, DELETED, MOVED, NEW
 from ..render import ast, ooxml, wording
 from ..render import typst as typst_writer
 from ..render.build import build_time
-from ..render.docx import TEMPLATES, WORD
-from ..render.pandoc import convert
+from ..render.docx import TEMPLATES
 from ..render.pdf import compile_pdf, laid_out
 from ..render.spreadsheet import cell_text, finish_xlsx
 from ..render.web import WEB_TEMPLATES, page, static_assets
+from ..render.word import write_docx
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
 from .lock import writes_round
@@ -975,9 +975,7 @@ def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", toc)),
              ast.raw_block("openxml", ooxml.page_break())]
     tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(report.when.timestamp()))})
-    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), properties={
+    return write_docx(tree, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), custom=None, properties={
         "title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
         "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {wording.round_name(src)}; {KIND}",
         "version": report.version_name, "category": KIND})

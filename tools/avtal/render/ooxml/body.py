@@ -241,7 +241,8 @@ class BodyWriter:
         whole = _whole(self._collect)
         self._collect = outer if outer is None else outer + self._collect
         mark = self.revision_tag(whole, empty=True) if self.tracked and whole else ""
-        props = ('<w:tblHeader w:val="on"/>' if header else "") + mark
+        # CT_TrPr needs one property before a revision mark: "may split across pages", the default anyway
+        props = ('<w:tblHeader w:val="on"/>' if header else '<w:cantSplit w:val="off"/>' if mark else "") + mark
         return f"<w:tr>{f'<w:trPr>{props}</w:trPr>' if props else ''}{body}</w:tr>"
 
     # -- paragraphs and inlines --
@@ -307,13 +308,13 @@ class BodyWriter:
              out: list[Piece]) -> None:
         (ident, classes, pairs), children = c
         values = dict(pairs)
+        if "comment-start" in classes or "comment-end" in classes:
+            number = self.comment_id(values.get("id", ident))
         if "comment-start" in classes:
-            number = self._comment_ids.setdefault(ident, self.next_id())
             self.comments.append(Comment(number, values.get("author", ""), values.get("date", ""), children))
             out.append(Piece(False, f'<w:commentRangeStart w:id="{number}"/>', style, None, link))
             return
         if "comment-end" in classes:
-            number = self._comment_ids.setdefault(ident, self.next_id())
             out.append(Piece(False, f'<w:commentRangeEnd w:id="{number}"/>', style, None, link))
             out.append(Piece(True, f'<w:commentReference w:id="{number}"/>', Style(), None, link, ""))
             return
@@ -327,6 +328,12 @@ class BodyWriter:
             out.append(Piece(False, end, style, None, link))
         else:
             self.inlines(children, style, revision, link, out)
+
+    def comment_id(self, key: str) -> int:
+        """The w:id of the comment the tree calls `key` (its start and end spans share it)."""
+        if key not in self._comment_ids:
+            self._comment_ids[key] = self.next_id()
+        return self._comment_ids[key]
 
     def hyperlink(self, url: str) -> str:
         """The w:hyperlink start tag for a link: a bookmark in this file, else an external relationship."""
