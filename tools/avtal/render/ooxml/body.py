@@ -278,7 +278,7 @@ class BodyWriter:
             elif kind == "LineBreak":
                 out.append(Piece(True, "<w:br/>", style, revision, link))
             elif kind == "Emph":
-                self.inlines(c, style._replace(italic=not style.italic), revision, link, out)
+                self.inlines(c, style._replace(italic=True), revision, link, out)
             elif kind == "Strong":
                 self.inlines(c, style._replace(bold=True), revision, link, out)
             elif kind == "Strikeout":
@@ -402,6 +402,7 @@ class BodyWriter:
         for comment in self.comments:
             pieces: list[Piece] = []
             self.inlines(comment.inlines, Style(), None, None, pieces)
+            pieces = [p._replace(link=None, style=p.style._replace(link=False)) for p in pieces]  # rels are the body's
             parts.append(f'<w:comment w:id="{comment.ident}" w:author="{attribute(comment.author)}" '
                          f'w:date="{attribute(comment.date)}"><w:p><w:pPr><w:pStyle w:val="CommentText"/></w:pPr>'
                          '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
