@@ -25,15 +25,20 @@ FIRST, BODY, COMPACT = "FirstParagraph", "BodyText", "Compact"
 EMU_PER_CM, EMU_PER_PIXEL = 360000, 9525  # a pixel at 96 dpi
 LIST_INDENT = 720  # twips per list level
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _OTHER_DOCX = re.compile(r"^(?P<file>[^/#:]+\.docx)#(?P<anchor>.+)$")
 
 
 def text(value: str) -> str:
     """Character data for XML: escaped, without the control characters XML forbids."""
+    if _SPECIAL.search(value) is None:  # most text: nothing to do
+        return value
     return escape(_ILLEGAL.sub("", value))
 
 
 def attribute(value: str) -> str:
+    if _SPECIAL.search(value) is None and '"' not in value:
+        return value
     return escape(_ILLEGAL.sub("", value), {'"': "&quot;"})
 
 
@@ -60,15 +65,21 @@ class Style(NamedTuple):
         return f"<w:rPr>{inner}</w:rPr>" if inner else ""
 
 
-class Piece(NamedTuple):
+class Piece:
     """One run (or a marker between runs) of a paragraph, with the link and revision it sits in."""
 
-    run: bool  # a run (text, tab, break, picture); else a marker such as a bookmark
-    xml: str  # a run's content without w:r, or the marker itself
-    style: Style
-    revision: Revision | None
-    link: str | None  # the w:hyperlink start tag it sits in
-    text: str = ""  # plain text of a text run (adjacent ones are merged)
+    __slots__ = ("run", "xml", "style", "revision", "link", "words")
+
+    def __init__(self, run: bool, xml: str, style: Style, revision: Revision | None, link: str | None,
+                 text: str = ""):
+        self.run = run  # a run (text, tab, break, picture); else a marker such as a bookmark
+        self.xml = xml  # a run's content without w:r, or the marker itself; "" for text
+        self.style, self.revision, self.link = style, revision, link  # link: the w:hyperlink start tag
+        self.words = [text] if text else []  # adjacent text of the same style, link and revision
+
+    @property
+    def text(self) -> str:
+        return "".join(self.words)
 
 
 @dataclass
@@ -255,7 +266,7 @@ class BodyWriter:
         if anchor:
             start, end = self.bookmark(anchor)
             body = start + body + end
-        texts = [p.revision for p in pieces if p.run and p.text]
+        texts = [p.revision for p in pieces if p.run and p.words]
         if self._collect is not None:
             self._collect.extend(texts)
         whole = _whole(texts)
@@ -271,10 +282,14 @@ class BodyWriter:
                 out: list[Piece]) -> None:
         for node in nodes:
             kind, c = node["t"], node.get("c")
-            if kind == "Str":
-                out.append(Piece(True, "", style, revision, link, c))
-            elif kind in ("Space", "SoftBreak"):
-                out.append(Piece(True, "", style, revision, link, " "))
+            if kind in ("Str", "Space", "SoftBreak"):
+                value = c if kind == "Str" else " "
+                last = out[-1] if out else None
+                if (last is not None and last.run and not last.xml and last.style == style
+                        and last.revision == revision and last.link == link):
+                    last.words.append(value)
+                else:
+                    out.append(Piece(True, "", style, revision, link, value))
             elif kind == "LineBreak":
                 out.append(Piece(True, "<w:br/>", style, revision, link))
             elif kind == "Emph":
@@ -402,7 +417,8 @@ class BodyWriter:
         for comment in self.comments:
             pieces: list[Piece] = []
             self.inlines(comment.inlines, Style(), None, None, pieces)
-            pieces = [p._replace(link=None, style=p.style._replace(link=False)) for p in pieces]  # rels are the body's
+            for piece in pieces:  # the links' relationships are the body's
+                piece.link, piece.style = None, piece.style._replace(link=False)
             parts.append(f'<w:comment w:id="{comment.ident}" w:author="{attribute(comment.author)}" '
                          f'w:date="{attribute(comment.date)}"><w:p><w:pPr><w:pStyle w:val="CommentText"/></w:pPr>'
                          '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
@@ -427,5 +443,5 @@ def _run(key: tuple[Style, bool], pieces: list[Piece], deleted: bool) -> str:
         return "".join(f"<w:r>{ref if p.xml.startswith('<w:commentReference') else props}{p.xml}</w:r>"
                        for p in pieces)
     tag = "w:delText" if deleted else "w:t"
-    value = text("".join(p.text for p in pieces))
+    value = text("".join(w for p in pieces for w in p.words))
     return f'<w:r>{props}<{tag} xml:space="preserve">{value}</{tag}></w:r>' if value else ""
