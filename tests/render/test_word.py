@@ -122,6 +122,30 @@ def without(kind: str, node: Any) -> Any:
     return node
 
 
+def whole_paragraphs(blocks: list[ast.Node], kind: str) -> int:
+    """How many paragraphs of the tree (captions and cells too) have all their words in spans of class `kind`."""
+    def leaves(inlines: Any, inside: bool) -> list[bool]:
+        out: list[bool] = []
+        for n in inlines:
+            if n["t"] == "Str":
+                out.append(inside)
+            elif n["t"] == "Span" and "comment-start" in n["c"][0][1]:
+                continue  # the comment's own text, not the paragraph's
+            elif n["t"] == "Span":
+                out.extend(leaves(n["c"][1], inside or kind in n["c"][0][1]))
+            elif n["t"] in ("Emph", "Strong"):
+                out.extend(leaves(n["c"], inside))
+            elif n["t"] == "Link":
+                out.extend(leaves(n["c"][1], inside))
+        return out
+
+    count = 0
+    for block in collect(blocks, "Para") + collect(blocks, "Plain") + collect(blocks, "Header"):
+        flags = leaves(block["c"][2] if block["t"] == "Header" else block["c"], False)
+        count += bool(flags) and all(flags)
+    return count
+
+
 def body_tree(corpus, doc) -> ast.Node:
     return TreeBuilder(corpus, doc, "docx").tree()
 
@@ -214,6 +238,10 @@ def test_tracked_insertions_deletions_and_comments_hold_the_trees_spans(redline_
     comments = etree.fromstring(package.read("word/comments.xml"))
     assert ["".join(t.text for t in c.iter(w("t"))) for c in comments.iter(w("comment"))] == \
         [ast.stringify(s["c"][1]) for s in spans["comment-start"]]
+    # Paragraph marks: tracked exactly where the tree's paragraph is wholly inserted or deleted.
+    for kind, tag in (("insertion", "ins"), ("deletion", "del")):
+        assert whole_paragraphs(redline_tree["blocks"], kind) > 0, kind  # the pair adds an avsnitt and deletes a clause
+        assert len(body.findall(f".//{w('pPr')}/{w('rPr')}/{w(tag)}")) == whole_paragraphs(redline_tree["blocks"], kind)
     ids = [e.get(w("id")) for tag in ("ins", "del", "bookmarkStart", "commentRangeStart") for e in body.iter(w(tag))]
     assert len(ids) == len(set(ids))
 
@@ -247,6 +275,8 @@ def crafted_tree() -> ast.Node:
         ast.table(ast.text("Bildtext"), [[ast.plain(ast.text("A"))], [ast.plain(ast.text("B"))]],
                   [[[ast.plain(ast.text("1"))], [ast.plain(ast.text("2"))]],
                    [[ast.plain([mark("deletion", ast.text("bort"))])], [ast.plain([mark("deletion", ast.text("rad"))])]]]),
+        ast.table([mark("insertion", ast.text("Ny tabell"))], [[ast.plain([mark("insertion", ast.text("X"))])]],
+                  [[[ast.plain([mark("insertion", ast.text("y"))])]]]),
         {"t": "Figure", "c": [ast.attr("figur"), [None, [ast.plain(ast.text("Figurtext"))]], [ast.plain([image])]]},
     ])
 
@@ -264,9 +294,15 @@ def test_a_crafted_tree_with_every_hazard_is_read_back_by_pandoc(tmp_path):
     package = zipfile.ZipFile(io.BytesIO(data))
     assert [n for n in package.namelist() if n.startswith("word/media/")] != []
     body = etree.fromstring(package.read("word/document.xml"))
-    # The wholly inserted paragraph and the wholly deleted row have their marks tracked.
-    assert len(body.findall(f".//{w('pPr')}/{w('rPr')}/{w('ins')}")) == 1
+    # The wholly inserted paragraph, caption and cells, and the wholly deleted row (and its cells), have their
+    # marks tracked; the new table's caption label is inserted with it ('Tabell 2: ' goes when it is rejected).
+    assert len(body.findall(f".//{w('pPr')}/{w('rPr')}/{w('ins')}")) == 4
+    assert len(body.findall(f".//{w('trPr')}/{w('ins')}")) == 2
+    assert len(body.findall(f".//{w('pPr')}/{w('rPr')}/{w('del')}")) == 2
     assert len(body.findall(f".//{w('trPr')}/{w('del')}")) == 1
+    caption = next(p for p in body.iter(w("p")) if "".join(t.text for t in p.iter(w("t"))).endswith("Ny tabell"))
+    assert "".join(t.text for t in caption.iter(w("t"))) == "Tabell 2: Ny tabell"
+    assert all(any(a.tag == w("ins") for a in t.iterancestors()) for t in caption.iter(w("t")))
     assert body.find(f".//{w('hyperlink')}/{w('ins')}") is not None
     assert Counter(e.getparent().tag for e in body.iter(w("ins"))).get(w("hyperlink"), 0) == 1
 

@@ -191,12 +191,26 @@ class BodyWriter:
                 f'<w:bookmarkEnd w:id="{n}"/>')
 
     def numbered_caption(self, style: str, label: str, sequence: str, number: int, inlines: list[Node]) -> str:
-        """'Tabell 1: …' with the number a SEQ field (Word renumbers it), as pandoc's native numbering did."""
+        """'Tabell 1: …' with the number a SEQ field (Word renumbers it), as pandoc's native numbering did.
+
+        A wholly inserted or deleted caption has its label tracked with it (a field of runs, which a
+        revision can hold), so rejecting a new table or accepting a deleted one leaves no 'Tabell 1: ' behind.
+        """
         start, end = self.bookmark(f"{sequence.lower()}{number}")
-        field = (f'{start}<w:r><w:t xml:space="preserve">{label} </w:t></w:r>'
-                 f'<w:fldSimple w:instr="SEQ {sequence} \\* ARABIC "><w:r><w:t>{number}</w:t></w:r></w:fldSimple>{end}'
-                 '<w:r><w:t xml:space="preserve">: </w:t></w:r>')
-        return self.paragraph(style, inlines, prefix=field)
+
+        def label_runs(whole: Revision | None) -> str:
+            if not (self.tracked and whole):
+                return (f'{start}<w:r><w:t xml:space="preserve">{label} </w:t></w:r><w:fldSimple w:instr="SEQ '
+                        f'{sequence} \\* ARABIC "><w:r><w:t>{number}</w:t></w:r></w:fldSimple>{end}'
+                        '<w:r><w:t xml:space="preserve">: </w:t></w:r>')
+            t, instr = ("w:delText", "w:delInstrText") if whole.kind == "del" else ("w:t", "w:instrText")
+            runs = (f'<w:r><{t} xml:space="preserve">{label} </{t}></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                    f'<w:r><{instr} xml:space="preserve"> SEQ {sequence} \\* ARABIC </{instr}></w:r>'
+                    f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><{t}>{number}</{t}></w:r>'
+                    f'<w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><{t} xml:space="preserve">: </{t}></w:r>')
+            return f"{start}{self.revision_tag(whole)}{runs}</w:{whole.kind}>{end}"
+
+        return self.paragraph(style, inlines, prefix=label_runs)
 
     # -- lists --
 
@@ -259,17 +273,18 @@ class BodyWriter:
     # -- paragraphs and inlines --
 
     def paragraph(self, style: str, inlines: list[Node], *, anchor: str = "", props: str = "",
-                  prefix: str = "") -> str:
+                  prefix: Callable[[Revision | None], str] | None = None) -> str:
+        """A paragraph of inlines; `prefix` writes what precedes them, given the revision they wholly are in."""
         pieces: list[Piece] = []
         self.inlines(inlines, Style(), None, None, pieces)
-        body = prefix + self.runs(pieces)
-        if anchor:
-            start, end = self.bookmark(anchor)
-            body = start + body + end
         texts = [p.revision for p in pieces if p.run and p.words]
         if self._collect is not None:
             self._collect.extend(texts)
         whole = _whole(texts)
+        body = (prefix(whole) if prefix else "") + self.runs(pieces)
+        if anchor:
+            start, end = self.bookmark(anchor)
+            body = start + body + end
         mark = f"<w:rPr>{self.revision_tag(whole, empty=True)}</w:rPr>" if self.tracked and whole else ""
         return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{props}{mark}</w:pPr>{body}</w:p>'
 
