@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from avtal.redline.diff import compare
+from avtal.redline.diff import ChangeSet, compare
+from avtal.redline.publish import summary_blocks
 from avtal.redline.render import RedlineBuilder
 from avtal.render import ast
 from avtal.render.build import build_time
@@ -203,10 +204,15 @@ def test_the_same_tree_gives_the_same_bytes(corpus):
 # ---- redlines: tracked changes, comments ------------------------------------
 
 @pytest.fixture(scope="module")
-def redline_tree(tmp_path_factory) -> ast.Node:
-    """The huvudavtal of the all-kinds pair as a redline tree, with a note (a Word comment) on a moved clause."""
+def changes(tmp_path_factory) -> ChangeSet:
     old, new = ALL_KINDS.load(tmp_path_factory.mktemp("pair"))
-    changes = compare(old, new, "remiss", "forslag")
+    return compare(old, new, "remiss", "forslag")
+
+
+@pytest.fixture(scope="module")
+def redline_tree(changes) -> ast.Node:
+    """The huvudavtal of the all-kinds pair as a redline tree, with a note (a Word comment) on a changed clause."""
+    new = changes.new
     change = next(c for c in changes.documents if c.touched and c.new and c.new.id == "huvudavtal")
     noted = next(c.id for c in change.changes)
     builder = RedlineBuilder(changes, change, "docx", build_time(new), {noted: "Ändrad efter remissen."})
@@ -244,6 +250,14 @@ def test_tracked_insertions_deletions_and_comments_hold_the_trees_spans(redline_
         assert len(body.findall(f".//{w('pPr')}/{w('rPr')}/{w(tag)}")) == whole_paragraphs(redline_tree["blocks"], kind)
     ids = [e.get(w("id")) for tag in ("ins", "del", "bookmarkStart", "commentRangeStart") for e in body.iter(w(tag))]
     assert len(ids) == len(set(ids))
+
+
+def test_pandoc_reads_the_andringsforteckning_to_its_trees_words_and_headings(changes, tmp_path):
+    blocks = summary_blocks(changes, "docx")
+    read = pandoc_read(write(ast.document(blocks)), tmp_path)
+    assert words(read) == words(captions_as_read(blocks))
+    assert [words(h["c"][2]) for h in collect(read, "Header")] == [words(h["c"][2]) for h in collect(blocks, "Header")]
+    assert len(collect(read, "Table")) == len(collect(blocks, "Table")) > 0
 
 
 # ---- crafted trees: one input per hazard --------------------------------------
