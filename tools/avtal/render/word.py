@@ -24,7 +24,6 @@ def write_docx(tree: Node, *, header: str, properties: dict[str, str], custom: d
     With `tracked` (a redline), wholly inserted or deleted paragraphs and rows have their marks tracked,
     so accepting or rejecting every change leaves no empty paragraph or row behind.
     """
-    counter = iter(range(1, 1 << 30))
-    writer = BodyWriter(tracked=tracked, rel_ids=lambda: f"rIdW{next(counter)}")
+    writer = BodyWriter(tracked=tracked)
     body = fill_page_numbers(writer.blocks(tree["blocks"]), pages or {})
     return package(writer, body, REFERENCE, header=header, properties=properties, custom=custom, when=when)

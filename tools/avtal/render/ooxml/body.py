@@ -77,10 +77,6 @@ class Piece:
         self.style, self.revision, self.link = style, revision, link  # link: the w:hyperlink start tag
         self.words = [text] if text else []  # adjacent text of the same style, link and revision
 
-    @property
-    def text(self) -> str:
-        return "".join(self.words)
-
 
 @dataclass
 class Comment:
@@ -101,12 +97,12 @@ class BodyWriter:
     """Writes the blocks of a tree; collects what other parts need (links, lists, comments, pictures)."""
 
     tracked: bool = False  # a redline: whole inserted/deleted paragraphs and rows get tracked marks too
-    rel_ids: Callable[[], str] = field(default=lambda: "rId1")
     links: dict[str, str] = field(default_factory=dict)  # external target → relationship id
     pictures: list[Picture] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     lists: list[tuple[bool, int, int]] = field(default_factory=list)  # per w:num: (ordered, start, level)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
+    _rels: Any = field(default_factory=lambda: itertools.count(1))
     _comment_ids: dict[str, int] = field(default_factory=dict)
     _depth: int = -1  # list nesting level
     _after_heading: bool = False
@@ -115,7 +111,12 @@ class BodyWriter:
     _collect: list[Revision | None] | None = None  # revisions of the text runs in the row being written
 
     def next_id(self) -> int:
+        """A w:id no other bookmark, revision, comment or picture of the document has."""
         return next(self._ids)
+
+    def new_relationship(self) -> str:
+        """An id for a link or picture relationship (the template's own parts use rId1, rId2, …)."""
+        return f"rIdW{next(self._rels)}"
 
     # -- blocks --
 
@@ -374,7 +375,7 @@ class BodyWriter:
             url = f"{match['file']}#{bookmark_name(match['anchor'])}"
         rel = self.links.get(url)
         if rel is None:
-            rel = self.links[url] = self.rel_ids()
+            rel = self.links[url] = self.new_relationship()
         return f'<w:hyperlink r:id="{rel}">'
 
     def picture(self, c: list[Any]) -> str:
@@ -388,7 +389,7 @@ class BodyWriter:
         width = dict(pairs).get("width", "")
         cx = round(float(width[:-2]) * EMU_PER_CM) if width.endswith("cm") else width_px * EMU_PER_PIXEL
         cy = round(cx * height_px / width_px)
-        rel = self.rel_ids()
+        rel = self.new_relationship()
         self.pictures.append(Picture(rel, data))
         number, descr = self.next_id(), attribute(stringify(alt))
         return (f'<w:drawing><wp:inline distT="0" distB="0" distL="0" distR="0"><wp:extent cx="{cx}" cy="{cy}"/>'
