@@ -47,8 +47,8 @@ RUNS, SCALE_RUNS = 5, 3
 
 import yaml  # noqa: E402
 
-from avtal.remiss import importer  # noqa: E402
-from avtal.remiss.importer import import_files  # noqa: E402
+from avtal.remiss.incoming import importer  # noqa: E402
+from avtal.remiss.incoming.importer import import_files  # noqa: E402
 
 
 def fresh(target: Path, parties: str | None = None) -> Path:
@@ -123,7 +123,7 @@ def parties_yaml(n: int) -> str:
 def one_form(work: Path) -> tuple[Path, list[str]]:
     """One real svarsformulär filled with 39 rows and a general comment; returns it and the clause ids used."""
     from avtal.model.versions import load_version
-    from avtal.remiss.pack import pack_round
+    from avtal.remiss.outgoing.pack import pack_round
     from tests.remiss.forms import fill_form
 
     sources = fresh(work / "pack" / "sources")

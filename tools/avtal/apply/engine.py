@@ -29,7 +29,7 @@ from ..model.problems import Location, Problems, SourceError, relative
 from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
 from ..model.versions import load_version
 from ..model.yamlfile import KeyPath, read_yaml
-from ..remiss import readers, untrusted
+from ..remiss.incoming import readers, untrusted
 from ..render.docx import render_docx
 from ..render.wording import plain
 from . import markup

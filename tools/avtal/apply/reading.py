@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..model.corpus import Corpus
-from ..remiss import readers, untrusted
+from ..remiss.incoming import readers, untrusted
 from ..render import ooxml
 
 _W = f"{{{ooxml.W}}}"

@@ -1,0 +1,734 @@
+"""The Word templates of a remiss package: templates/missiv.docx and templates/svarsformular.docx.
+
+They are docxtpl templates (Jinja fields such as `{{ party.name }}` typed into Word), so the
+working group edits wording and layout in Word; this module is what the code knows about them:
+
+- `FIELDS`: every field a template may use. `check_template` reads a template's fields the way
+  docxtpl does and reports an unknown field (with "did you mean"), a required field that is
+  missing, or a Jinja syntax error, quoting the paragraph, before anything is written.
+- `Prepared`: a template rendered ONCE per round with a sentinel in place of every value that
+  differs per party; each party's file is then the XML with the sentinels replaced by that party's
+  (escaped) values. This is exact when the template prints per-party fields as they are, which
+  `check_template` verifies statically; otherwise `pack` renders that template per party.
+- `python -m avtal.remiss.outgoing.templates` (re)generates both templates from templates/reference.docx,
+  so they look like our documents. After that the .docx files are the source of truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import re
+import sys
+import zipfile
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from xml.sax.saxutils import escape as xml_escape
+
+from ...model.problems import Location, Problems, relative
+from ..form_contract import CLAUSE_COLUMNS
+from ...render.docx import TEMPLATES
+
+MISSIV = TEMPLATES / "missiv.docx"
+FORM = TEMPLATES / "svarsformular.docx"
+REFERENCE = TEMPLATES / "reference.docx"
+REGENERATE = "python -m avtal.remiss.outgoing.templates"
+
+# Every field, with what it holds. `[]` marks a list: `{% for c in contacts %}{{ c.name }}{% endfor %}`.
+FIELDS: dict[str, str] = {
+    "party.id": "the party's id, e.g. `boras`",
+    "party.name": "the party's name, e.g. `Borås Stad`",
+    "party.kind": "`region` or `kommun`",
+    "party.email": "the registrar's address the package is sent to",
+    "party.kommunalforbund": "the name of the party's kommunalförbund (empty for the region)",
+    "round.id": "the round's id, e.g. `remiss-2025` (for file paths; readers see `round.name`)",
+    "round.name": "what readers call the round, e.g. `Remiss 2025-01-30` (its `name`, else the sent date)",
+    "round.title": "the round's title",
+    "round.diarienummer": "the case number (dnr), e.g. `RS 2024-03516`",
+    "round.sent": "sent date in words, e.g. `30 januari 2025`",
+    "round.sent_iso": "sent date, `2025-01-30`",
+    "round.deadline": "last day to answer in words, e.g. `9 maj 2025`",
+    "round.deadline_iso": "last day to answer, `2025-05-09`",
+    "round.version": "the frozen version sent, e.g. `remiss-2025` (its id; readers see `round.version_name`)",
+    "round.version_name": "what readers call that version, e.g. `Remissversion 2025-01-30` (its title, else status "
+                          "and date)",
+    "round.compared_with": "the id of the version the redline compares with (empty if none)",
+    "round.compared_with_name": "what readers call that version, e.g. `Arbetsutkast 2024-11-15` (empty if none)",
+    "round.reply_to": "where answers are sent (the registrar's address)",
+    "sender.organisation": "who sends the remiss",
+    "sender.unit": "the sending unit (may be empty)",
+    "sender.name": "who signs",
+    "sender.role": "the signer's role",
+    "contacts[].name": "a contact person's name",
+    "contacts[].role": "their role",
+    "contacts[].organisation": "their organisation",
+    "contacts[].email": "their e-mail address",
+    "contacts[].phone": "their telephone number (may be empty)",
+    "letter.intro[]": "the paragraphs of the round's letter text",
+    "letter.questions[]": "the questions the parties are asked",
+    "letter.closing[]": "the closing paragraphs (may be none)",
+    "remisslista[].group": "a group of the remisslista, e.g. `Kommuner i Fyrbodals kommunalförbund`, `Kommunalförbund`",
+    "remisslista[].members": "the group's remissinstanser, names joined by commas (invented examples marked)",
+    "remisslista[].party": "true for a group of parties, false for remissinstanser that are not parties",
+    "parties_count": "how many parties the remiss goes to",
+    "others_count": "how many remissinstanser that are not parties it goes to",
+    "documents[].number": "1, 2, … in package order",
+    "documents[].id": "the document's id, e.g. `huvudavtal`",
+    "documents[].title": "the document's title",
+    "documents[].short_title": "the document's short title",
+    "documents[].kind": "Huvudavtal, Ramavtal or Överenskommelse",
+    "documents[].word": "its Word file's name in the package",
+    "documents[].pdf": "its PDF file's name in the package",
+    "documents[].rows[].id": "a clause id (svarsformulär rows)",
+    "documents[].rows[].number": "the clause's number, e.g. `3.2`",
+    "documents[].rows[].title": "the clause's heading",
+    "documents[].rows[].level": "1 for an avsnitt, 2 for a clause, 3 for a sub-clause",
+    "documents[].rows[].marker": "the row's hidden clause id; keep it, formatted as hidden text, in the row",
+    "redline.compared_with": "the earlier version's id (the whole `redline` is empty when the round has none)",
+    "redline.compared_with_name": "what readers call the earlier version",
+    "redline.files[]": "the redline's file names in the package",
+    "files.missiv_word": "this letter's Word file name",
+    "files.missiv_pdf": "this letter's PDF file name",
+    "files.form": "the svarsformulär's file name",
+    "files.answer_word": "how the party should name its answer in Word",
+    "files.answer_pdf": "how the party should name its answer as PDF",
+    "files.zip": "the package's zip file name",
+    "attachments[]": "every file in the package except the missiv itself",
+}
+# Values that differ between parties: rendered as sentinels once, substituted per party.
+PER_PARTY = ("party", "files", "attachments")
+
+MISSIV_REQUIRED: dict[str, str] = {
+    "party.name": "the letter must name the party it is sent to",
+    "round.diarienummer": "the answer must quote the case number",
+    "round.deadline": "the letter must state the deadline",
+    "round.reply_to": "the letter must say where to send the answer",
+}
+FORM_REQUIRED: dict[str, str] = {
+    "party.name": "the form must name the party it belongs to",
+    "round.diarienummer": "the form must quote the case number",
+    "round.deadline": "the form must state the deadline",
+    "documents[].rows[].marker": "each row carries its clause id (hidden) so the answer is read back without guessing",
+    "documents[].rows[].number": "each row shows the clause number the party comments on",
+    "documents[].rows[].title": "each row shows the clause heading",
+}
+# Hidden texts in the form's fixed tables: where the general comments and the decision are written.
+FORM_MARKERS: dict[str, str] = {
+    "[avtal-field:general]": "the label row of the table for general comments",
+    "[avtal-field:decided.body]": "the label cell 'Beslutande organ'",
+    "[avtal-field:decided.date]": "the label cell 'Datum'",
+    "[avtal-field:decided.paragraph]": "the label cell 'Paragraf'",
+    "[avtal-field:covers]": "the label cell 'Svaret gäller även för' (a joint answer)",
+    "[avtal-field:consequences.economic]": "the label cell 'Ekonomiska konsekvenser'",
+    "[avtal-field:consequences.children]": "the label cell 'Konsekvenser för barn'",
+}
+
+
+def _groups() -> set[str]:
+    """Every proper prefix of a field: 'party', 'documents', 'documents[]', 'documents[].rows', …"""
+    out: set[str] = set()
+    for path in FIELDS:
+        parts = re.split(r"(?=\.)|(?=\[\])", path)
+        for i in range(1, len(parts)):
+            out.add("".join(parts[:i]))
+    return out
+
+
+GROUPS = _groups()
+
+
+# -- reading a template's fields -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Use:
+    """One use of a field in a template."""
+
+    path: str  # e.g. 'party.name', 'contacts[].email', 'loop.index'
+    where: str  # 'paragraph 12 ("Svara senast …")' or 'page header'
+    kind: str  # 'print': printed as is, {{ party.name }}; 'loop': {% for x in path %}; 'expr': anything else
+
+    @property
+    def plain(self) -> bool:
+        return self.kind == "print"
+
+
+@dataclass
+class TemplateInfo:
+    """What a template uses, and whether per-party values may be substituted into one rendering."""
+
+    path: Path
+    uses: list[Use] = field(default_factory=list)
+    markers: set[str] = field(default_factory=set)
+
+    @property
+    def substitutable(self) -> bool:
+        """Per-party values are only printed (or looped over: every party's lists have the same length)."""
+        return all(u.kind == "print" or (u.kind == "loop" and f"{u.path}[]" in GROUPS | set(FIELDS))
+                   for u in self.uses if u.path.split(".")[0].split("[")[0] in PER_PARTY)
+
+
+def _patched_sources(path: Path) -> list[tuple[str, str]]:
+    """The Jinja source of each part as docxtpl renders it: body, page headers, page footers."""
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(path))
+    tpl.init_docx()
+    out = [("body", tpl.patch_xml(tpl.get_xml()))]
+    for uri, label in ((tpl.HEADER_URI, "page header"), (tpl.FOOTER_URI, "page footer")):
+        for _, part in tpl.get_headers_footers(uri):
+            out.append((label, tpl.patch_xml(tpl.get_part_xml(part))))
+    return out
+
+
+def _expr_path(node: Any, scope: dict[str, str]) -> str | None:
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Name):
+        return scope.get(node.name, node.name)
+    if isinstance(node, nodes.Getattr):
+        base = _expr_path(node.node, scope)
+        return f"{base}.{node.attr}" if base else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+        base = _expr_path(node.node, scope)
+        return f"{base}.{node.arg.value}" if base else None
+    return None
+
+
+def _uses(node: Any, scope: dict[str, str], where: Callable[[int], str], out: list[Use]) -> None:
+    """Collect field uses from a Jinja AST, following loop variables (`for c in contacts` → `contacts[]`)."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.For):
+        iterated = _expr_path(node.iter, scope)
+        if iterated is not None:
+            out.append(Use(iterated, where(node.iter.lineno), kind="loop"))
+        else:
+            _uses(node.iter, scope, where, out)
+        inner = dict(scope, loop="loop")
+        if isinstance(node.target, nodes.Name):
+            inner[node.target.name] = f"{iterated}[]" if iterated else "?"
+        for child in [*node.body, *node.else_, *([node.test] if node.test else [])]:
+            _uses(child, inner, where, out)
+        return
+    if isinstance(node, nodes.Output):
+        for child in node.nodes:
+            if isinstance(child, nodes.TemplateData):
+                continue
+            path = _expr_path(child, scope)
+            if path is not None:
+                out.append(Use(path, where(child.lineno), kind="print"))
+            else:
+                _uses(child, scope, where, out)
+        return
+    if isinstance(node, (nodes.Name, nodes.Getattr, nodes.Getitem)):
+        path = _expr_path(node, scope)
+        if path is not None:
+            out.append(Use(path, where(node.lineno), kind="expr"))
+            return
+    for child in node.iter_child_nodes():
+        _uses(child, scope, where, out)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_MARKER = re.compile(r"\[avtal-[a-z]+:[^\]\s]*\]")
+
+
+def read_template(path: Path, problems: Problems) -> TemplateInfo | None:
+    """The fields a template uses (and its hidden markers); a syntax error or unreadable file is a problem."""
+    from jinja2 import Environment, TemplateSyntaxError
+
+    shown = relative(path)
+    if not path.exists():
+        problems.add(Location(shown), f"missing template {shown}: restore it from git, or regenerate it with "
+                     f"`{REGENERATE}`")
+        return None
+    try:
+        sources = _patched_sources(path)
+    except Exception as exc:  # python-docx raises several types for a file that is not a .docx
+        problems.add(Location(shown), f"template {shown} cannot be read as a Word file ({exc.__class__.__name__}): "
+                     f"save it as .docx in Word, or regenerate it with `{REGENERATE}`")
+        return None
+    info = TemplateInfo(path)
+    env = Environment()
+    for label, source in sources:
+        source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)  # as docxtpl does: line n = paragraph n-1
+        lines = source.split("\n")
+        info.markers.update(_MARKER.findall(_TAG.sub("", source)))
+
+        def where(lineno: int, label: str = label, lines: list[str] = lines) -> str:
+            if label != "body":
+                return label
+            text = " ".join(_TAG.sub("", lines[lineno - 1] if 0 < lineno <= len(lines) else "").split())
+            return f'paragraph {max(lineno - 1, 1)} ("{text[:70]}{"…" if len(text) > 70 else ""}")'
+
+        try:
+            tree = env.parse(source)
+        except TemplateSyntaxError as exc:
+            problems.add(Location(shown), f"{where(exc.lineno or 0)}: template syntax error: {exc.message}; "
+                         "each field is written {{ name }} and each loop {%p for … %} … {%p endfor %}",
+                         where=label)
+            continue
+        _uses(tree, {}, where, info.uses)
+    return info
+
+
+def check_template(path: Path, required: dict[str, str], problems: Problems,
+                   markers: dict[str, str] | None = None) -> TemplateInfo | None:
+    """Read a template and report unknown fields, missing required fields and missing hidden markers."""
+    info = read_template(path, problems)
+    if info is None:
+        return None
+    shown = relative(path)
+    known = sorted(FIELDS)
+    for use in info.uses:
+        if use.path == "loop" or use.path.startswith("loop.") or use.path in FIELDS:
+            continue
+        if use.path in GROUPS and use.kind != "print":
+            continue  # a loop over a list or a condition on a group, e.g. {%p if redline %}
+        if use.path in GROUPS:
+            leaves = [k for k in known if k.startswith(use.path)]
+            problems.add(Location(shown), f"{use.where}: '{{{{ {use.path} }}}}' is a group of fields, not a field: "
+                         f"print one of {', '.join(leaves[:4])}{' …' if len(leaves) > 4 else ''}", where=use.path)
+            continue
+        close = get_close_matches(use.path, known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{{{{ {close[0]} }}}}'?)" if close else ""
+        problems.add(Location(shown), f"{use.where}: unknown field '{{{{ {use.path} }}}}'{hint}: correct it in Word; "
+                     "the fields are listed in README (Remiss packages, template fields)", where=use.path)
+    used = {u.path for u in info.uses}
+    for path_, why in required.items():
+        if path_ not in used:
+            problems.add(Location(shown), f"missing field '{{{{ {path_} }}}}': {why}; add it back in Word, or "
+                         f"regenerate the template with `{REGENERATE}`", where=path_)
+    for marker, what in (markers or {}).items():
+        if marker not in info.markers:
+            problems.add(Location(shown), f"missing hidden marker '{marker}' in {what}: it tells the reader where "
+                         f"that answer is written; regenerate the template with `{REGENERATE}`", where=marker)
+    return info
+
+
+# -- rendering once, substituting per party --------------------------------------------------
+
+SENTINEL_OPEN, SENTINEL_CLOSE = "\ue000", "\ue001"  # private-use characters: never in real text
+_SENTINEL_BYTES = re.compile(rb"\xee\x80\x80([A-Za-z0-9_]+)\xee\x80\x81")
+_SENTINEL_TEXT = re.compile("\ue000([A-Za-z0-9_]+)\ue001")
+
+
+def sentinel(key: str) -> str:
+    return f"{SENTINEL_OPEN}{key}{SENTINEL_CLOSE}"
+
+
+def _leaves(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _leaves(item, (*path, i))
+    else:
+        yield path, value
+
+
+def _replace_leaves(value: Any, fn: Callable[[tuple, Any], Any], path: tuple = ()) -> Any:
+    if isinstance(value, dict):
+        return {k: _replace_leaves(v, fn, (*path, k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_replace_leaves(v, fn, (*path, i)) for i, v in enumerate(value)]
+    return fn(path, value)
+
+
+def sentinel_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with every per-party leaf replaced by a sentinel named after its path."""
+    def swap(path: tuple, _value: Any) -> str:
+        return sentinel("_".join(map(str, path)))
+
+    return {k: (_replace_leaves(v, swap, (k,)) if k in PER_PARTY else v) for k, v in context.items()}
+
+
+def party_values(context: dict[str, Any]) -> dict[str, str]:
+    """Sentinel key → the text Jinja would print for that leaf (None prints 'None', as Jinja does)."""
+    return {"_".join(map(str, path)): str(value) for key in PER_PARTY if key in context
+            for path, value in _leaves(context[key], (key,))}
+
+
+def substitute_xml(data: bytes, values: dict[str, str]) -> bytes:
+    """Replace sentinels in XML bytes by XML-escaped values (valid in text and in attributes)."""
+    if SENTINEL_OPEN.encode() not in data:
+        return data
+    return _SENTINEL_BYTES.sub(lambda m: xml_escape(values[m[1].decode()], {'"': "&quot;"}).encode("utf-8"), data)
+
+
+def substitute_text(text: str, values: dict[str, str]) -> str:
+    return _SENTINEL_TEXT.sub(lambda m: values[m[1]], text) if SENTINEL_OPEN in text else text
+
+
+def render_template(path: Path, context: dict[str, Any]) -> bytes:
+    """docxtpl's own rendering of a template (values escaped): the reference the fast path equals."""
+    from docxtpl import DocxTemplate
+
+    tpl = DocxTemplate(str(path))
+    tpl.render(context, autoescape=True)
+    out = io.BytesIO()
+    tpl.save(out)
+    return out.getvalue()
+
+
+def read_parts(data: bytes) -> dict[str, bytes]:
+    """A zip's members in stored order."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def write_zip(parts: dict[str, bytes], when: dt.datetime, stored: Callable[[str], bool] = lambda _n: False,
+              level: int = 6) -> bytes:
+    """A byte-stable zip: members in the given order, fixed timestamps and permissions."""
+    out = io.BytesIO()
+    stamp = when.timetuple()[:6]
+    with zipfile.ZipFile(out, "w") as z:
+        for name, data in parts.items():
+            entry = zipfile.ZipInfo(name, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            z.writestr(entry, data, compresslevel=None if stored(name) else level)
+    return out.getvalue()
+
+
+@dataclass
+class Prepared:
+    """A Word file rendered once for a round with sentinels; `for_party` fills in one party."""
+
+    parts: dict[str, bytes]
+    when: dt.datetime
+
+    def party_parts(self, values: dict[str, str]) -> dict[str, bytes]:
+        return {name: substitute_xml(data, values) for name, data in self.parts.items()}
+
+    def for_party(self, values: dict[str, str]) -> bytes:
+        return write_zip(self.party_parts(values), self.when)
+
+
+# -- generating the templates ----------------------------------------------------------------
+# The design below is only the starting point: once written, the .docx files are the templates.
+
+BULLETS, NUMBERS = 1101, 1102  # numbering ids the generated templates add for their lists
+
+
+def _base(reference: Path, landscape: bool, header: str):
+    """A document with reference.docx's styles, header and footer, and an empty body."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls, qn
+    from docx.shared import Cm, Pt
+
+    doc = Document(str(reference))
+    body = doc.element.body
+    for element in list(body):
+        if element.tag != qn("w:sectPr"):
+            body.remove(element)
+    section = doc.sections[0]
+    section.different_first_page_header_footer = False
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+        section.left_margin = section.right_margin = Cm(2.0)
+        section.top_margin, section.bottom_margin = Cm(2.0), Cm(1.8)
+    section.header.paragraphs[0].text = header
+    numbering = doc.part.numbering_part.element
+    for num_id, fmt, text in ((BULLETS, "bullet", "\u2022"), (NUMBERS, "decimal", "%1.")):
+        abstract = parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{num_id}"><w:multiLevelType w:val="singleLevel"/>'
+            f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/>'
+            '<w:lvlJc w:val="left"/><w:pPr><w:ind w:left="426" w:hanging="284"/></w:pPr></w:lvl></w:abstractNum>')
+        first = numbering.find(qn("w:num"))
+        if first is not None:
+            first.addprevious(abstract)
+        else:
+            numbering.append(abstract)
+        numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{num_id}"><w:abstractNumId '
+                                   f'w:val="{num_id}"/></w:num>'))
+    cell_style = doc.styles.add_style("Form Cell", 1)
+    cell_style.base_style = doc.styles["Compact"]
+    cell_style.font.size = Pt(10)
+    cell_style.paragraph_format.space_before = Pt(1)
+    cell_style.paragraph_format.space_after = Pt(1)
+    return doc
+
+
+def _para(doc, parts: list[tuple[str, str]] | str, style: str = "Body Text", numbered: int | None = None):
+    """A paragraph of runs: (text, look) where look is '' (plain), 'b' (bold) or 'h' (hidden)."""
+    if isinstance(parts, str):
+        parts = [(parts, "")]
+    paragraph = doc.add_paragraph(style=style)
+    for text, look in parts:
+        run = paragraph.add_run(text)
+        run.bold = True if "b" in look else None
+        if "h" in look:
+            run.font.hidden = True
+    if numbered:
+        numpr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+        numpr.get_or_add_ilvl().val = 0
+        numpr.get_or_add_numId().val = numbered
+    return paragraph
+
+
+def _loop(doc, tag: str):
+    """A paragraph holding only a docxtpl tag such as {%p for x in xs %} (removed when rendered)."""
+    return doc.add_paragraph(tag, style="Body Text")
+
+
+def _cell(cell, parts: list[tuple[str, str]] | str, *, shade: str | None = None, style: str = "Form Cell") -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    if isinstance(parts, str):
+        parts = [(parts, "")] if parts else []
+    paragraph = cell.paragraphs[0]
+    paragraph.style = style
+    for text, look in parts:
+        run = paragraph.add_run(text)
+        run.bold = True if "b" in look else None
+        if "h" in look:
+            run.font.hidden = True
+    if shade:
+        cell._tc.get_or_add_tcPr().append(parse_xml(f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" '
+                                                    f'w:fill="{shade}"/>'))
+
+
+def _table(doc, widths_cm: list[float], rows: int, header_rows: int = 1):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Cm
+
+    table = doc.add_table(rows=rows, cols=len(widths_cm))
+    table.style = doc.styles["Table"]
+    table.autofit = False
+    borders = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="8C8C8C"/>'
+                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    props = table._tbl.tblPr
+    later = next((c for c in props if c.tag.rsplit("}", 1)[1] in ("shd", "tblLayout", "tblCellMar", "tblLook",
+                                                                  "tblCaption", "tblDescription")), None)
+    element = parse_xml(f'<w:tblBorders {nsdecls("w")}>{borders}</w:tblBorders>')
+    if later is not None:
+        later.addprevious(element)  # the schema's order: before layout, margins and look
+    else:
+        props.append(element)
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)  # the grid: what LibreOffice lays out by
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)  # the cells: what Word lays out by
+    for row in table.rows[:header_rows]:
+        row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+    return table
+
+
+def design_missiv(reference: Path = REFERENCE):
+    """The missiv (cover letter), portrait, in the house style."""
+    doc = _base(reference, landscape=False, header="{{ sender.organisation }} · Dnr {{ round.diarienummer }}")
+    _para(doc, [("Datum: ", "b"), ("{{ round.sent }}", "")])
+    _para(doc, [("Diarienummer: ", "b"), ("{{ round.diarienummer }}", "")])
+    _para(doc, [("Till: ", "b"), ("{{ party.name }}", "")])
+    _para(doc, "{{ round.title }}", "Heading 1")
+    _para(doc, "{{ party.name }} ges härmed tillfälle att yttra sig över förslaget. Svaret ska ha kommit in "
+               "senast den {{ round.deadline }}.")
+    _loop(doc, "{%p for paragraph in letter.intro %}")
+    _para(doc, "{{ paragraph }}")
+    _loop(doc, "{%p endfor %}")
+    _para(doc, "Remitterade handlingar", "Heading 2")
+    _para(doc, "Remissen omfattar följande handlingar, {{ round.version_name }}. Var och en bifogas som "
+               "Word-fil och som tillgänglig PDF (se Bilagor):")
+    _loop(doc, "{%p for document in documents %}")
+    _para(doc, "{{ document.title }}", "Compact", BULLETS)
+    _loop(doc, "{%p endfor %}")
+    _loop(doc, "{%p if redline %}")
+    _para(doc, "Ändringarna jämfört med {{ redline.compared_with_name }} visas med markerade ändringar i:")
+    _loop(doc, "{%p for file in redline.files %}")
+    _para(doc, "{{ file }}", "Compact", BULLETS)
+    _loop(doc, "{%p endfor %}")
+    _loop(doc, "{%p endif %}")
+    _loop(doc, "{%p if letter.questions %}")
+    _para(doc, "Frågor till remissinstanserna", "Heading 2")
+    _para(doc, "Vi vill särskilt ha svar på följande frågor:")
+    _loop(doc, "{%p for question in letter.questions %}")
+    _para(doc, "{{ question }}", "Compact", NUMBERS)
+    _loop(doc, "{%p endfor %}")
+    _loop(doc, "{%p endif %}")
+    _para(doc, "Konsekvensanalys", "Heading 2")
+    _para(doc, "Beskriv i svaret vilka konsekvenser förslaget får för er organisation och för dem ni ansvarar för:")
+    _para(doc, "ekonomiska konsekvenser, till exempel ändrade kostnader för personal, läkarinsatser, hjälpmedel "
+               "eller förbrukningsartiklar, gärna med en uppskattning av belopp och vad den bygger på", "Compact",
+          BULLETS)
+    _para(doc, "konsekvenser för barn och unga, bedömda utifrån barnets bästa enligt barnkonventionen (lag "
+               "2018:1197)", "Compact", BULLETS)
+    _para(doc, "Om ni bedömer att förslaget inte får några sådana konsekvenser, skriv det.")
+    _para(doc, "Så lämnar ni ert svar", "Heading 2")
+    _para(doc, "Skicka svaret med e-post till {{ round.reply_to }} senast den {{ round.deadline }}. Ange "
+               "diarienummer {{ round.diarienummer }} och {{ party.name }} i ämnesraden.")
+    _para(doc, "Lämna svaret i två versioner: en redigerbar Word-fil och en tillgänglig PDF. Ange er organisations "
+               "namn i filnamnen, till exempel:")
+    _para(doc, "{{ files.answer_word }}", "Compact", BULLETS)
+    _para(doc, "{{ files.answer_pdf }}", "Compact", BULLETS)
+    _para(doc, "Använd gärna det bifogade svarsformuläret, {{ files.form }}. Hänvisa till avsnittens nummer, ange "
+               "ert ställningstagande (instämmer, invänder, synpunkt eller ingen erinran) och börja gärna med en "
+               "sammanfattning. Ange vilket organ som har beslutat om svaret, med datum och paragraf. Har ni inga "
+               "synpunkter räcker det att svara ”inga synpunkter”.")
+    _para(doc, "Remissvaren är allmänna handlingar", "Heading 2")
+    _para(doc, "Ett remissvar blir en allmän handling när det har kommit in (2 kap. 4 och 9 §§ "
+               "tryckfrihetsförordningen). Det lämnas ut till den som begär det, om inte uppgifter i det omfattas av "
+               "sekretess enligt offentlighets- och sekretesslagen (2009:400), och det redovisas i "
+               "remissammanställningen. Skriv därför inte personuppgifter eller andra känsliga uppgifter i svaret "
+               "om de inte behövs för att förstå det.")
+    _para(doc, "Kontaktpersoner", "Heading 2")
+    _loop(doc, "{%p for contact in contacts %}")
+    _para(doc, "{{ contact.name }}, {{ contact.role }}, {{ contact.organisation }}, {{ contact.email }}"
+               "{% if contact.phone %}, telefon {{ contact.phone }}{% endif %}", "Compact", BULLETS)
+    _loop(doc, "{%p endfor %}")
+    _loop(doc, "{%p for paragraph in letter.closing %}")
+    _para(doc, "{{ paragraph }}")
+    _loop(doc, "{%p endfor %}")
+    _para(doc, "Med vänlig hälsning")
+    _para(doc, [("{{ sender.name }}", "b")], "Compact")
+    _para(doc, "{{ sender.role }}", "Compact")
+    _loop(doc, "{%p if sender.unit %}")
+    _para(doc, "{{ sender.unit }}", "Compact")
+    _loop(doc, "{%p endif %}")
+    _para(doc, "{{ sender.organisation }}", "Compact")
+    _para(doc, "Remisslista", "Heading 2")
+    _para(doc, "Remissen skickas till avtalets {{ parties_count }} parter och till {{ others_count }} "
+               "remissinstanser som inte är parter. Också de senare kan lämna synpunkter.")
+    _loop(doc, "{%p for group in remisslista %}")
+    _para(doc, [("{{ group.group }}: ", "b"), ("{{ group.members }}", "")], "Compact")
+    _loop(doc, "{%p endfor %}")
+    _para(doc, "Bilagor", "Heading 2")
+    _loop(doc, "{%p for file in attachments %}")
+    _para(doc, "{{ file }}", "Compact", BULLETS)
+    _loop(doc, "{%p endfor %}")
+    return doc
+
+
+FORM_WIDTHS = [1.9, 5.4, 4.4, 7.0, 7.0]  # cm, 25.7 cm between the landscape margins
+FIELD_WIDTHS = [8.0, 17.7]
+
+
+def _fields(doc, rows: list[tuple[str, str]], loop: tuple[str, str] | None = None):
+    """A table of fields: per row a shaded label with its hidden key, and an empty cell for the answer."""
+    extra = 2 if loop else 0
+    table = _table(doc, FIELD_WIDTHS, rows=len(rows) + extra, header_rows=0)
+    body = table.rows[1:-1] if loop else table.rows
+    for row, (key, label) in zip(body, rows):
+        _cell(row.cells[0], [(f"[avtal-field:{key}]", "h"), (label, "b")], shade="DCE6F0")
+        _cell(row.cells[1], "")
+    if loop:
+        _cell(table.rows[0].cells[0], loop[0])
+        _cell(table.rows[-1].cells[0], loop[1])
+    return table
+
+
+def design_form(reference: Path = REFERENCE):
+    """The svarsformulär, landscape: instructions, general comments, the letter's questions, joint answer,
+    consequences, decision, one table per document. The writer turns every empty answer cell into a content
+    control (form.py), so the template itself stays plain text a working group can edit in Word."""
+    from docx.oxml.ns import qn
+    from docx.shared import RGBColor
+
+    doc = _base(reference, landscape=True, header="Svarsformulär · {{ round.name }} · Dnr {{ round.diarienummer }}")
+    placeholder = doc.styles.add_style("Placeholder Text", 2)  # Word's style for a content control's placeholder
+    placeholder.font.color.rgb = RGBColor(0x59, 0x59, 0x59)  # 7:1 on white: readable, yet not an answer
+    table_style = doc.styles["Table"].element
+    missing = table_style.find(qn("w:basedOn"))  # reference.docx bases it on TableNormal, which it lacks
+    if missing is not None and missing.get(qn("w:val")) not in [s.style_id for s in doc.styles]:
+        table_style.remove(missing)
+    _para(doc, "Svarsformulär", "Heading 1")
+    _para(doc, "{{ round.title }}")
+    _para(doc, [("Remissinstans: ", "b"), ("{{ party.name }}", "")], "Compact")
+    _para(doc, [("Diarienummer: ", "b"), ("{{ round.diarienummer }}", "")], "Compact")
+    _para(doc, [("Svara senast: ", "b"), ("{{ round.deadline }}, till {{ round.reply_to }}", "")], "Compact")
+    _para(doc, "Så fyller ni i formuläret", "Heading 2")
+    for text in (
+        "Välj ert ställningstagande till ett avsnitt i listan i kolumnen Ställningstagande: instämmer, invänder, "
+        "synpunkt eller ingen erinran. Avsnitt ni inte vill kommentera lämnar ni orörda.",
+        "Skriv motiveringen i kolumnen Kommentar och ett eventuellt förslag till ny lydelse i kolumnen Förslag till "
+        "lydelse. Rutorna växer när ni skriver.",
+        "Avsnittens nummer och rubriker är låsta: formuläret läses in när svaren sammanställs.",
+        "Svaret är en allmän handling när det kommer in.",
+        "Spara formuläret som Word-fil och skicka det tillsammans med en PDF till {{ round.reply_to }}, med "
+        "diarienummer {{ round.diarienummer }} och {{ party.name }} i ämnesraden, till exempel som "
+        "{{ files.answer_word }}.",
+    ):
+        _para(doc, text, "Compact", BULLETS)
+    _para(doc, "Sammanfattning och övergripande synpunkter", "Heading 2")
+    general = _table(doc, [25.7], rows=2)
+    _cell(general.rows[0].cells[0], [("[avtal-field:general]", "h"), ("Skriv er sammanfattning och era övergripande "
+                                     "synpunkter i rutan nedan.", "")], shade="DCE6F0")
+    _cell(general.rows[1].cells[0], "")
+    _min_height(general.rows[1], 3.0)
+    _loop(doc, "{%p if letter.questions %}")
+    _para(doc, "Remissens frågor", "Heading 2")
+    _para(doc, "Svara gärna på de frågor som missivet ställer.")
+    _fields(doc, [("question.{{ loop.index }}", "{{ loop.index }}. {{ question }}")],
+            loop=("{%tr for question in letter.questions %}", "{%tr endfor %}"))
+    _loop(doc, "{%p endif %}")
+    _para(doc, "Gemensamt svar", "Heading 2")
+    _para(doc, "Lämnar ni ett gemensamt svar för flera kommuner? Skriv då vilka, så att svaret räknas för var "
+               "och en av dem.")
+    _fields(doc, [("covers", "Svaret gäller även för (övriga kommuner)")])
+    _para(doc, "Konsekvenser", "Heading 2")
+    _para(doc, "Beskriv vilka konsekvenser förslaget får för er organisation.")
+    _fields(doc, [("consequences.economic", "Ekonomiska konsekvenser"),
+                  ("consequences.children", "Konsekvenser för barn (barnkonsekvensanalys)")])
+    _para(doc, "Beslut om svaret", "Heading 2")
+    _fields(doc, [("decided.body", "Beslutande organ (till exempel kommunstyrelsen)"),
+                  ("decided.date", "Datum för beslutet"), ("decided.paragraph", "Paragraf (§)")])
+    _para(doc, "Synpunkter per avsnitt", "Heading 2")
+    _loop(doc, "{%p for document in documents %}")
+    _para(doc, "{{ document.number }}. {{ document.title }}", "Heading 3")
+    table = _table(doc, FORM_WIDTHS, rows=4)
+    for cell, (key, label) in zip(table.rows[0].cells, CLAUSE_COLUMNS):
+        _cell(cell, [(f"[avtal-col:{key}]", "h"), (label, "b")], shade="DCE6F0")
+    _cell(table.rows[1].cells[0], "{%tr for row in document.rows %}")
+    _cell(table.rows[2].cells[0], [("{{ row.marker }}", "h"), ("{{ row.number }}", "")])
+    _cell(table.rows[2].cells[1], "{{ row.title }}")
+    for cell in table.rows[2].cells[2:]:
+        _cell(cell, "")
+    _cell(table.rows[3].cells[0], "{%tr endfor %}")
+    _loop(doc, "{%p endfor %}")
+    _para(doc, "Tack för ert svar.")
+    return doc
+
+
+def _min_height(row, cm: float) -> None:
+    from docx.enum.table import WD_ROW_HEIGHT_RULE
+    from docx.shared import Cm
+
+    row.height, row.height_rule = Cm(cm), WD_ROW_HEIGHT_RULE.AT_LEAST
+
+
+def _generate(target_missiv: Path, target_form: Path) -> None:
+    design_missiv().save(str(target_missiv))
+    design_form().save(str(target_form))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m avtal.remiss.outgoing.templates",
+                                     description="Regenerate templates/missiv.docx and templates/svarsformular.docx "
+                                     "from templates/reference.docx (overwrites edits made in Word).")
+    parser.add_argument("--out", type=Path, default=TEMPLATES, help="folder to write into (default: templates/)")
+    parser.add_argument("--fields", action="store_true", help="print the template fields as a markdown table")
+    args = parser.parse_args(argv)
+    if args.fields:
+        print("| field | holds |\n| --- | --- |")
+        for name, what in FIELDS.items():
+            print(f"| `{{{{ {name} }}}}` | {what} |")
+        return 0
+    args.out.mkdir(parents=True, exist_ok=True)
+    _generate(args.out / MISSIV.name, args.out / FORM.name)
+    for name in (MISSIV.name, FORM.name):
+        print(f"wrote {args.out / name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
