@@ -19,7 +19,8 @@ from docx.oxml.ns import qn
 
 from avtal.model.problems import SourceError
 from avtal.model.remiss import STANCES
-from avtal.remiss.incoming.form import FormAnswer, chunks, is_form, parse_date, read_form
+from avtal.remiss.form_layout import chunks
+from avtal.remiss.incoming.form import FormAnswer, is_form, parse_date, read_form
 from avtal.remiss.incoming.untrusted import open_docx
 
 from ...clients import openxml_errors
@@ -404,7 +405,7 @@ def test_rendering_the_form_once_per_round_gives_each_party_the_form_rendered_fo
     from lxml import etree
 
     from avtal.model.problems import Problems
-    from avtal.remiss.incoming.form import FormIdentity, FormWriter, check_form_template
+    from avtal.remiss.outgoing.form import FormIdentity, FormWriter, check_form_template
     from avtal.remiss.outgoing.pack import Loaded, pack_time, party_context, round_context
     from avtal.remiss.outgoing.templates import FORM, Use
 

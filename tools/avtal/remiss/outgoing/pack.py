@@ -46,7 +46,7 @@ from ...render import wording
 from ...render.docx import TEMPLATES, render_docx
 from ...render.pdf import render_pdf
 from ...render.web import scrolling_tables
-from ..incoming.form import FormIdentity, FormWriter, check_form_template
+from .form import FormIdentity, FormWriter, check_form_template
 from ..record.lock import writes_round
 from .missiv import PAGE_DESIGN, MissivWriter, check_missiv_template
 from .templates import FORM, MISSIV
