@@ -47,7 +47,7 @@ RUNS, SCALE_RUNS = 5, 3
 
 import yaml  # noqa: E402
 
-from avtal.remiss.incoming import importer  # noqa: E402
+from avtal.remiss.incoming import recognise  # noqa: E402
 from avtal.remiss.incoming.importer import import_files  # noqa: E402
 
 
@@ -86,11 +86,11 @@ def sample(work: Path) -> dict:
     files = len(report.files)
     comments = sum(f.added for f in report.files)
     parallel = timed(run, RUNS, lambda: fresh(target))
-    saved, importer.PARALLEL_MIN = importer.PARALLEL_MIN, 10 ** 9
+    saved, recognise.PARALLEL_MIN = recognise.PARALLEL_MIN, 10 ** 9
     try:
         sequential = timed(run, RUNS, lambda: fresh(target))
     finally:
-        importer.PARALLEL_MIN = saved
+        recognise.PARALLEL_MIN = saved
     # What `make` runs: the whole command on the committed, already imported round.
     make = timed(lambda: subprocess.run([*command(), "remiss", "import", ROUND, "--batch", str(BATCH)], cwd=ROOT,
                                         capture_output=True, check=True), RUNS)

@@ -25,7 +25,8 @@ import yaml
 from avtal.cli import main
 from avtal.model.problems import SourceError
 from avtal.remiss.record import answers
-from avtal.remiss.incoming.importer import import_files, parties_in_name
+from avtal.remiss.incoming.importer import import_files
+from avtal.remiss.incoming.recognise import parties_in_name
 from avtal.remiss.record.status import round_status
 from avtal.model.remiss import load_parties
 from avtal.model.problems import Problems
@@ -452,16 +453,16 @@ def test_a_batch_list_names_its_own_mistakes_by_line(sources, inbox):
 
 
 def test_reading_many_files_in_worker_processes_gives_the_same_records(tmp_path, inbox, monkeypatch):
-    from avtal.remiss.incoming import importer
+    from avtal.remiss.incoming import recognise
 
     parties = ["ale", "alingsas", "boras", "lerum", "partille", "molndal", "kungalv", "harryda", "tjorn"]
     files = [manual(inbox, f"{p}.yaml", party=p, comments=[*LERUM_1, {"text": f"Svar från {p}."}]) for p in parties]
-    assert len(files) >= importer.PARALLEL_MIN
+    assert len(files) >= recognise.PARALLEL_MIN
     trees = []
     for parallel in (True, False):
         sources = copy_sources(tmp_path / f"{parallel}" / "sources")
         if not parallel:
-            monkeypatch.setattr(importer, "PARALLEL_MIN", 10 ** 9)
+            monkeypatch.setattr(recognise, "PARALLEL_MIN", 10 ** 9)
         run(sources, *files)
         trees.append(snapshot(sources / ROUND_DIR))
     assert trees[0] == trees[1]

@@ -23,9 +23,8 @@ from ..form_contract import (FIELD_MARK, FORM_KIND, ID_MARK, LINE_FIELDS, PLACEH
                              STANCE_PLACEHOLDER, TEXT_PLACEHOLDER)
 from ..form_layout import (COLUMN_LABELS, CUSTOM, chunks, fingerprint, is_hidden, numbered_properties, read_layout,
                            static_texts)
-from .templates import (FORM_MARKERS, FORM_REQUIRED, Prepared, TemplateInfo, check_template,
-                        party_values, read_parts, render_template, sentinel, sentinel_context, substitute_text,
-                        write_zip)
+from .templates import (FORM_MARKERS, FORM_REQUIRED, Prepared, TemplateInfo, check_template, party_values, read_parts,
+                        render_template, sentinel, sentinel_context, substitute_text, write_zip)
 
 W = ooxml.W
 _W = f"{{{W}}}"
