@@ -174,14 +174,14 @@ def cmd_remiss_position(args: argparse.Namespace) -> int:
 
 
 def cmd_remiss_export(args: argparse.Namespace) -> int:
-    from .remiss.record.positions import export_positions
+    from .remiss.record.workbook import export_positions
 
     print(export_positions(args.sources, args.round, args.output))
     return 0
 
 
 def cmd_remiss_import_positions(args: argparse.Namespace) -> int:
-    from .remiss.record.positions import import_positions
+    from .remiss.record.workbook import import_positions
 
     print(import_positions(args.sources, args.round, args.file))
     return 0

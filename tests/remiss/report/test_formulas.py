@@ -17,7 +17,7 @@ import openpyxl
 import pytest
 import yaml
 
-from avtal.remiss.record.positions import export_positions
+from avtal.remiss.record.workbook import export_positions
 from avtal.remiss.report.report import write_report
 
 from .test_report import ROUND, make_sources

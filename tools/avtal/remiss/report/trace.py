@@ -212,7 +212,7 @@ class PairIndex:
 def pair_index(sources: Path, data: RoundPositions, against: str) -> PairIndex:
     """The changes from the round's version to `against`; cached when both are frozen."""
     from ...model.versions import VERSION_FILE, WORKING, read_version, versions_dir
-    from ..record.positions import cached, code_digest
+    from ..record.version_index import cached, code_digest
 
     version = data.info.source.version
 
