@@ -42,7 +42,9 @@ from aiosmtpd.smtp import AuthResult
 from avtal.cli import main
 from avtal.model.problems import Problems, SourceError
 from avtal.model.remiss import load_round
-from avtal.remiss.outgoing.mail import load_template, mail_round, smtp_config
+from avtal.remiss.outgoing.mail import mail_round
+from avtal.remiss.outgoing.mail_body import load_template
+from avtal.remiss.outgoing.smtp import smtp_config
 from avtal.remiss.outgoing.pack import pack_round
 
 from ...conftest import SOURCES

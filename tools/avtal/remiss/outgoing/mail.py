@@ -11,485 +11,41 @@ A party the log lists as sent is never sent to again unless named with --resend.
 from __future__ import annotations
 
 import base64
-import csv
 import datetime as dt
 import hashlib
 import os
 import re
 import smtplib
-import ssl
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from email import policy
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime
 from pathlib import Path
-from typing import Annotated, Callable, Iterable, Literal, Mapping
+from typing import Iterable, Literal, Mapping
 
-import yaml
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, nodes
-from jinja2.sandbox import SandboxedEnvironment
-from pydantic import Field
+from jinja2 import TemplateError
 
-from ...fsutil import atomic_write_bytes, atomic_write_text, replace_folder
+from ...fsutil import atomic_write_bytes, replace_folder
 from ...model.problems import Location, Problems, SourceError, relative
-from ...model.remiss import Email, Addressee, RoundInfo, load_round, parties_path, round_path
-from ...model.schema import Id, Line, Node
-from ...model.validate import validate
+from ...model.remiss import Addressee, RoundInfo, load_round, parties_path, round_path
 from ...model.yamlfile import read_yaml
 from ...render.wording import long_date, round_name
 from ..record.lock import writes_round
-from .templates import FIELDS as TEMPLATE_FIELDS
+from .mail_body import BodyTemplate, load_template
+from .packed import PackedZip, pack_folder, read_pack
+from .sendlog import SendLog, SendRecord, log_path, read_log, write_log
+from .smtp import (ENV_FROM, ENV_HOST, ENV_PASSWORD, ENV_PORT, ENV_STARTTLS, ENV_USER, SmtpConfig, connect,
+                   parse_address, smtp_config, smtp_error, transmit)
 
-TEMPLATE = Path(__file__).resolve().parents[4] / "templates" / "mail.txt"
-PACK_DIR = "remiss"  # dist/remiss/<round>/
 MAIL_DIR = "e-post"  # dist/remiss/<round>/e-post/<party>.eml
-MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ("party", "name", "email", "email_placeholder", "file", "bytes", "sha256")
-LOG_FILE = "utskick.yaml"  # sources/remiss/<round>/utskick.yaml
 
-ENV_HOST, ENV_PORT, ENV_FROM = "AVTAL_SMTP_HOST", "AVTAL_SMTP_PORT", "AVTAL_SMTP_FROM"
-ENV_USER, ENV_PASSWORD, ENV_STARTTLS = "AVTAL_SMTP_USER", "AVTAL_SMTP_PASSWORD", "AVTAL_SMTP_STARTTLS"
-DEFAULT_PORT = 587  # message submission (RFC 6409), STARTTLS
-IMPLICIT_TLS_PORT = 465  # submissions (RFC 8314): TLS from the first byte
-LOCAL_TEST_PORTS = (1025, 8025)  # MailHog/Mailpit and aiosmtpd: local test servers without TLS
-TIMEOUT = 60.0
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 _UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
 _STAND_IN = b"avtal:attachment:" + bytes(range(32, 40))  # encodes to one line no zip shares with a message
 _STAND_IN_B64 = base64.b64encode(_STAND_IN) + b"\r\n"
-
-
-# -- the send log: sources/remiss/<round>/utskick.yaml --
-
-class SendRecord(Node):
-    """One attempt to send a round's e-mail to one party."""
-
-    party: Id
-    address: Email
-    message_id: Line = Field(description="The Message-ID header of the message sent.")
-    zip_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the attached zip.")]
-    time: dt.datetime = Field(description="When the server answered (local time with offset); for 'sending', when "
-                              "the message was handed over.")
-    status: Literal["sending", "sent", "not sent"] = Field(
-        description="'sending' is logged before the message goes to the server and replaced by the outcome after; "
-        "one left behind means the run was stopped in between, so the party may or may not have it.")
-    response: Line = Field(description="The SMTP server's answer, e.g. '250 2.0.0 Ok: queued as 4XyZ'.")
-
-
-class SendLog(Node):
-    """Every attempt, in order; written by `avtal remiss mail ROUND --send` after each message."""
-
-    round: Id
-    messages: tuple[SendRecord, ...] = ()
-
-
-_LOG_HEADER = """\
-# Send log of remiss round {round}: one entry per message, appended by
-# `avtal remiss mail {round} --send`: "sending" before a message goes to the SMTP server,
-# replaced by its outcome when the server answers. A party listed with status "sent" is
-# not sent to again, nor one left "sending" (uncertain); `--resend PARTY` sends anew.
-# Written by the tool: do not edit by hand.
-"""
-
-
-class _LogDumper(yaml.SafeDumper):
-    """List items indented under their key, as the hand-written sources do."""
-
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        return super().increase_indent(flow, False)
-
-
-def log_path(info: RoundInfo) -> Path:
-    return info.folder / LOG_FILE
-
-
-def read_log(info: RoundInfo, problems: Problems) -> SendLog:
-    """The round's send log (empty when nothing was sent yet)."""
-    path = log_path(info)
-    if not path.exists():
-        return SendLog(round=info.id)
-    shown = relative(path)
-    source = read_yaml(path, shown, problems)
-    log = validate(SendLog, source, problems) if source else None
-    if log is None:
-        problems.add(Location(shown), "the send log cannot be read, so it is unknown who was already sent the "
-                     "remiss: restore it from git (`git checkout -- " + shown + "`) before sending")
-        return SendLog(round=info.id)
-    if log.round != info.id:
-        problems.add(source.location(("round",)), f"send log of round '{log.round}' in the folder of round "
-                     f"'{info.id}': expected 'round: {info.id}'")
-    return log
-
-
-def write_log(info: RoundInfo, log: SendLog) -> None:
-    data = {"round": log.round, "messages": [
-        {"party": r.party, "address": r.address, "message_id": r.message_id, "zip_sha256": r.zip_sha256,
-         "time": r.time.isoformat(), "status": r.status, "response": r.response} for r in log.messages]}
-    text = yaml.dump(data, Dumper=_LogDumper, allow_unicode=True, sort_keys=False, width=1_000_000,
-                     default_flow_style=False, indent=2)
-    atomic_write_text(log_path(info), _LOG_HEADER.format(round=log.round) + text)
-
-
-# -- the pack written by `avtal remiss pack ROUND` --
-
-@dataclass(frozen=True)
-class PackedZip:
-    """One party's zip as the manifest records it (and as verified on disk)."""
-
-    path: Path
-    size: int
-    sha256: str
-
-
-def pack_folder(dist: Path, round_id: str) -> Path:
-    return dist / PACK_DIR / round_id
-
-
-def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) -> dict[str, PackedZip]:
-    """Each recipient's zip, checked against manifest.csv and the current sources.
-
-    A pack is stale when the round file changed after packing, or the manifest's
-    recipients, names or addresses differ from the sources now: the missiv and the
-    svarsformulär would then say something the round no longer says.
-    """
-    folder = pack_folder(dist, info.id)
-    manifest = folder / MANIFEST
-    shown = relative(manifest)
-    fix = f"run `avtal remiss pack {info.id}`"
-    if not manifest.is_file():
-        problems.add(Location(shown), f"no package for round '{info.id}' ({shown} is missing): {fix} first")
-        return {}
-    try:
-        text = manifest.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(Location(shown), f"cannot read the manifest ({exc}): {fix} again")
-        return {}
-    rows = list(csv.reader(text.splitlines()))
-    header = tuple(rows[0]) if rows else ()
-    missing = [c for c in MANIFEST_COLUMNS if c not in header]
-    if missing:
-        problems.add(Location(shown, 1, 1), f"manifest lacks the column(s) {', '.join(missing)}: expected the header "
-                     f"{','.join(MANIFEST_COLUMNS)}; {fix} again")
-        return {}
-    column = {name: header.index(name) for name in MANIFEST_COLUMNS}
-    zips: dict[str, tuple[int, dict[str, str]]] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) < len(header):
-            problems.add(Location(shown, line, 1), f"row has {len(row)} of {len(header)} columns: {fix} again")
-            continue
-        values = {name: row[i] for name, i in column.items()}
-        if values["file"] == f"{values['party']}.zip":
-            zips[values["party"]] = (line, values)
-
-    round_file = round_path(sources, info.id)
-    if round_file.exists() and round_file.stat().st_mtime_ns > manifest.stat().st_mtime_ns:
-        problems.add(Location(info.file), f"the round changed after it was packed ({shown} is older): {fix} again, "
-                     "so the missiv and svarsformulär say what the round says now")
-    found: dict[str, PackedZip] = {}
-    recipients = {p.id: p for p in info.addressees}
-    for party in info.addressees:
-        if party.id not in zips:
-            problems.add(Location(shown), f"the package has no {party.id}.zip for recipient '{party.id}' "
-                         f"({party.name}): the pack is stale; {fix} again", where=party.id)
-            continue
-        line, values = zips[party.id]
-        here = Location(shown, line, 1)
-        placeholder = str(values["email_placeholder"].strip().lower() in _TRUE).lower()
-        for what, packed, now in (("name", values["name"], party.name), ("e-mail", values["email"], party.email),
-                                  ("email_placeholder", placeholder, str(party.email_placeholder).lower())):
-            if packed != now:
-                problems.add(here, f"packed with {what} '{packed}' but {info.book.file} now says '{now}': the pack is "
-                             f"stale; {fix} again", where=party.id)
-        path = folder / values["file"]
-        try:
-            size, sha = int(values["bytes"]), values["sha256"].strip().lower()
-        except ValueError:
-            problems.add(here, f"bytes '{values['bytes']}' is not a number: {fix} again", where=party.id)
-            continue
-        if not path.is_file():
-            problems.add(Location(relative(path)), f"missing (listed in {shown} line {line}): {fix} again",
-                         where=party.id)
-            continue
-        data = path.read_bytes()
-        actual = hashlib.sha256(data).hexdigest()
-        if len(data) != size or actual != sha:
-            problems.add(Location(relative(path)), f"SHA-256 {actual[:12]}… ({len(data)} bytes) differs from "
-                         f"{shown} line {line} ({sha[:12]}…, {size} bytes): the zip changed after packing; "
-                         f"{fix} again", where=party.id)
-            continue
-        found[party.id] = PackedZip(path, size, sha)
-    for party_id, (line, _) in sorted(zips.items()):
-        if party_id not in recipients:
-            problems.add(Location(shown, line, 1), f"packed for '{party_id}', who is no longer a recipient of "
-                         f"{info.id}: the pack is stale; {fix} again", where=party_id)
-    return found
-
-
-# -- the body template --
-
-# The fields a mail template may use: those of the Word templates (missiv, svarsformulär) that make
-# sense for one e-mail, described once, in templates.FIELDS.
-MAIL_FIELDS = (
-    "party.id",
-    "party.name",
-    "party.email",
-    "party.kommunalforbund",
-    "round.id",
-    "round.name",
-    "round.title",
-    "round.diarienummer",
-    "round.sent",
-    "round.sent_iso",
-    "round.deadline",
-    "round.deadline_iso",
-    "round.version",
-    "round.reply_to",
-    "sender.organisation",
-    "sender.unit",
-    "sender.name",
-    "sender.role",
-    "contacts[].name",
-    "contacts[].role",
-    "contacts[].organisation",
-    "contacts[].email",
-    "contacts[].phone",
-    "files.zip",
-)
-FIELDS: dict[str, str] = {name: TEMPLATE_FIELDS[name] for name in MAIL_FIELDS}
-_GROUPS = {path[:i] for path in FIELDS for i in range(len(path)) if path[i] in ".["} | {"contacts[]"}
-
-
-@dataclass(frozen=True)
-class BodyTemplate:
-    """A checked Jinja template (the same syntax as the Word templates), rendered per party."""
-
-    template: Template
-    origin: str
-
-    def fill(self, values: Mapping[str, object]) -> str:
-        text = self.template.render(values)
-        lines = [line.rstrip() for line in text.strip("\n").splitlines()]
-        return "\n".join(lines) + "\n"
-
-
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                keep_trailing_newline=True, autoescape=False)
-
-
-def _path(node: nodes.Node, aliases: Mapping[str, str]) -> str | None:
-    """'party.name' for `party.name`, 'contacts[].email' for `c.email` inside `for c in contacts`."""
-    if isinstance(node, nodes.Name):
-        return aliases.get(node.name, node.name)
-    if isinstance(node, nodes.Getattr):
-        inner = _path(node.node, aliases)
-        return f"{inner}.{node.attr}" if inner is not None else None
-    return None
-
-
-def _check_fields(body: nodes.Node, locate: Callable[[int, str], Location], problems: Problems) -> bool:
-    """Every field the template reads must be one of FIELDS (or a group of them); reported with its line."""
-    ok = True
-
-    def unknown(node: nodes.Node, path: str) -> None:
-        nonlocal ok
-        ok = False
-        close = get_close_matches(path, [*FIELDS, *_GROUPS], n=1, cutoff=0.6)
-        guess = f" (did you mean {{{{ {close[0].replace('[]', '')} }}}}?)" if close else ""
-        problems.add(locate(node.lineno, path.rsplit(".", 1)[-1].replace("[]", "")),
-                     f"unknown field {{{{ {path.replace('[]', '')} }}}}{guess}: a mail template can use "
-                     + ", ".join(FIELDS) + " (README: `avtal remiss mail`)")
-
-    def visit(node: nodes.Node, aliases: dict[str, str]) -> None:
-        if isinstance(node, nodes.For):
-            visit(node.iter, aliases)
-            group = _path(node.iter, aliases)
-            inner = dict(aliases, loop="loop")
-            if isinstance(node.target, nodes.Name):
-                inner[node.target.name] = f"{group}[]" if group else "local"
-            for child in (*node.body, *node.else_, *([node.test] if node.test else [])):
-                visit(child, inner)
-            return
-        if isinstance(node, nodes.Assign) and isinstance(node.target, nodes.Name):
-            visit(node.node, aliases)
-            aliases[node.target.name] = "local"
-            return
-        if isinstance(node, (nodes.Name, nodes.Getattr)) and getattr(node, "ctx", "load") == "load":
-            path = _path(node, aliases)
-            if path is not None:
-                root = path.split(".")[0].split("[")[0]
-                if root not in ("loop", "local") and path not in FIELDS and path not in _GROUPS:
-                    unknown(node, path)
-                return
-        for child in node.iter_child_nodes():
-            visit(child, aliases)
-
-    visit(body, {})
-    return ok
-
-
-def _parse_template(text: str, locate: Callable[[int, str], Location], origin: str,
-                    problems: Problems) -> BodyTemplate | None:
-    env = _environment()
-    try:
-        tree = env.parse(text)
-    except TemplateSyntaxError as exc:
-        problems.add(locate(exc.lineno, ""), f"template syntax: {exc.message}: fields are written "
-                     "{{ party.name }}, loops {% for c in contacts %}…{% endfor %}, comments {# … #}")
-        return None
-    if not _check_fields(tree, locate, problems):
-        return None
-    return BodyTemplate(env.from_string(text), origin)
-
-
-def _locate_in(shown: str, text: str, first_line: int) -> Callable[[int, str], Location]:
-    """Template line n (1-based) is file line first_line + n - 1; the column is where `needle` is."""
-    lines = text.splitlines()
-
-    def locate(line: int, needle: str) -> Location:
-        here = lines[line - 1] if 0 < line <= len(lines) else ""
-        column = here.find(needle) + 1 if needle and needle in here else 1
-        return Location(shown, first_line + line - 1, column)
-    return locate
-
-
-def load_template(sources: Path, info: RoundInfo, problems: Problems, template: Path = TEMPLATE,
-                  ) -> BodyTemplate | None:
-    """The round's own `mail_body`, or templates/mail.txt; checked before any message is made."""
-    body = info.source.mail_body
-    if body is not None:
-        path = round_path(sources, info.id)
-        source = read_yaml(path, info.file, Problems())
-        start = source.values.get(("mail_body",)) if source else None
-        if start is None:
-            return _parse_template(body, lambda line, needle: Location(info.file), info.file, problems)
-        # A block scalar (`|`) starts on the line after its indicator; its lines keep their indent.
-        block = source.text[start.start_mark.index:start.start_mark.index + 1] in ("|", ">")
-        file_lines = source.text.splitlines()
-        first = start.start_mark.line + (2 if block else 1)
-
-        def at_round(line: int, needle: str) -> Location:
-            number = first + line - 1
-            here = file_lines[number - 1] if 0 < number <= len(file_lines) else ""
-            column = here.find(needle) + 1 if needle and needle in here else 1
-            return Location(info.file, number, column)
-        return _parse_template(body, at_round, f"{info.file} (mail_body)", problems)
-    shown = relative(template)
-    try:
-        text = template.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.add(Location(shown), f"cannot read the mail template ({exc}): expected a UTF-8 text file, "
-                     "or set mail_body in the round")
-        return None
-    return _parse_template(text, _locate_in(shown, text, 1), shown, problems)
-
-
-# -- SMTP configuration from the environment --
-
-@dataclass(frozen=True)
-class SmtpConfig:
-    """Where and how to send; see the module docstring and the README for the variables."""
-
-    host: str
-    port: int
-    user: str | None
-    password: str | None
-    starttls: bool
-    implicit_tls: bool
-    sender: Address
-
-
-def _is_loopback(host: str) -> bool:
-    return host == "localhost" or host == "::1" or host.startswith("127.")
-
-
-def _address(text: str, display: str) -> Address | None:
-    name, addr = parseaddr(text)
-    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}", addr or ""):
-        return None
-    user, _, domain = addr.partition("@")
-    return Address(display_name=name or display, username=user, domain=domain)
-
-
-def smtp_config(env: Mapping[str, str], display: str, problems: Problems) -> SmtpConfig | None:
-    """Read AVTAL_SMTP_*; every missing or malformed variable is one problem naming it."""
-    here = Location("environment")
-    start = len(problems)
-    host = env.get(ENV_HOST, "").strip()
-    if not host:
-        problems.add(here, f"{ENV_HOST} is not set: --send needs the SMTP server, e.g. {ENV_HOST}=smtp.vgregion.se "
-                     f"(also {ENV_PORT}, default {DEFAULT_PORT}; {ENV_USER} and {ENV_PASSWORD} when it requires "
-                     f"login; {ENV_FROM})", where=ENV_HOST)
-    port_text = env.get(ENV_PORT, "").strip() or str(DEFAULT_PORT)
-    port = int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else 0
-    if not port:
-        problems.add(here, f"{ENV_PORT}='{port_text}' is not a port number: expected e.g. 587 (STARTTLS) or "
-                     "465 (TLS)", where=ENV_PORT)
-    user, password = env.get(ENV_USER) or None, env.get(ENV_PASSWORD) or None
-    if bool(user) != bool(password):
-        given, lacking = (ENV_USER, ENV_PASSWORD) if user else (ENV_PASSWORD, ENV_USER)
-        problems.add(here, f"{given} is set but {lacking} is not: set both to log in, or neither", where=lacking)
-    implicit_tls = port == IMPLICIT_TLS_PORT
-    raw = env.get(ENV_STARTTLS, "").strip().lower()
-    if raw in _TRUE | _FALSE:
-        starttls = raw in _TRUE and not implicit_tls
-    else:
-        if raw:
-            problems.add(here, f"{ENV_STARTTLS}='{env[ENV_STARTTLS]}' is not a yes/no value: expected 1 or 0 "
-                         "(true/false, yes/no, on/off)", where=ENV_STARTTLS)
-        starttls = not implicit_tls and port not in LOCAL_TEST_PORTS
-    if user and not (starttls or implicit_tls) and host and not _is_loopback(host):
-        problems.add(here, f"{ENV_USER} is set but the connection to {host}:{port} would not be encrypted "
-                     f"({ENV_STARTTLS} off): the password would cross the network in clear text; turn "
-                     f"{ENV_STARTTLS} on or use port 465", where=ENV_STARTTLS)
-    sender_text = env.get(ENV_FROM, "").strip()
-    sender = _address(sender_text, display) if sender_text else None
-    if not sender_text:
-        problems.add(here, f"{ENV_FROM} is not set: --send needs the address the SMTP account sends as, e.g. "
-                     f"{ENV_FROM}='Arbetsgruppen <remiss@vgregion.se>'", where=ENV_FROM)
-    elif sender is None:
-        problems.add(here, f"{ENV_FROM}='{sender_text}' is not an e-mail address: expected e.g. "
-                     "remiss@vgregion.se or 'Name <remiss@vgregion.se>'", where=ENV_FROM)
-    elif sender.domain.lower().endswith(".example"):
-        problems.add(here, f"{ENV_FROM}='{sender_text}' is in the reserved .example domain: give the real "
-                     "address the SMTP account sends as", where=ENV_FROM)
-    if len(problems) > start or sender is None:
-        return None
-    return SmtpConfig(host, port, user, password, starttls, implicit_tls, sender)
-
-
-def _connect(config: SmtpConfig) -> smtplib.SMTP:
-    context = ssl.create_default_context()
-    if config.implicit_tls:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.host, config.port, timeout=TIMEOUT, context=context)
-    else:
-        smtp = smtplib.SMTP(config.host, config.port, timeout=TIMEOUT)
-    try:
-        smtp.ehlo()
-        if config.starttls:
-            smtp.starttls(context=context)
-            smtp.ehlo()
-        if config.user:
-            smtp.login(config.user, config.password or "")
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
-def _smtp_error(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {_text(exc.smtp_error)}"
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _text(reply: bytes | str) -> str:
-    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-    return " ".join(text.split())
 
 
 # -- the messages --
@@ -548,7 +104,7 @@ def _addresses(info: RoundInfo, config: SmtpConfig | None, env: Mapping[str, str
     display = _one_line(r.sender.unit or r.sender.organisation)
     first = r.contacts[0]
     contact = Address(display_name=first.name, addr_spec=first.email)
-    sender = config.sender if config else (_address(env.get(ENV_FROM, ""), display) or
+    sender = config.sender if config else (parse_address(env.get(ENV_FROM, ""), display) or
                                           Address(display_name=display, addr_spec=first.email))
     reply_to = Address(display_name=display, addr_spec=r.reply_to) if r.reply_to else contact
     return sender, reply_to
@@ -807,11 +363,11 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
               todo: list[Addressee], attempts: dict[str, int], log: SendLog, report: MailReport) -> None:
     """Send one by one, logging each answer at once; if the line drops, reconnect once and go on."""
     try:
-        smtp: smtplib.SMTP | None = _connect(config)
+        smtp: smtplib.SMTP | None = connect(config)
     except (OSError, smtplib.SMTPException) as exc:
         problems = Problems()
         problems.add(Location("environment"), f"cannot connect to {config.host}:{config.port} "
-                     f"({_smtp_error(exc)}): check {ENV_HOST}, {ENV_PORT}, {ENV_STARTTLS}, {ENV_USER} and "
+                     f"({smtp_error(exc)}): check {ENV_HOST}, {ENV_PORT}, {ENV_STARTTLS}, {ENV_USER} and "
                      f"{ENV_PASSWORD}; nothing was sent", where=ENV_HOST)
         raise SourceError(problems) from None
     failures: list[tuple[Addressee, str]] = []
@@ -820,9 +376,9 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
         for n, party in enumerate(todo):
             if smtp is None:
                 try:
-                    smtp = _connect(config)
+                    smtp = connect(config)
                 except (OSError, smtplib.SMTPException) as exc:
-                    lost = f"not attempted: cannot reconnect to {config.host}:{config.port} ({_smtp_error(exc)})"
+                    lost = f"not attempted: cannot reconnect to {config.host}:{config.port} ({smtp_error(exc)})"
                     for rest in todo[n:]:
                         report.deliveries.append(Delivery(rest.id, rest.name, rest.email, "not sent", lost))
                         failures.append((rest, lost))
@@ -838,9 +394,9 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                                       response="(handed to the server; no answer yet)"))
             write_log(info, SendLog(round=info.id, messages=tuple(records)))  # before a byte leaves: a kill is seen
             try:
-                ok, response = _transmit(smtp, sender.addr_spec, party.email, data)
+                ok, response = transmit(smtp, sender.addr_spec, party.email, data)
             except (OSError, smtplib.SMTPException) as exc:  # the connection is gone
-                ok, response = False, _smtp_error(exc)
+                ok, response = False, smtp_error(exc)
                 smtp.close()
                 smtp = None
             records[-1] = SendRecord(party=party.id, address=party.email, message_id=message_id,
@@ -875,27 +431,3 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
         error = SourceError(problems)
         error.report = report  # type: ignore[attr-defined]
         raise error
-
-
-def _transmit(smtp: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> tuple[bool, str]:
-    """MAIL, RCPT, DATA by hand so the server's final answer (its queue id) can be logged.
-
-    A refusal leaves the connection usable (RSET); a dropped line raises.
-    """
-    smtp.ehlo_or_helo_if_needed()
-    try:
-        for command in (lambda: smtp.mail(sender), lambda: smtp.rcpt(recipient)):
-            code, reply = command()
-            if code not in (250, 251):
-                smtp.rset()
-                return False, f"{code} {_text(reply)}"
-        code, reply = smtp.data(data)  # raises if DATA itself is refused; returns the answer to the message
-        if code != 250:
-            smtp.rset()
-            return False, f"{code} {_text(reply)}"
-    except smtplib.SMTPResponseException as exc:
-        if exc.smtp_code == 421:  # the server is closing the connection
-            raise
-        smtp.rset()
-        return False, _smtp_error(exc)
-    return True, f"{code} {_text(reply)}"
