@@ -22,7 +22,8 @@ from lxml import etree
 from avtal.model.problems import Problems
 from avtal.remiss.outgoing.missiv import check_missiv_template, render_missiv_per_letter
 from avtal.remiss.outgoing.pack import Loaded, pack_round, pack_time, party_context, round_context
-from avtal.remiss.outgoing.templates import FORM, MISSIV, MISSIV_REQUIRED, check_template, design_missiv
+from avtal.remiss.outgoing.template_design import design_missiv
+from avtal.remiss.outgoing.templates import FORM, MISSIV, MISSIV_REQUIRED, check_template
 from avtal.render import wording
 from avtal.render.docx import TEMPLATES
 
