@@ -287,21 +287,22 @@ def _open_workbook(file: Path, shown: str, problems: Problems):
     """
     from openpyxl import load_workbook
 
-    from ..incoming.untrusted import _DOCTYPE_MARKERS, LIMITS, UntrustedFileError, _read_bounded, _Zip
+    from ..incoming.bounds import LIMITS, UntrustedFileError, read_bounded
+    from ..incoming.safe_zip import DOCTYPE_MARKERS, SafeZip
 
     def refuse(what: str) -> None:
         problems.add(Location(shown), f"cannot read {shown}: {what}; expected the .xlsx written by "
                      "`avtal remiss export`, filled in and saved by Excel or LibreOffice")
 
     try:
-        raw = _read_bounded(file, LIMITS)
+        raw = read_bounded(file, LIMITS)
         if not raw.startswith(b"PK\x03\x04"):
             refuse("it is not an .xlsx (zip) file")
             return None
-        archive = _Zip.open(file, raw, LIMITS)
+        archive = SafeZip.open(file, raw, LIMITS)
         for name in archive.names:
             part = archive.read(name)
-            if part and name.lower().endswith((".xml", ".rels", ".vml")) and any(m in part for m in _DOCTYPE_MARKERS):
+            if part and name.lower().endswith((".xml", ".rels", ".vml")) and any(m in part for m in DOCTYPE_MARKERS):
                 refuse(f"part {name} declares a DTD or entities, which spreadsheets never do")
                 return None
     except UntrustedFileError as exc:
