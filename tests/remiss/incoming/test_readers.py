@@ -21,8 +21,9 @@ import pytest
 from avtal.model.text import Str, block_inlines, walk_inlines
 from avtal.model.versions import load_version
 from avtal.remiss.incoming import untrusted
+from avtal.remiss.incoming.letters import letter_decided_by, read_letter
 from avtal.remiss.incoming.readers import (FLAG_GLOSSARY, FLAG_MOVED, FLAG_TERM, FLAG_TOC, RawComment, identify_draft,
-                                  letter_decided_by, read_draft, read_letter)
+                                           read_draft)
 from avtal.render.build import build_time
 from avtal.render.docx import render_docx
 from avtal.render.tree import GLOSSARY_ID

@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..model.corpus import Corpus
-from ..remiss.incoming import readers, untrusted
+from ..remiss.incoming import draft_stream, readers, untrusted
 from ..render import ooxml
 
 _W = f"{{{ooxml.W}}}"
@@ -42,7 +42,7 @@ class Line:
 
 
 @dataclass
-class _LineStream(readers._Stream):
+class _LineStream(draft_stream.DraftStream):
     """The remiss reader's walk, noting each paragraph that remains once every change is accepted."""
 
     numbers: dict[str, str] = field(default_factory=dict)  # clause number as shown ('3.2') -> clause id

@@ -393,7 +393,7 @@ def _add_letter(sub: Submission, group: list[Submission], comments: list[Comment
 def _text_of(sub: Submission) -> str:
     """The plain text of a Word file sent beside a letter (to recognise the letter as its PDF copy)."""
     if sub.text is None:
-        from .readers import read_letter
+        from .letters import read_letter
 
         sub.text = read_letter(sub.entry.path)
     return sub.text

@@ -1,4 +1,4 @@
-"""Readers for returned drafts and letters: what a party sent, as raw comments keyed by clause id.
+"""The reader for returned drafts: what a party sent, as raw comments keyed by clause id.
 
 A *returned draft* is one of our distributed Word files sent back with Word comments
 and tracked changes. Every clause heading in it carries a bookmark named after the
@@ -18,7 +18,7 @@ a tracked change is shown as a sentence before and after. Anchors are positions 
 draft reading (clause, paragraph within the clause, character offset), which a party's
 other edits do not move; that keeps them stable across re-submissions.
 
-A *letter* is read to plain text, paragraphs kept, for the group to split by hand.
+A *letter* is read by `letters`. The stream itself is `draft_stream`.
 
 Files are read only through `untrusted` (bounded, no entities, never extracted).
 """
@@ -29,26 +29,18 @@ import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterator
 
 from lxml import etree
 
 from ...model.corpus import Corpus
-from ...model.remiss import CommentSource, DecidedBy
+from ...model.remiss import CommentSource
 from ...render import ooxml
 from ...render.tree import GLOSSARY_ID, term_anchor
-from ...render.wording import GROUP, MONTHS
+from ...render.wording import GROUP
 from . import untrusted
-
-W = ooxml.W
-W14 = "http://schemas.microsoft.com/office/word/2010/wordml"
-W15 = "http://schemas.microsoft.com/office/word/2012/wordml"
-MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-DOCUMENT_PART = "word/document.xml"
-COMMENTS_PART = "word/comments.xml"
-COMMENTS_EXTENDED_PART = "word/commentsExtended.xml"
-GLOSSARY_HEADING = "Bilaga. Termer och begrepp"  # as render.tree writes the appendix heading
+from .draft_stream import (COMMENTS_EXTENDED_PART, COMMENTS_PART, DOCUMENT_PART, W14, W15, DraftStream, Region, Segment,
+                           qn, squeezed)
 
 # Flags for the working group's attention (Swedish, lower case, like the importer's: the group reads
 # them in the svar files and the report prints them as "Obs: …").
@@ -60,10 +52,6 @@ FLAG_RESOLVED = "markerad som löst i Word"
 FLAG_UNANCHORED = "kommentaren är inte knuten till någon text i dokumentet"
 FLAG_SPANS = "sträcker sig från {start} till {end}: förd till {start}"
 FLAG_MOVED = "flyttad text (Words markering för flytt)"
-
-
-def _w(tag: str) -> str:
-    return f"{{{W}}}{tag}"
 
 
 # ---- what a reader yields -------------------------------------------------
@@ -136,7 +124,7 @@ def identify_draft(pkg: untrusted.OfficePackage, corpus: Corpus | None = None) -
             return None
         document = matches[0]
     return DraftInfo(document=document, title=title or "", version=custom.get(ooxml.VERSION_PROPERTY),
-                     version_date=_iso_date(prop(_CP, "version")), status=prop(_CP, "contentStatus"),
+                     version_date=iso_date(prop(_CP, "version")), status=prop(_CP, "contentStatus"),
                      diarienummer=diarienummer)
 
 
@@ -152,7 +140,7 @@ def _custom_properties(pkg: untrusted.OfficePackage) -> dict[str, str]:
     return out
 
 
-def _iso_date(text: str | None) -> dt.date | None:
+def iso_date(text: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text[:10]) if text else None
     except ValueError:
@@ -173,245 +161,19 @@ def read_draft(pkg: untrusted.OfficePackage, corpus: Corpus, info: DraftInfo | N
     clauses = {ooxml.bookmark_name(c.id): c.id for d in documents for c in d.clauses()}
     # A heading's own text ("3.2.1 Förutsättningar för vård i hemmet") stands in for a bookmark a
     # re-saving program lost; only within one known document, where numbers are unique.
-    headings = {_words(f"{c.label} {c.title}"): c.id for d in documents if d.id == doc_id for c in d.clauses()}
+    headings = {squeezed(f"{c.label} {c.title}"): c.id for d in documents if d.id == doc_id for c in d.clauses()}
     terms = {}
     for t in corpus.terms:
         name = ooxml.bookmark_name(term_anchor(t.id))
         terms[name] = terms[name.replace(":", "%3A")[:40]] = t.source.term  # LibreOffice escapes and cuts names
     body = pkg.xml(DOCUMENT_PART)
-    body = body.find(_w("body")) if body is not None else None
+    body = body.find(qn("body")) if body is not None else None
     if body is None:
         return []
-    stream = _Stream(clauses, ooxml.bookmark_name(GLOSSARY_ID), terms, headings)
+    stream = DraftStream(clauses, ooxml.bookmark_name(GLOSSARY_ID), terms, headings)
     stream.walk(body)
     stream.close()
     return _DraftReader(stream, corpus, doc_id).read(_read_comments(pkg))
-
-
-@dataclass
-class _Region:
-    """A stretch of the body: one clause, the front matter (clause None) or the glossary."""
-
-    clause: str | None
-    start: int  # position in the draft reading
-    glossary: bool = False
-    end: int = 0
-
-
-@dataclass
-class _Segment:
-    """A stretch of text with one revision state: keep, ins, del, move-from or move-to."""
-
-    kind: str
-    text: str
-    author: str | None
-    date: str | None
-    region: int
-    draft: int  # start in the draft reading (where it would be, for inserted text)
-    proposal: int  # start in the proposal reading
-    mark: bool = False  # a paragraph mark ("\n")
-    move: str | None = None  # the move's name (pairs a move-from with its move-to)
-    link: str | None = None  # the hyperlink anchor it sits in (a contents entry)
-    term: str | None = None  # glossary term it follows
-
-
-@dataclass
-class _Marker:
-    """Where a comment's range starts or ends, or its reference mark stands."""
-
-    draft: int
-    proposal: int
-    region: int
-    link: str | None
-    term: str | None
-
-
-@dataclass
-class _Stream:
-    """Walks document.xml in reading order into segments, regions and comment markers."""
-
-    clauses: dict[str, str]  # bookmark name -> clause id
-    glossary_bookmark: str
-    terms: dict[str, str]  # bookmark name -> term
-    headings: dict[str, str]  # heading text as rendered -> clause id
-    segments: list[_Segment] = field(default_factory=list)
-    regions: list[_Region] = field(default_factory=lambda: [_Region(None, 0)])
-    starts: dict[str, _Marker] = field(default_factory=dict)
-    ends: dict[str, _Marker] = field(default_factory=dict)
-    references: dict[str, _Marker] = field(default_factory=dict)
-    paragraphs: list[int] = field(default_factory=lambda: [0])  # draft positions where paragraphs start
-    draft: list[str] = field(default_factory=list)
-    proposal: list[str] = field(default_factory=list)
-    draft_len: int = 0
-    proposal_len: int = 0
-    draft_text: str = ""  # set by close()
-    proposal_text: str = ""
-    _revision: list[tuple[str, str | None, str | None, str | None]] = field(default_factory=list)
-    _moves: dict[str, str | None] = field(default_factory=dict)
-    _link: list[str | None] = field(default_factory=list)
-    _fields: list[str] = field(default_factory=list)  # instructions of the fields we are inside
-    _term: str | None = None
-    _seen: set[str] = field(default_factory=set)  # regions started (a clause's first bookmark wins)
-
-    # -- walking --
-
-    _SKIP = frozenset(_w(t) for t in (
-        "pPr", "rPr", "sectPr", "tblPr", "tblGrid", "trPr", "tcPr", "sdtPr", "sdtEndPr", "drawing", "pict",
-        "object", "footnoteReference", "endnoteReference", "customXmlPr",
-    )) | {f"{{{MC}}}Fallback"}
-    _REVISIONS = {_w("ins"): "ins", _w("del"): "del", _w("moveFrom"): "move-from", _w("moveTo"): "move-to"}
-
-    def walk(self, element: etree._Element) -> None:
-        for child in element:
-            tag = child.tag
-            if not isinstance(tag, str) or tag in self._SKIP:
-                continue
-            if tag == _w("p"):
-                self.heading(child)
-                self.walk(child)
-                self.paragraph_mark(child)
-            elif tag == _w("sdt") and child.xpath("w:sdtPr/w:docPartObj/w:docPartGallery[contains(@w:val, "
-                                                   "'Contents')]", namespaces={"w": W}):
-                self._fields.append("TOC")  # LibreOffice wraps the contents in a 'Table of Contents' part
-                self.walk(child)
-                self._fields.pop()
-            elif tag in self._REVISIONS:
-                kind = self._REVISIONS[tag]
-                move = self._moves.get(kind) if kind.startswith("move") else None
-                self._revision.append((kind, child.get(_w("author")), child.get(_w("date")), move))
-                self.walk(child)
-                self._revision.pop()
-            elif tag == _w("r"):
-                self.run(child)
-            elif tag == _w("bookmarkStart"):
-                self.bookmark(child.get(_w("name"), ""))
-            elif tag in (_w("commentRangeStart"), _w("commentRangeEnd")):
-                target = self.starts if tag == _w("commentRangeStart") else self.ends
-                target.setdefault(child.get(_w("id"), ""), self.marker())
-            elif tag in (_w("moveFromRangeStart"), _w("moveToRangeStart")):
-                self._moves["move-from" if tag == _w("moveFromRangeStart") else "move-to"] = child.get(_w("name"))
-            elif tag == _w("hyperlink"):
-                self._link.append(child.get(_w("anchor")))
-                self.walk(child)
-                self._link.pop()
-            else:  # tables, rows, cells, content controls, smart tags, fields, mc:Choice …
-                self.walk(child)
-
-    def run(self, run: etree._Element) -> None:
-        for child in run:
-            tag = child.tag
-            if tag in (_w("t"), _w("delText")):
-                self.text(child.text or "")
-            elif tag in (_w("tab"), _w("br"), _w("cr")):
-                self.text(" ")
-            elif tag == _w("noBreakHyphen"):
-                self.text("-")
-            elif tag == _w("commentReference"):
-                self.references.setdefault(child.get(_w("id"), ""), self.marker())
-            elif tag == _w("fldChar"):
-                kind = child.get(_w("fldCharType"))
-                if kind == "begin":
-                    self._fields.append("")
-                elif kind == "end" and self._fields:
-                    self._fields.pop()
-            elif tag in (_w("instrText"), _w("delInstrText")) and self._fields:
-                self._fields[-1] += child.text or ""
-
-    def bookmark(self, name: str) -> None:
-        if name in self.clauses:
-            self.new_region(self.clauses[name])
-        elif name == self.glossary_bookmark:
-            self.new_region(GLOSSARY_ID, glossary=True)
-        elif name in self.terms and self.regions[-1].glossary:
-            self._term = self.terms[name]
-
-    def heading(self, p: etree._Element) -> None:
-        """A clause heading whose bookmark is gone, known by its number and title (not a contents entry)."""
-        if not self.headings or self._in_toc() or p.find(_w("hyperlink")) is not None:
-            return
-        text = _words("".join(t.text or "" for t in p.iter(_w("t"), _w("delText"))
-                              if not any(a.tag in (_w("ins"), _w("moveTo")) for a in t.iterancestors())))
-        if text in self.headings:
-            self.new_region(self.headings[text])
-        elif text == GLOSSARY_HEADING:
-            self.new_region(GLOSSARY_ID, glossary=True)
-
-    def new_region(self, key: str, glossary: bool = False) -> None:
-        """Start a clause's (or the glossary's) region here, unless it has started already."""
-        if key in self._seen:
-            return  # LibreOffice repeats bookmarks, empty, where a section ends
-        self._seen.add(key)
-        self.regions[-1].end = self.draft_len
-        self.regions.append(_Region(None if glossary else key, self.draft_len, glossary=glossary))
-        self._term = None
-
-    def _in_toc(self) -> bool:
-        return any(f.strip().upper().startswith("TOC") for f in self._fields)
-
-    def marker(self) -> _Marker:
-        return _Marker(self.draft_len, self.proposal_len, len(self.regions) - 1, self._current_link(), self._term)
-
-    def _current_link(self) -> str | None:
-        """The bookmark a table-of-contents entry links to (links elsewhere are references, not places)."""
-        if not self._in_toc():
-            return None
-        return next((a for a in reversed(self._link) if a), None)
-
-    def paragraph_mark(self, p: etree._Element) -> None:
-        state = None
-        props = p.find(f"{_w('pPr')}/{_w('rPr')}")
-        if props is not None:
-            for tag, kind in self._REVISIONS.items():
-                mark = props.find(tag)
-                if mark is not None:
-                    state = (kind, mark.get(_w("author")), mark.get(_w("date")), None)
-        self.text("\n", state=state, mark=True)
-        if self.paragraphs[-1] != self.draft_len:  # a paragraph of the draft (an inserted one is not)
-            self.paragraphs.append(self.draft_len)
-
-    # -- text --
-
-    def text(self, text: str, *, state=None, mark: bool = False) -> None:
-        """Append text in the current revision state (innermost w:ins/w:del …) to both readings."""
-        if not text:
-            return
-        inserted = deleted = None
-        for revision in ([state] if mark else self._revision):
-            if revision is None or revision[1] == GROUP and revision[0] in ("ins", "move-to"):
-                continue  # the group's own insertion is part of the draft we sent
-            if revision[0] in ("ins", "move-to"):
-                inserted = revision
-            else:
-                deleted = revision
-        if deleted is not None and deleted[1] == GROUP:
-            return  # the group's own deletion: not in the draft we sent
-        if inserted is not None and deleted is not None:
-            return  # inserted and deleted again in review: nothing to propose
-        revision = inserted or deleted
-        kind = revision[0] if revision else "keep"
-        author, date, move = (revision[1], revision[2], revision[3]) if revision else (None, None, None)
-        region = len(self.regions) - 1
-        in_draft, in_proposal = kind in ("keep", "del", "move-from"), kind in ("keep", "ins", "move-to")
-        last = self.segments[-1] if self.segments else None
-        link = self._current_link()
-        if (last is not None and not mark and not last.mark and (last.kind, last.author, last.region, last.move,
-                                                                 last.link, last.term)
-                == (kind, author, region, move, link, self._term)):
-            last.text += text
-        else:
-            self.segments.append(_Segment(kind, text, author, date, region, self.draft_len, self.proposal_len,
-                                          mark=mark, move=move, link=link, term=self._term))
-        if in_draft:
-            self.draft.append(text)
-            self.draft_len += len(text)
-        if in_proposal:
-            self.proposal.append(text)
-            self.proposal_len += len(text)
-
-    def close(self) -> None:
-        self.regions[-1].end = self.draft_len
-        self.draft_text = "".join(self.draft)
-        self.proposal_text = "".join(self.proposal)
 
 
 # Sentence ends: . ! ? (and closing quotes or brackets) followed by spaces and a capital letter.
@@ -455,12 +217,8 @@ def _shown(text: str) -> str:
     return " ¶ ".join(part.strip() for part in text.strip("\n").split("\n") if part.strip())
 
 
-def _words(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _date(text: str | None) -> dt.date | None:
-    return _iso_date(text)
+    return iso_date(text)
 
 
 @dataclass
@@ -481,11 +239,11 @@ def _read_comments(pkg: untrusted.OfficePackage) -> list[_Comment]:
     if root is None:
         return []
     comments = []
-    for element in root.iter(_w("comment")):
-        paras = element.findall(f".//{_w('p')}")
-        text = "\n\n".join(t for t in ("".join(_plain_text(p)).strip() for p in paras) if t)
+    for element in root.iter(qn("comment")):
+        paras = element.findall(f".//{qn('p')}")
+        text = "\n\n".join(t for t in ("".join(plain_text(p)).strip() for p in paras) if t)
         para_id = paras[-1].get(f"{{{W14}}}paraId") if paras else None
-        comments.append(_Comment(element.get(_w("id"), ""), element.get(_w("author")), element.get(_w("date")),
+        comments.append(_Comment(element.get(qn("id"), ""), element.get(qn("author")), element.get(qn("date")),
                                  text, para_id))
     extended = pkg.xml(COMMENTS_EXTENDED_PART)
     if extended is not None:
@@ -512,17 +270,17 @@ def _read_comments(pkg: untrusted.OfficePackage) -> list[_Comment]:
     return roots
 
 
-def _plain_text(element: etree._Element) -> Iterator[str]:
-    for node in element.iter(_w("t"), _w("tab"), _w("br")):
-        if any(a.tag in (_w("del"), _w("moveFrom")) for a in node.iterancestors()):
+def plain_text(element: etree._Element) -> Iterator[str]:
+    for node in element.iter(qn("t"), qn("tab"), qn("br")):
+        if any(a.tag in (qn("del"), qn("moveFrom")) for a in node.iterancestors()):
             continue
-        yield node.text or "" if node.tag == _w("t") else " "
+        yield node.text or "" if node.tag == qn("t") else " "
 
 
 class _DraftReader:
     """Turns a walked stream into RawComments, in reading order: Word comments and tracked changes."""
 
-    def __init__(self, stream: _Stream, corpus: Corpus, document: str | None):
+    def __init__(self, stream: DraftStream, corpus: Corpus, document: str | None):
         self.s = stream
         self.corpus = corpus
         self.document = document
@@ -613,12 +371,12 @@ class _DraftReader:
 
     # -- tracked changes --
 
-    def groups(self) -> Iterator[list[_Segment]]:
+    def groups(self) -> Iterator[list[Segment]]:
         """Changed segments grouped: adjacent, same reviewer, same clause (only spaces between)."""
-        group: list[_Segment] = []
-        pending: list[_Segment] = []
+        group: list[Segment] = []
+        pending: list[Segment] = []
 
-        def key(seg: _Segment) -> tuple:
+        def key(seg: Segment) -> tuple:
             return (seg.kind if seg.move else "edit", seg.author, seg.region, seg.move)
 
         for seg in self.s.segments:
@@ -640,7 +398,7 @@ class _DraftReader:
         if group:
             yield group
 
-    def context(self, a: int, b: int, new: str, region: _Region) -> tuple[str, str]:
+    def context(self, a: int, b: int, new: str, region: Region) -> tuple[str, str]:
         """(quote, proposal): the sentence(s) around draft[a:b] as the draft has them, and with `new` instead."""
         text, lo, hi = self.s.draft_text, region.start, region.end
         old = text[a:b]
@@ -711,112 +469,3 @@ def _window(text: str, start: int, a: int, b: int, end: int, room: int = 250) ->
         cut = text.rfind(" ", b, b + room)
         end = cut if cut > b else b + room
     return start, end
-
-
-# ---- letters --------------------------------------------------------------
-
-def read_letter(path: Path) -> str:
-    """A letter's plain text, paragraphs separated by blank lines (docx incl. tables; PDF text layer)."""
-    path = Path(path)
-    kind = untrusted.sniff(path)
-    if kind == "docx":
-        return _docx_text(untrusted.open_docx(path))
-    if kind == "pdf":
-        return _reflow(untrusted.read_pdf_text(path))
-    raise untrusted.UntrustedFileError(path, "a YAML file is an answer, not a letter",
-                                       "a letter as Word (.docx) or PDF with a text layer")
-
-
-def _docx_text(pkg: untrusted.OfficePackage) -> str:
-    """Body paragraphs in reading order; a table row is one paragraph, its cells separated by ' | '."""
-    root = pkg.xml(DOCUMENT_PART)
-    body = root.find(_w("body")) if root is not None else None
-    if body is None:
-        return ""
-    out: list[str] = []
-
-    def block(element: etree._Element) -> None:
-        for child in element:
-            if child.tag == _w("p"):
-                out.append(" ".join("".join(_plain_text(child)).split()))
-            elif child.tag == _w("tbl"):
-                for row in child.iter(_w("tr")):
-                    cells = [" ".join(" ".join("".join(_plain_text(p)) for p in cell.iter(_w("p"))).split())
-                             for cell in row.iter(_w("tc"))]
-                    out.append(" | ".join(c for c in cells if c))
-            elif child.tag in (_w("sdt"), _w("sdtContent"), _w("customXml")):
-                block(child)
-
-    block(body)
-    return "\n\n".join(p for p in out if p.strip())
-
-
-def _reflow(text: str) -> str:
-    """PDF text lines joined back into paragraphs.
-
-    A line that wraps ends with the space the text had there (LibreOffice's and Word's PDFs
-    keep it in the text layer); a line that ends a paragraph does not. Without such spaces
-    anywhere, a line much shorter than the page's full lines ends a paragraph.
-    """
-    paragraphs: list[str] = []
-    for page in text.split("\n\n"):
-        lines = page.split("\n")
-        spaced = any(line.endswith((" ", "\u00a0")) for line in lines)
-        full = sorted(len(line.strip()) for line in lines if line.strip())
-        width = full[int(len(full) * 0.9)] if full else 0
-        current: list[str] = []
-        for line in lines:
-            words = " ".join(line.split())
-            if words:
-                current.append(words)
-            ends = not words or (not line.endswith((" ", "\u00a0")) if spaced else len(words) < 0.8 * width)
-            if ends and current:
-                paragraphs.append(" ".join(current))
-                current = []
-        if current:
-            paragraphs.append(" ".join(current))
-    return "\n\n".join(paragraphs)
-
-
-_BODY = re.compile(r"\b[a-zåäö-]*(?:styrelsen|fullmäktige|nämnden|direktionen)(?:s (?:arbetsutskott|presidium))?\b",
-                   re.IGNORECASE)
-_DECISION = re.compile(r"beslut|beslöt|sammanträde|protokoll", re.IGNORECASE)
-_DATE = re.compile(r"(?P<iso>\d{4}-\d{2}-\d{2})|"
-                   r"(?P<day>\d{1,2}) (?P<month>" + "|".join(MONTHS) + r") (?P<year>\d{4})")
-_SECTION_AFTER = re.compile(r"§\s?(\d+[a-z]?)\b")  # "§ 45"
-_SECTION_BEFORE = re.compile(r"\b(\d+[a-z]?)\s?§")  # "45 §"
-
-
-def letter_decided_by(text: str) -> DecidedBy | None:
-    """Who decided a letter's answer, when it says so ("Kommunstyrelsen beslutade 2025-04-10, § 45").
-
-    The first decision-making body (…styrelsen, …fullmäktige, …nämnden, direktionen) named in
-    a paragraph that speaks of a decision and gives a date; the § number when one follows.
-    """
-    for match in _BODY.finditer(text):
-        para_end = text.find("\n\n", match.end())
-        para_end = len(text) if para_end < 0 else para_end
-        before = text[max(0, match.start() - 120):match.start()]
-        after = text[match.end():min(para_end, match.end() + 200)]
-        if not _DECISION.search(before + after):
-            continue
-        later = _DATE.search(after)
-        found = later or next(reversed(list(_DATE.finditer(before))), None)
-        day = _parse_date(found) if found else None
-        if day is None:
-            continue
-        rest = after[later.end():] if later else after
-        section = _SECTION_AFTER.search(rest) or _SECTION_BEFORE.search(rest)
-        body = match.group()
-        return DecidedBy(body=body[0].upper() + body[1:], date=day,
-                         paragraph=f"§ {section[1]}" if section else None)
-    return None
-
-
-def _parse_date(match: re.Match) -> dt.date | None:
-    if match["iso"]:
-        return _iso_date(match["iso"])
-    try:
-        return dt.date(int(match["year"]), MONTHS.index(match["month"]) + 1, int(match["day"]))
-    except ValueError:
-        return None

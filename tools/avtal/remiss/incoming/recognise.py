@@ -95,7 +95,7 @@ def recognise_file(entry: Entry, ctx: Context, problems: Problems, *, again: boo
         if kind == "docx":
             _read_docx(sub, untrusted.open_docx(entry.path), ctx, problems)
         elif kind == "pdf":
-            from .readers import read_letter
+            from .letters import read_letter
 
             _as_letter(sub, read_letter(entry.path), "letter (PDF)")
         else:
@@ -138,7 +138,8 @@ def _no_comments(sub: Submission) -> None:
 
 def _read_docx(sub: Submission, pkg, ctx: Context, problems: Problems) -> None:
     from .form import is_form, read_form_package
-    from .readers import identify_draft, read_draft, read_letter
+    from .letters import read_letter
+    from .readers import identify_draft, read_draft
 
     if is_form(pkg):
         try:
@@ -285,7 +286,7 @@ def _read_form_fields(sub: Submission, form, ctx: Context) -> None:
 
 
 def _as_letter(sub: Submission, text: str, described: str) -> None:
-    from .readers import letter_decided_by
+    from .letters import letter_decided_by
 
     sub.kind, sub.described, sub.text = "letter", described, text
     sub.decided_by = letter_decided_by(text)
