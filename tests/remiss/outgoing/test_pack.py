@@ -23,7 +23,8 @@ import yaml
 
 from avtal.cli import main
 from avtal.model.problems import SourceError
-from avtal.remiss.outgoing.pack import MANIFEST_HEADER, SANDLISTA_HEADER, pack_round, portable
+from avtal.remiss.outgoing.lists import MANIFEST_HEADER, SANDLISTA_HEADER
+from avtal.remiss.outgoing.pack import pack_round, portable
 from avtal.render.docx import TEMPLATES
 
 from ...conftest import SOURCES

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from ...model.problems import Location, Problems, relative
 from ...model.remiss import RoundInfo, round_path
+from .lists import MANIFEST
+from .lists import MANIFEST_HEADER as MANIFEST_COLUMNS
 from .smtp import TRUE_WORDS
 
 PACK_DIR = "remiss"  # dist/remiss/<round>/
-MANIFEST = "manifest.csv"
-MANIFEST_COLUMNS = ("party", "name", "email", "email_placeholder", "file", "bytes", "sha256")
 
 @dataclass(frozen=True)
 class PackedZip:
