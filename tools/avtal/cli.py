@@ -63,7 +63,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
-    from .model.versions import freeze
+    from .model.freeze import freeze
 
     version = freeze(args.sources, args.name, date=args.date or dt.date.today(), status=args.status, title=args.title)
     print(f"froze {version.name} ({version.status}, {version.date}{f', {version.title!r}' if version.title else ''})"

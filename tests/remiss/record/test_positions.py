@@ -21,7 +21,7 @@ import yaml
 
 from avtal.cli import main
 from avtal.model.problems import SourceError
-from avtal.model.versions import freeze
+from avtal.model.freeze import freeze
 from avtal.remiss.record.positions import set_position
 from avtal.remiss.record.workbook import export_positions, import_positions
 

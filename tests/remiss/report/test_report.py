@@ -28,7 +28,8 @@ from avtal.cli import main
 from avtal.model import Corpus
 from avtal.model.problems import Problems, SourceError
 from avtal.model.remiss import load_parties
-from avtal.model.versions import freeze, load_version
+from avtal.model.freeze import freeze
+from avtal.model.versions import load_version
 from avtal.redline.diff import compare
 from avtal.redline.publish import write_redline
 from avtal.remiss.report.report import collect, write_report
