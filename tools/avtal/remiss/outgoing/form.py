@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from ...archive import zip_bytes
 from ...model.problems import Problems
 from ...render import ooxml, wording
 from ..form_contract import (FIELD_MARK, FORM_KIND, ID_MARK, LINE_FIELDS, PLACEHOLDER_STYLE, STANCE_CHOICES,
@@ -24,7 +25,7 @@ from ..form_contract import (FIELD_MARK, FORM_KIND, ID_MARK, LINE_FIELDS, PLACEH
 from ..form_layout import (COLUMN_LABELS, CUSTOM, chunks, fingerprint, is_hidden, numbered_properties, read_layout,
                            static_texts)
 from .templates import (FORM_MARKERS, FORM_REQUIRED, Prepared, TemplateInfo, check_template, party_values, read_parts,
-                        render_template, sentinel, sentinel_context, substitute_text, write_zip)
+                        render_template, sentinel, sentinel_context, substitute_text)
 
 W = ooxml.W
 _W = f"{{{W}}}"
@@ -228,7 +229,7 @@ class FormWriter:
                   "avtal.version_checksum": identity.checksum,
                   **numbered_properties("avtal.rows", chunks(list(identity.rows))),
                   **numbered_properties("avtal.texts", [sentinel(f"{self.TEXTS_SLOTS}{i}") for i in range(slots)])}
-        data = ooxml.finish_docx(write_zip(parts, self.when, stored=lambda _n: True), header="", when=self.when,
+        data = ooxml.finish_docx(zip_bytes(parts.items(), self.when, stored=lambda name: True), header="", when=self.when,
                                  custom=custom, properties={
                                      "title": f"Svarsformulär {self.round_name} – {party_name}",
                                      "subject": "Svarsformulär", "creator": wording.GROUP,

@@ -22,19 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import os
 import re
 import shutil
 import sys
 import time
 import unicodedata
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ...archive import zip_bytes
 from ...fsutil import link_entries, replace_folder
 from ...model import Corpus
 from ...model.problems import Location, Problems, SourceError, relative
@@ -248,17 +247,9 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _zip(entries: list[tuple[str, bytes]], when: dt.datetime) -> bytes:
-    """A deterministic zip: sorted names, fixed timestamps; stored (docx and PDF are compressed already)."""
-    out = io.BytesIO()
-    stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        for name, data in sorted(entries):
-            entry = zipfile.ZipInfo(name, date_time=stamp)
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            z.writestr(entry, data)
-    return out.getvalue()
+def _package_zip(entries: list[tuple[str, bytes]], when: dt.datetime) -> bytes:
+    """A party's zip: sorted names, stored (docx and PDF are compressed already)."""
+    return zip_bytes(sorted(entries), when, stored=lambda name: True)
 
 
 def _link(source: Path, target: Path) -> None:
@@ -411,7 +402,7 @@ def _write_pack(loaded: Loaded, names: Names, when: dt.datetime, staging: Path, 
                 _link(item.path, folder / item.name)
                 rows.append((f"{party.id}/{item.name}", len(item.data), item.sha256))
             rows.sort()
-            archive = _zip([*files, *((s.name, s.data) for s in shared)], when)
+            archive = _package_zip([*files, *((s.name, s.data) for s in shared)], when)
             _write_file(staging / names.zip(party), archive)
             rows.append((names.zip(party), len(archive), _sha(archive)))
             return rows

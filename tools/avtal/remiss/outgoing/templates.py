@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 from xml.sax.saxutils import escape as xml_escape
 
+from ...archive import zip_bytes
 from ...model.problems import Location, Problems, relative
 from ...render.docx import TEMPLATES
 
@@ -378,20 +379,6 @@ def read_parts(data: bytes) -> dict[str, bytes]:
         return {name: z.read(name) for name in z.namelist()}
 
 
-def write_zip(parts: dict[str, bytes], when: dt.datetime, stored: Callable[[str], bool] = lambda _n: False,
-              level: int = 6) -> bytes:
-    """A byte-stable zip: members in the given order, fixed timestamps and permissions."""
-    out = io.BytesIO()
-    stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(out, "w") as z:
-        for name, data in parts.items():
-            entry = zipfile.ZipInfo(name, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            z.writestr(entry, data, compresslevel=None if stored(name) else level)
-    return out.getvalue()
-
-
 @dataclass
 class Prepared:
     """A Word file rendered once for a round with sentinels; `for_party` fills in one party."""
@@ -403,4 +390,4 @@ class Prepared:
         return {name: substitute_xml(data, values) for name, data in self.parts.items()}
 
     def for_party(self, values: dict[str, str]) -> bytes:
-        return write_zip(self.party_parts(values), self.when)
+        return zip_bytes(self.party_parts(values).items(), self.when)
