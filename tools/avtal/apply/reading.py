@@ -1,6 +1,6 @@
 """A Word file's text clause by clause, one line per paragraph, as it reads with every change accepted.
 
-The reader of returned drafts (`remiss.readers`) already walks a distributed file into
+The reader of returned drafts (`remiss.incoming.readers`) already walks a distributed file into
 clause regions (by heading bookmark, or by heading text where a re-saving program lost
 the bookmark) with tracked changes resolved into a draft and a proposal reading. This
 module reuses that walk and only adds what authoring needs: where each paragraph of the
