@@ -19,8 +19,6 @@ from .draft_stream import DOCUMENT_PART, qn
 from .readers import iso_date, plain_text
 
 
-# ---- letters --------------------------------------------------------------
-
 def read_letter(path: Path) -> str:
     """A letter's plain text, paragraphs separated by blank lines (docx incl. tables; PDF text layer)."""
     path = Path(path)

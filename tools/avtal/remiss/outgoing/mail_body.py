@@ -20,6 +20,7 @@ from ...model.yamlfile import read_yaml
 from .templates import FIELDS as TEMPLATE_FIELDS
 
 TEMPLATE = Path(__file__).resolve().parents[4] / "templates" / "mail.txt"
+
 # The fields a mail template may use: those of the Word templates (missiv, svarsformulär) that make
 # sense for one e-mail, described once, in templates.FIELDS.
 MAIL_FIELDS = (

@@ -18,8 +18,6 @@ from ...model.corpus import Corpus
 from ...model.versions import load_version, versions_dir
 
 
-# ---- what the remiss needs of a version, cached for frozen ones ---------------------------------
-
 @dataclass(frozen=True)
 class ClauseInfo:
     id: str

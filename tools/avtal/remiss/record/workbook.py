@@ -25,9 +25,6 @@ from .lock import writes_round
 from .positions import (Key, RoundPositions, apply_updates, as_compared, load_round_positions, position_key,
                         write_positions)
 
-
-# ---- Excel: export and import ------------------------------------------------------------------
-
 SHEET = "Ställningstaganden"
 META_SHEET = "avtal"
 FORMAT = "avtal-stallningstaganden-1"
