@@ -14,10 +14,12 @@ import hashlib
 import io
 import re
 import zipfile
-from typing import Callable, Iterable, Iterator
+from typing import Iterator
 from xml.sax.saxutils import escape
 
 from lxml import etree
+
+from ...archive import zip_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
@@ -70,8 +72,8 @@ TEXT_WIDTH = 9071  # twips: A4 less the 2.5 cm margins of templates/reference.do
 def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
     """A TOC field whose cached result is already the list of headings, each a link to its bookmark.
 
-    Each entry ends in a PAGEREF field, its page filled in by `finish_docx` (from the PDF's layout of
-    the same text, so the contents look finished where fields are never updated); `finish_docx` also
+    Each entry ends in a PAGEREF field, its page filled in by `fill_page_numbers` (from the PDF's layout
+    of the same text, so the contents look finished where fields are never updated); the package also
     asks Word to update fields on open, which puts Word's own page numbers there. LibreOffice,
     python-docx and pandoc read the entries without updating anything.
     """
@@ -142,39 +144,27 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 custom: dict[str, str] | None = None) -> bytes:
     """Fill the page header, set core and custom properties, and re-zip deterministically (docxtpl's letters and forms)."""
     source = zipfile.ZipFile(io.BytesIO(data))
-    entries = []
-    for info in source.infolist():
-        content = source.read(info.filename)
-        if info.filename.startswith("word/header") and info.filename.endswith(".xml"):
-            content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
-        elif info.filename == "docProps/core.xml":
-            content = _core_properties(content, properties, when)
-        elif info.filename == "docProps/custom.xml" and custom:
-            content = _custom_properties(content, custom)
-        elif info.filename == "word/document.xml":
-            content = _finish_tables(content)
-        elif info.filename == "word/styles.xml":
-            content = _complete_styles(content)
-        elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
-            content = _update_fields_on_open(content)
-        elif info.filename == "word/_rels/document.xml.rels":
-            content = _link_bookmarks(content)
-        entries.append((info.filename, content))
-    return stable_zip(entries, when)
 
+    def finished() -> Iterator[tuple[str, bytes]]:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("word/header") and info.filename.endswith(".xml"):
+                content = content.replace(HEADER_PLACEHOLDER.encode(), escape(header).encode("utf-8"))
+            elif info.filename == "docProps/core.xml":
+                content = _core_properties(content, properties, when)
+            elif info.filename == "docProps/custom.xml" and custom:
+                content = _custom_properties(content, custom)
+            elif info.filename == "word/document.xml":
+                content = _finish_tables(content)
+            elif info.filename == "word/styles.xml":
+                content = _complete_styles(content)
+            elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
+                content = _update_fields_on_open(content)
+            elif info.filename == "word/_rels/document.xml.rels":
+                content = _link_bookmarks(content)
+            yield info.filename, content
 
-def stable_zip(entries: Iterable[tuple[str, bytes]], when: dt.datetime,
-               stored: Callable[[str], bool] = lambda name: False) -> bytes:
-    """A zip of `entries` in the given order, every timestamp `when`: the same parts give the same bytes."""
-    out = io.BytesIO()
-    stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in entries:
-            entry = zipfile.ZipInfo(name, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_STORED if stored(name) else zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+    return zip_bytes(finished(), when)
 
 
 # The children of w:settings that the schema puts after w:updateFields.

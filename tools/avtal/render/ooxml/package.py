@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from . import (HEADER_PLACEHOLDER, RELS, _complete_styles, _core_properties, _custom_properties,
-               _update_fields_on_open, stable_zip)
+from ...archive import zip_bytes
+from . import HEADER_PLACEHOLDER, RELS, _complete_styles, _core_properties, _custom_properties, _update_fields_on_open
 from .body import BodyWriter, attribute
 
 NAMESPACES = ('xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
@@ -124,7 +124,7 @@ def package(body: BodyWriter, xml: str, reference: Path, *, header: str, propert
             ("docProps/custom.xml", _custom_properties(parts["custom"], custom or {}))]
     tail = [(name, copied[name]) for name in COPIED]
     tail.extend((f"word/media/{p.rel}.png", p.data) for p in body.pictures)
-    return stable_zip([*head, *entries, *tail], when, stored=lambda name: name.endswith(".png"))
+    return zip_bytes([*head, *entries, *tail], when, stored=lambda name: name.endswith(".png"))
 
 
 BULLETS = ("•", "◦", "▪")
