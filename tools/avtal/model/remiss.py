@@ -162,6 +162,9 @@ class Round(Node):
     documents: Optional[tuple[Id, ...]] = Field(None, description="Document ids; default the whole package.")
     letter: Letter
     mail_body: Optional[Text] = Field(None, description="Body of the e-mail; default a short text naming the round.")
+    extensions: dict[Id, dt.date] = Field({}, description="Later deadlines granted to single answerers (party, "
+                                          "kommunalförbund or organisation id → date): status and the report count "
+                                          "an answer by its own deadline; set with `avtal remiss extend`.")
 
 
 # -- remiss/<round>/svar/<id>.yaml --
@@ -198,12 +201,26 @@ class ReceivedFile(Node):
     original_name: Line
 
 
+class Correction(Node):
+    """A correction of a recorded value: what it was, what it became, who corrected it and when."""
+
+    field: Literal["received"] = Field(description="What was corrected.")
+    old: dt.date
+    new: dt.date
+    by: Line = Field(description="Who corrected it (git user.name, else the login name).")
+    at: dt.datetime = Field(description="When (local time with offset).")
+
+
 class Revision(Node):
     """One submission of an answer; a changed re-submission adds a revision."""
 
     number: int = Field(ge=1)
     received: dt.date
+    sender: Optional[Email] = Field(None, description="The address the answer came from (the party's registrar or "
+                                    "diarium), when known: `avtal remiss receipt` acknowledges to it.")
     files: tuple[ReceivedFile, ...] = ()
+    corrections: tuple[Correction, ...] = Field((), description="Later corrections of this revision's dates, "
+                                                "oldest first (re-import with --received).")
 
 
 class Comment(Node):
@@ -380,6 +397,10 @@ class RoundInfo:
     def id(self) -> str:
         return self.source.id
 
+    def deadline_of(self, answerer: str) -> dt.date:
+        """The answerer's own deadline: the round's, or a later one granted to it (`extensions:`)."""
+        return self.source.extensions.get(answerer, self.source.deadline)
+
     @property
     def addressees(self) -> tuple[Addressee, ...]:
         """Everyone the remiss is sent to (the remisslista): the parties, then the other remissinstanser."""
@@ -509,6 +530,15 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
                     own.add(source.location(("recipients", i)), f"party '{pid}' is listed twice among recipients")
                 seen.add(pid)
             recipients = tuple(book.party(pid) for pid in dict.fromkeys(data.recipients) if pid in known_ids)
+    if book is not None:
+        answerers = [x.id for x in (*book.parties, *book.others())]
+        for answerer, until in data.extensions.items():
+            if answerer not in answerers:
+                own.add(source.location(("extensions", answerer)), f"unknown party or remissinstans '{answerer}'"
+                        f"{_guess(answerer, answerers)}: expected an id from {book.file}", where=answerer)
+            elif until <= data.deadline:
+                own.add(source.location(("extensions", answerer)), f"extension for '{answerer}' to {until} is not "
+                        f"after the round's deadline {data.deadline}: expected a later date", where=answerer)
     documents = data.documents or (corpus.package.documents if corpus else _package_documents(sources, data.version))
     if corpus is not None and data.documents:
         for i, doc in enumerate(data.documents):

@@ -58,6 +58,7 @@ from ..model.corpus import Corpus
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import (Answer, Comment, Consequences, DecidedBy, ManualAnswer, PartyBook, QuestionAnswer,
                             ReceivedFile, Revision, RoundInfo, load_round)
+from ..model.remiss import Email
 from ..model.schema import Id, Line, Node
 from ..model.validate import validate
 from ..model.yamlfile import MAX_BYTES, load_yaml, read_yaml
@@ -83,6 +84,8 @@ class BatchFile(Node):
     party: Optional[Id] = Field(None, description="Who sent it (as --party); default: the form or the file name.")
     on_behalf_of: tuple[Id, ...] = Field((), description="A joint answer: the parties it covers.")
     received: Optional[dt.date] = Field(None, description="Date received (as --received); default today.")
+    sender: Optional[Email] = Field(None, description="The address it came from (as --sender): `avtal remiss "
+                                    "receipt` acknowledges to it; default the answerer's registrar.")
 
 
 class ImportBatch(Node):
@@ -102,6 +105,7 @@ class Entry:
     on_behalf_of: tuple[str, ...] = ()
     received: dt.date | None = None
     origin: Location | None = None  # the batch list line that named it
+    sender: str | None = None  # the address it came from (receipts go there)
 
     @property
     def shown(self) -> str:
@@ -166,6 +170,7 @@ class FileReport:
     party_from: str
     record: str
     revision: int | None = None  # None: already imported, nothing changed
+    corrected: bool = False  # already imported, its received date corrected
     added: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -176,7 +181,8 @@ class FileReport:
     def __str__(self) -> str:
         head = f"{self.file}: {self.recognised} from {self.answerer} ({self.party_from})"
         if self.revision is None:
-            lines = [f"{head}: unchanged, already imported ({self.record})"]
+            lines = [f"{head}: {'received date corrected' if self.corrected else 'unchanged'}, already imported "
+                     f"({self.record})"]
         else:
             lines = [f"{head} → {self.record}, revision {self.revision}: {self.added} added, {self.changed} "
                      f"changed, {self.unchanged} unchanged" + (f", {self.removed} removed" if self.removed else "")]
@@ -210,11 +216,11 @@ class ImportReport:
 @writes_round("import")
 def import_files(sources: Path, round_id: str, files: list[Path], *, party: str | None = None,
                  on_behalf_of: tuple[str, ...] = (), received: dt.date | None = None,
-                 batch: Path | None = None) -> ImportReport:
+                 batch: Path | None = None, sender: str | None = None) -> ImportReport:
     """Import remissvar into sources/remiss/ROUND/: all files, or nothing (SourceError lists every problem)."""
     info = load_round(sources, round_id)
     problems = Problems()
-    entries = [Entry(Path(f), party, tuple(on_behalf_of), received) for f in files]
+    entries = [Entry(Path(f), party, tuple(on_behalf_of), received, sender=sender) for f in files]
     if batch is not None:
         entries += read_batch(Path(batch), problems)
     if not entries and not problems:
@@ -256,7 +262,7 @@ def read_batch(path: Path, problems: Problems) -> list[Entry]:
         if not os.path.lexists(target):  # a folder or FIFO is refused by name when it is read
             problems.add(where, f"no such file: {relative(target)} (paths are relative to the batch list's folder)")
             continue
-        out.append(Entry(target, item.party, item.on_behalf_of, item.received, where))
+        out.append(Entry(target, item.party, item.on_behalf_of, item.received, where, item.sender))
     return out
 
 
@@ -758,6 +764,7 @@ def _apply(ctx: _Context, subs: list[Submission], report: ImportReport, problems
     reports: dict[int, FileReport] = {}
     groups: dict[tuple[str, dt.date, int], list[Submission]] = {}
     seen: dict[str, Submission] = {}
+    corrections: list[tuple[Submission, int]] = []
     for i, sub in enumerate(subs):
         record_name = f"svar/{sub.answerer}.yaml"
         fr = FileReport(sub.entry.shown, sub.described, sub.answerer, sub.party_from, record_name,
@@ -770,6 +777,8 @@ def _apply(ctx: _Context, subs: list[Submission], report: ImportReport, problems
                              f"(svar/{owner}.yaml, revision {revision}): a file is one party's answer; to file it "
                              f"under {sub.answerer}, remove it from svar/{owner}.yaml and inkommet/{owner}/ first")
             fr.record = f"svar/{owner}.yaml revision {revision}"
+            if owner == sub.answerer and sub.entry.received is not None:  # a date given again may correct it
+                corrections.append((sub, revision))
             continue
         if sub.sha256 in seen:
             fr.record = f"same file as {seen[sub.sha256].entry.shown}"
@@ -791,6 +800,7 @@ def _apply(ctx: _Context, subs: list[Submission], report: ImportReport, problems
             continue
         states[answerer] = state
         _add_revision(ctx, state, group, received, reports, writes, problems)
+    _correct_dates(ctx, states, corrections, reports, problems)
     for state in states.values():
         if not state.touched:
             continue
@@ -800,6 +810,31 @@ def _apply(ctx: _Context, subs: list[Submission], report: ImportReport, problems
             text = state.text
         writes[state.path] = text.encode("utf-8")
     return writes
+
+
+def _correct_dates(ctx: _Context, states: dict[str, _State], corrections: list[tuple[Submission, int]],
+                   reports: dict[int, FileReport], problems: Problems) -> None:
+    """A file imported before, given again with another received date: the date is corrected (see corrections)."""
+    from .corrections import correct_received, corrector
+
+    for sub, number in corrections:
+        state = states.get(sub.answerer) or _load_state(ctx.sources, ctx.info.id, sub.answerer, problems)
+        if state is None or state.answer is None:
+            continue
+        states[sub.answerer] = state
+        old = state.answer.revisions[number - 1].received
+        fixed = correct_received(state.answer, number, sub.entry.received, by=corrector(ctx.sources))
+        if fixed is None:
+            continue
+        if not state.pristine:
+            sub.entry.problem(problems, f"received {old} is recorded for revision {number} of "
+                              f"{relative(state.path)}, which was edited by hand: correct the date there (and say "
+                              "why in a comment); the importer never rewrites an edited record")
+            continue
+        state.answer, state.touched = fixed, True
+        reports[id(sub)].corrected = True
+        reports[id(sub)].notes.append(f"received date of revision {number} corrected: {old} → {sub.entry.received} "
+                                      "(recorded under corrections)")
 
 
 def _load_state(sources: Path, round_id: str, answerer: str, problems: Problems) -> _State | None:
@@ -927,7 +962,8 @@ def _add_revision(ctx: _Context, state: _State, group: list[Submission], receive
             _merge(sub, olds, comments, number, new_comment, fr)
         else:
             _merge_into_edited(ctx, state, sub, olds, number, new_comment, fr)
-    revision = Revision(number=number, received=received, files=tuple(files))
+    revision = Revision(number=number, received=received, files=tuple(files),
+                        sender=next((s.entry.sender for s in group if s.entry.sender), None))
     decided = next((s.decided_by for s in reversed(group) if s.decided_by is not None), None)
     behalf = next((s.on_behalf_of for s in reversed(group) if s.on_behalf_of), ())
     questions = next((s.questions for s in reversed(group) if s.questions), ())

@@ -186,24 +186,22 @@ def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) ->
             zips[values["party"]] = (line, values)
 
     round_file = round_path(sources, info.id)
-    if round_file.exists() and round_file.stat().st_mtime_ns > manifest.stat().st_mtime_ns:
-        problems.add(Location(info.file), f"the round changed after it was packed ({shown} is older): {fix} again, "
-                     "so the missiv and svarsformulär say what the round says now")
+    round_changed = round_file.exists() and round_file.stat().st_mtime_ns > manifest.stat().st_mtime_ns
+    stale: list[tuple[str, str]] = []  # (party, what differs): reported as one line, however many parties
     found: dict[str, PackedZip] = {}
     recipients = {p.id: p for p in info.addressees}
     for party in info.addressees:
         if party.id not in zips:
-            problems.add(Location(shown), f"the package has no {party.id}.zip for recipient '{party.id}' "
-                         f"({party.name}): the pack is stale; {fix} again", where=party.id)
+            stale.append((party.id, f"new recipient ({party.name}), no {party.id}.zip"))
             continue
         line, values = zips[party.id]
         here = Location(shown, line, 1)
         placeholder = str(values["email_placeholder"].strip().lower() in _TRUE).lower()
-        for what, packed, now in (("name", values["name"], party.name), ("e-mail", values["email"], party.email),
-                                  ("email_placeholder", placeholder, str(party.email_placeholder).lower())):
-            if packed != now:
-                problems.add(here, f"packed with {what} '{packed}' but {info.book.file} now says '{now}': the pack is "
-                             f"stale; {fix} again", where=party.id)
+        differs = [f"{what} '{packed}' → '{now}'" for what, packed, now in (
+            ("name", values["name"], party.name), ("e-mail", values["email"], party.email),
+            ("email_placeholder", placeholder, str(party.email_placeholder).lower())) if packed != now]
+        if differs:
+            stale.append((party.id, ", ".join(differs)))
         path = folder / values["file"]
         try:
             size, sha = int(values["bytes"]), values["sha256"].strip().lower()
@@ -222,11 +220,23 @@ def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) ->
                          f"{fix} again", where=party.id)
             continue
         found[party.id] = PackedZip(path, size, sha)
-    for party_id, (line, _) in sorted(zips.items()):
-        if party_id not in recipients:
-            problems.add(Location(shown, line, 1), f"packed for '{party_id}', who is no longer a recipient of "
-                         f"{info.id}: the pack is stale; {fix} again", where=party_id)
+    stale += [(party_id, f"packed but no longer a recipient of {info.id}") for party_id in sorted(zips)
+              if party_id not in recipients]
+    if round_changed or stale:
+        problems.add(Location(info.file if round_changed else shown), _stale_line(info, shown, round_changed, stale)
+                     + f": {fix} again, so the missiv and svarsformulär say what the sources say now",
+                     where=stale[0][0] if len(stale) == 1 else "")
     return found
+
+
+def _stale_line(info: RoundInfo, manifest: str, round_changed: bool, stale: list[tuple[str, str]]) -> str:
+    """Why a pack is stale, in one line: the first few parties in full, the rest counted."""
+    shown = "; ".join(f"{party}: {what}" for party, what in stale[:3])
+    more = f"; and {len(stale) - 3} more" if len(stale) > 3 else ""
+    parts = [f"the round changed after it was packed ({manifest} is older)"] if round_changed else []
+    if stale:
+        parts.append(f"{len(stale)} recipient(s) changed in the sources since packing ({shown}{more})")
+    return "the pack is stale: " + "; ".join(parts)
 
 
 # -- the body template --
@@ -639,6 +649,12 @@ class MailReport:
     dry_run: bool
     deliveries: list[Delivery] = field(default_factory=list)
     placeholders: tuple[str, ...] = ()
+    progress: Callable[[Delivery], None] | None = None  # told of each message as the server answers
+
+    def add(self, delivery: Delivery) -> None:
+        self.deliveries.append(delivery)
+        if self.progress is not None and delivery.outcome in ("sent", "not sent"):
+            self.progress(delivery)
 
     def count(self, outcome: Outcome) -> int:
         return sum(d.outcome == outcome for d in self.deliveries)
@@ -672,7 +688,8 @@ class MailReport:
 
 @writes_round("mail")
 def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, resend: tuple[str, ...] = (),
-               ) -> MailReport:
+               force: bool = False, to: str | None = None, every: bool = False, today: dt.date | None = None,
+               progress: Callable[[Delivery], None] | None = None) -> MailReport:
     """Write one .eml per recipient; with `send`, send those not yet sent (or named in `resend`).
 
     Every problem (stale pack, template, placeholder addresses, SMTP settings, unknown
@@ -696,11 +713,16 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
     placeholders = tuple(p.id for p in info.addressees if p.email_placeholder)
     config: SmtpConfig | None = None
     sender, reply_to = _addresses(info, None, env)
-    if send:
-        _placeholder_problems(sources, info, problems)
+    if send and not force:
+        from .followup import deadline_problems
+
+        deadline_problems(info, today or dt.date.today(), problems)
+    if send or to:
         config = smtp_config(env, info.source.sender.unit or info.source.sender.organisation, problems)
         if config:
             sender, reply_to = _addresses(info, config, env)
+    if send:
+        _placeholder_problems(sources, info, problems)
         if reply_to.domain.lower().endswith(".example"):
             key = "reply_to" if info.source.reply_to else "contacts[0].email"
             source = read_yaml(round_path(sources, info.id), info.file, Problems())
@@ -724,7 +746,13 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
                                                           message_id=_message_id(info, p, attempts[p.id] + 1, sender)))
                            for p in info.addressees))
 
-    report = MailReport(round_id, folder, log_path(info), dry_run=not send, placeholders=placeholders)
+    if to is not None:
+        from .followup import send_test
+
+        assert config is not None
+        return send_test(info, config, sender, reply_to, letters, to, every=every, progress=progress)
+    report = MailReport(round_id, folder, log_path(info), dry_run=not send, placeholders=placeholders,
+                        progress=progress)
     todo: list[Addressee] = []
     for party in info.addressees:
         before = sent_before.get(party.id)
@@ -824,7 +852,7 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                 except (OSError, smtplib.SMTPException) as exc:
                     lost = f"not attempted: cannot reconnect to {config.host}:{config.port} ({_smtp_error(exc)})"
                     for rest in todo[n:]:
-                        report.deliveries.append(Delivery(rest.id, rest.name, rest.email, "not sent", lost))
+                        report.add(Delivery(rest.id, rest.name, rest.email, "not sent", lost))
                         failures.append((rest, lost))
                     break
             letter = letters[party.id]
@@ -848,8 +876,8 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                                      time=dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0),
                                      response=response or "(no answer)")
             write_log(info, SendLog(round=info.id, messages=tuple(records)))
-            report.deliveries.append(Delivery(party.id, party.name, party.email, "sent" if ok else "not sent",
-                                              f"{message_id} {response}"))
+            report.add(Delivery(party.id, party.name, party.email, "sent" if ok else "not sent",
+                                f"{message_id} {response}"))
             if not ok:
                 failures.append((party, f"the server answered '{response}'"))
     except BaseException:  # Ctrl-C or a crash: no QUIT, whose answer may never come (the line is mid-message)

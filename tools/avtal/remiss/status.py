@@ -29,6 +29,7 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..model.remiss import Addressee, Answer, RoundInfo, load_round
 from .answers import live_comments, load_answers
@@ -56,6 +57,7 @@ class RecipientStatus:
     comments: int
     email: str
     email_placeholder: bool
+    extended_to: str | None = None  # YYYY-MM-DD: its own later deadline (the round's `extensions:`)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,8 @@ class StatusReport:
             state = SHOWN[r.state].format(via=r.joint_via)
             if r.late and r.state != "late":
                 state += " (late)"
+            if r.extended_to:
+                state += f" (deadline extended to {r.extended_to})"
             if r.also_via:
                 state += f" (also via {', '.join(r.also_via)})"
             rows.append((r.name, self.group_names.get(r.kommunalforbund or "", "–"), state, r.received or "–",
@@ -213,7 +217,7 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
     group_names = {g.id: g.short_name for g in book.groups}
     report = StatusReport(source.id, source.title, deadline.isoformat(), group_names=group_names)
     for party in info.recipients:
-        report.recipients.append(_state(party, own.get(party.id), covering.get(party.id, []), deadline))
+        report.recipients.append(_state(party, own.get(party.id), covering.get(party.id, []), info.deadline_of))
     for gid, name, members in _groups(info):
         states = [r.state for r in report.recipients if r.party in members]
         report.groups.append(GroupCount(gid, name, len(states), states.count("answered"), states.count("late"),
@@ -222,17 +226,18 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
     asked = {x.id for x in info.others}
     parties = {p.id for p in book.parties}
     for other in info.others:
-        report.others.append(_state(other, own.get(other.id), [], deadline))
+        report.others.append(_state(other, own.get(other.id), [], info.deadline_of))
     for a in sorted(answers, key=lambda a: a.party):
         who = book.answerer(a.party)
         if a.party not in parties and a.party not in asked and who is not None:
-            report.others.append(_state(who, a, [], deadline))
+            report.others.append(_state(who, a, [], info.deadline_of))
             report.unasked |= {a.party}
     for a in sorted(answers, key=lambda a: (_first(a), a.party)):
         if a.on_behalf_of:
             who = book.answerer(a.party)
             report.joint_answers.append(JointAnswer(a.party, who.name if who else a.party, _first(a).isoformat(),
-                                                    _first(a) > deadline, a.on_behalf_of, len(live_comments(a))))
+                                                    _first(a) > info.deadline_of(a.party), a.on_behalf_of,
+                                                    len(live_comments(a))))
     return report
 
 
@@ -240,10 +245,14 @@ def _first(answer: Answer) -> dt.date:
     return min(r.received for r in answer.revisions)
 
 
-def _state(party: Addressee, own: Answer | None, joint: list[Answer], deadline: dt.date) -> RecipientStatus:
+def _state(party: Addressee, own: Answer | None, joint: list[Answer],
+           deadline_of: Callable[[str], dt.date]) -> RecipientStatus:
+    """Lateness by the answerer's own deadline (an extension counts): the party's, or the joint answerer's."""
+    deadline = deadline_of(party.id)
+    extended = deadline_of(party.id) != deadline_of("")
     base = dict(party=party.id, name=party.name, kommunalforbund=getattr(party, "kommunalforbund", None),
                 email=party.email,
-                email_placeholder=party.email_placeholder)
+                email_placeholder=party.email_placeholder, extended_to=deadline.isoformat() if extended else None)
     if own is not None:
         comments = live_comments(own)
         received = _first(own)
@@ -258,6 +267,7 @@ def _state(party: Addressee, own: Answer | None, joint: list[Answer], deadline: 
     if joint:
         via = joint[0]
         received = _first(via)
+        deadline = deadline_of(via.party)
         return RecipientStatus(**base, state="joint", received=received.isoformat(), late=received > deadline,
                                joint_via=via.party, also_via=tuple(a.party for a in joint[1:]),
                                comments=len(live_comments(via)))
