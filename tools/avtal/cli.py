@@ -257,7 +257,7 @@ def cmd_remiss_position(args: argparse.Namespace) -> int:
     from .remiss.positions import set_position
 
     print(set_position(args.sources, args.round, args.comments, status=args.status, reason=args.motivering,
-                       clauses=tuple(args.clauses)))
+                       clauses=tuple(args.clauses), terms=tuple(args.terms), general=tuple(args.general)))
     return 0
 
 
@@ -370,6 +370,10 @@ def _add_remiss(sub) -> None:
     position.add_argument("--status", required=True, choices=POSITION_STATUSES)
     position.add_argument("--motivering", required=True, metavar="TEXT", help="the group's reason")
     position.add_argument("--clauses", type=_ids, default=[], metavar="ID,...", help="clause ids the decision changed")
+    position.add_argument("--terms", type=_ids, default=[], metavar="ID,...", help="glossary term ids whose word or "
+                          "definition the decision changed")
+    position.add_argument("--general", type=_ids, default=[], metavar="DOC,...", help="documents whose general text "
+                          "(preamble, title) the decision changed")
     export = command("export", cmd_remiss_export, "write an .xlsx of every comment with position columns to fill in")
     export.add_argument("--output", "-o", type=Path, default=None,
                         help="file to write (default: dist/remiss/ROUND/stallningstaganden.xlsx)")

@@ -52,6 +52,7 @@ STANCES: tuple[str, ...] = ("instämmer", "invänder", "synpunkt", "ingen erinra
 # The working group's decision on a comment.
 PositionStatus = Literal["beaktad", "delvis beaktad", "ej beaktad", "noterad"]
 POSITION_STATUSES: tuple[str, ...] = ("beaktad", "delvis beaktad", "ej beaktad", "noterad")
+CONTENT_FREE: tuple[str, ...] = ("instämmer", "ingen erinran")  # stances that, with no text, need no position
 # Where a comment came from in what the party sent.
 CommentSource = Literal["form", "form-general", "form-outside", "word-comment", "insertion", "deletion", "letter",
                         "manual"]
@@ -239,6 +240,11 @@ class Comment(Node):
     flags: tuple[Line, ...] = Field((), description="For the group's attention, e.g. 'changed in revision 2', "
                                     "'letter: split into comments', 'written outside the form fields'.")
 
+    @property
+    def needs_position(self) -> bool:
+        """False for a row that only agrees ("instämmer", "ingen erinran") and says nothing else: nothing to decide."""
+        return not (self.stance in CONTENT_FREE and not self.text.strip() and not (self.proposal or "").strip())
+
 
 class Answer(Node):
     """A remissvar: one party's answer, or a kommunalförbund's joint answer for several parties."""
@@ -295,6 +301,10 @@ class Position(Node):
     status: PositionStatus
     reason: Text = Field(description="The group's motivering, as printed in the remissammanställning.")
     clauses: tuple[Id, ...] = Field((), description="Clause ids the decision changed.")
+    terms: tuple[Id, ...] = Field((), description="Glossary term ids whose word or definition the decision changed "
+                                  "(Termer och begrepp).")
+    general: tuple[Id, ...] = Field((), description="Document ids whose general text the decision changed: the "
+                                    "preamble, title or other text outside the clauses.")
 
 
 class Positions(Node):

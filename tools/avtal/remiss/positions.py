@@ -37,6 +37,7 @@ from ..model.validate import validate
 from ..model.versions import VERSION_FILE, WORKING, load_version, versions_dir
 from ..model.yamlfile import YamlFile, read_yaml
 from ..render.spreadsheet import cell_text, finish_xlsx
+from .changed import changed_of, split_changed, unknown_changed
 from .lock import writes_round
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/positions.schema.json\n"
@@ -335,9 +336,31 @@ def _check_positions(data: RoundPositions) -> None:
                 problems.add(data.location("positions", i, "clauses", j), f"unknown clause '{clause}'"
                              f"{_guess(clause, data.clause_ids)}: expected a clause id of the round's version "
                              f"'{data.info.source.version}' or of the working sources", where=clause)
+        for key, item, expected in unknown_changed_of(data, p):
+            problems.add(data.location("positions", i, *key), f"unknown {item}: expected {expected}")
         if not p.reason.strip():
             problems.add(data.location("positions", i, "reason"), "empty motivering: every position needs the "
                          "group's reason, as printed in the remissammanställning")
+
+
+def _term_ids(data: RoundPositions) -> set[str]:
+    return {t.id for t in data.working.terms} if data.working is not None else set()
+
+
+def _document_ids(data: RoundPositions) -> set[str]:
+    docs = set(data.version.documents) if data.version is not None else set()
+    return docs | ({d.id for d in data.working.documents} if data.working is not None else set())
+
+
+def unknown_changed_of(data: RoundPositions, p: Position) -> list[tuple[tuple, str, str]]:
+    """(key path, "term 'x'" or "document 'x'", what was expected) for each unknown term or document p names."""
+    out = []
+    for key, known, what in (("terms", _term_ids(data), "term"), ("general", _document_ids(data), "document")):
+        for j, ident in enumerate(getattr(p, key)):
+            if ident not in known:
+                out.append(((key, j), f"{what} '{ident}'", f"a {what} id of the working sources"
+                            f"{_guess(ident, known)}"))
+    return out
 
 
 def check_positions(sources: Path, info: RoundInfo, working: Corpus, problems: Problems) -> RoundPositions:
@@ -348,7 +371,7 @@ def check_positions(sources: Path, info: RoundInfo, working: Corpus, problems: P
 # ---- writing stallningstaganden.yaml ------------------------------------------------------------
 
 def _key(p: Position) -> Key:
-    return (p.status, _norm(p.reason), tuple(p.clauses))
+    return (p.status, _norm(p.reason), changed_of(p))
 
 
 def _norm(text: Optional[str]) -> str:
@@ -358,7 +381,9 @@ def _norm(text: Optional[str]) -> str:
 
 
 def _position(comments: Iterable[str], key: Key) -> Position:
-    return Position(comments=tuple(comments), status=key[0], reason=key[1], clauses=key[2])  # type: ignore[arg-type]
+    clauses, terms, general = split_changed(key[2])
+    return Position(comments=tuple(comments), status=key[0], reason=key[1], clauses=clauses,  # type: ignore[arg-type]
+                    terms=terms, general=general)
 
 
 @dataclass
@@ -456,8 +481,9 @@ def dump_positions(positions: Positions, header: str = SCHEMA_LINE) -> str:
     items = []
     for p in positions.positions:
         item = {"comments": ids(p.comments), "status": p.status, "reason": _norm(p.reason)}
-        if p.clauses:
-            item["clauses"] = ids(p.clauses)
+        for key in ("clauses", "terms", "general"):
+            if getattr(p, key):
+                item[key] = ids(getattr(p, key))
         items.append(item)
     data["positions"] = items
     return header + _yaml(data)
@@ -506,7 +532,8 @@ class PositionReport:
 
 @writes_round("position")
 def set_position(sources: Path, round_id: str, comments: list[str], *, status: str, reason: str,
-                 clauses: Iterable[str] = ()) -> PositionReport:
+                 clauses: Iterable[str] = (), terms: Iterable[str] = (), general: Iterable[str] = ()
+                 ) -> PositionReport:
     """Record one position for the given comments (moving any of them from the position it had)."""
     data = load_round_positions(sources, round_id)
     data.raise_errors()
@@ -523,13 +550,17 @@ def set_position(sources: Path, round_id: str, comments: list[str], *, status: s
         if clause not in data.clause_ids:
             problems.add(where, f"unknown clause '{clause}'{_guess(clause, data.clause_ids)}: expected a clause id of "
                          f"the round's version '{data.info.source.version}' or of the working sources", where=clause)
+    named = Position(comments=("x",), status="noterad", reason="x", terms=tuple(dict.fromkeys(terms)),
+                     general=tuple(dict.fromkeys(general)))
+    for _, item, expected in unknown_changed_of(data, named):
+        problems.add(where, f"unknown {item}: expected {expected}", where=item.split("'")[1])
     if status not in POSITION_STATUSES:
         problems.add(where, f"unknown status '{status}': expected one of {', '.join(POSITION_STATUSES)}")
     if not _norm(reason):
         problems.add(where, "empty --motivering: every position needs the group's reason")
     if problems:
         raise SourceError(problems)
-    key: Key = (status, _norm(reason), clauses)
+    key: Key = (status, _norm(reason), changed_of(named.model_copy(update={"clauses": clauses})))
     old = list(data.positions.positions)
     applied = apply_updates(old, {cid: key for cid in comments})
     covering = next(p.comments for p in applied.positions if comments[0] in p.comments)
@@ -538,7 +569,7 @@ def set_position(sources: Path, round_id: str, comments: list[str], *, status: s
     for cid, k in applied.moved.items():
         shared = [c for c in old[owner[cid]].comments if c not in comments]
         moved[cid] = f"'{k[0]}'" + (f", shared with {', '.join(shared)}" if shared else "")
-    report = PositionReport(data.shown, tuple(comments), status, clauses, covering, moved)
+    report = PositionReport(data.shown, tuple(comments), status, key[2], covering, moved)
     if applied.positions == old and data.source is not None:
         report.unchanged = True
         return report
@@ -647,7 +678,7 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
             "Avsnitt": info.number or ("allmän" if not info.document else "hela dokumentet"), "Rubrik": info.heading,
             "Partens ställningstagande": c.stance, "Synpunkt": _norm(c.text), "Förslag": _norm(c.proposal) or None,
             "Grupp": labels.get(i) if i is not None else None, "Status": p.status if p else None,
-            "Motivering": _norm(p.reason) if p else None, "Ändrade avsnitt": ", ".join(p.clauses) if p else None,
+            "Motivering": _norm(p.reason) if p else None, "Ändrade avsnitt": ", ".join(changed_of(p)) if p else None,
             "Kontrollsumma": digest(_key(p) if p else None),
         }
         for col, (name, _, wrap) in enumerate(COLUMNS, start=1):
@@ -914,12 +945,11 @@ def _read_rows(book, shown: str, data: RoundPositions, problems: Problems) -> li
                          f"'{status_text}': expected one of {', '.join(POSITION_STATUSES)} (or empty for no position)",
                          where=cid)
         clauses = tuple(dict.fromkeys(x for x in re.split(r"[,;\s]+", clause_text) if x))
-        for clause in clauses:
-            if clause not in data.clause_ids:
-                problems.add(Location(shown, number, cols[CLAUSES] + 1), f"row {number} ({cid}): unknown clause "
-                             f"'{clause}'{_guess(clause, data.clause_ids)}: expected clause ids of the round's "
-                             f"version '{data.info.source.version}' or of the working sources, separated by commas",
-                             where=cid)
+        for clause, _ in unknown_changed(clauses, data.clause_ids, _term_ids(data), _document_ids(data)):
+            problems.add(Location(shown, number, cols[CLAUSES] + 1), f"row {number} ({cid}): unknown clause "
+                         f"'{clause}'{_guess(clause, data.clause_ids)}: expected clause ids of the round's "
+                         f"version '{data.info.source.version}' or of the working sources (a term as begrepp:ID, a "
+                         "document's general text as text:DOC), separated by commas", where=cid)
         if status and not reason:
             problems.add(Location(shown, number, cols[REASON] + 1), f"row {number} ({cid}): status '{status}' but no "
                          "motivering: every position needs the group's reason", where=cid)

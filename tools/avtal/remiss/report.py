@@ -71,9 +71,11 @@ GROUP_COLUMNS = (("answered", "Svarat i tid"), ("late", "Sent"), ("joint", "Geme
 CHANGE_WORD = {NEW: "nytt", DELETED: "borttaget", MOVED: "flyttat", CHANGED: "ändrat"}
 STANCE_LABEL = {"instämmer": "Instämmer", "invänder": "Invänder", "synpunkt": "Synpunkt",
                 "ingen erinran": "Ingen erinran", None: "Ej angiven"}
+NOT_NEEDED = "not needed"  # the status of a row that only agrees and says nothing else (Comment.needs_position)
 STATUS_LABEL = {"beaktad": "Beaktad", "delvis beaktad": "Delvis beaktad", "ej beaktad": "Ej beaktad",
-                "noterad": "Noterad", None: "Öppen"}
+                "noterad": "Noterad", NOT_NEEDED: "Inget att ta ställning till", None: "Öppen"}
 OPEN_TEXT = "Öppen – ställningstagande saknas"
+NOT_NEEDED_TEXT = "Inget att ta ställning till (instämmer utan synpunkt)"
 # How the stances are counted in a sentence: "3 invänder, 2 med synpunkt".
 TALLY = {"instämmer": "instämmer", "invänder": "invänder", "synpunkt": "med synpunkt",
          "ingen erinran": "med ingen erinran", None: "utan angiven inställning"}
@@ -105,6 +107,8 @@ class Entry:
 
     @property
     def status(self) -> str | None:
+        if self.position is None and not self.comment.needs_position:
+            return NOT_NEEDED
         return self.position.status if self.position else None
 
 
@@ -141,7 +145,7 @@ class Report:
         return sum(1 for r in self.status.recipients if r.state == state)
 
     def status_counts(self) -> dict[str | None, int]:
-        counts: dict[str | None, int] = {s: 0 for s in (*POSITION_STATUSES, None)}
+        counts: dict[str | None, int] = {s: 0 for s in (*POSITION_STATUSES, NOT_NEEDED, None)}
         for e in self.entries:
             counts[e.status] += 1
         return counts
@@ -819,7 +823,10 @@ class Builder:
             blocks.append(ast.div(text_blocks(c.proposal), ast.attr(classes=["proposal"])))
         for flag in c.flags:
             blocks.append(ast.para([ast.emph(_t(f"Obs: {_flag_text(flag)}."))]))
-        if e.position is None:
+        if e.status == NOT_NEEDED:
+            blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
+                                    *_t(NOT_NEEDED_TEXT)]))
+        elif e.position is None:
             blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
                                     ast.span(_t(OPEN_TEXT), ast.attr(classes=["open"]))]))
         elif same_as is not None:
@@ -875,6 +882,12 @@ class Builder:
         position = f"Ställningstagandet ”{status}” ({who})" if status else f"Ställningstagandet ({who})"
         if f.kind == NO_CLAUSES:
             return f"{position} anger inga avsnitt som beslutet har ändrat."
+        if f.clause and f.clause.startswith(("begrepp:", "text:")):  # a glossary term or a document's general text
+            kind, _, ident = f.clause.partition(":")
+            what = f"begreppet {ident} i Termer och begrepp" if kind == "begrepp" else f"den allmänna texten i {ident}"
+            if f.kind == UNCOVERED:
+                return f"{what[0].upper()}{what[1:]} har ändrats i {self.r.against_name}, men inget ställningstagande anger det."
+            return f"{position} anger {what}, som inte har ändrats i {self.r.against_name}."
         if f.kind in (UNCHANGED, PARTLY_UNCHANGED) and f.clause:
             where = self.clause_name(f.clause)
             if f.kind == UNCHANGED:
@@ -1146,7 +1159,7 @@ def xlsx_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
                e.clause.label if e.clause else "", e.clause.title if e.clause else "", c.clause or "",
                STANCE_LABEL[c.stance], c.text.strip(), (c.proposal or "").strip(), (c.quote or "").strip(),
                SOURCE_LABEL.get(c.source, c.source), "; ".join(_flag_text(f) for f in c.flags),
-               e.received, c.revision, STATUS_LABEL[e.status] if e.position else OPEN_TEXT,
+               e.received, c.revision, STATUS_LABEL[e.status] if e.status else OPEN_TEXT,
                " ".join(e.position.reason.split()) if e.position else "",
                ", ".join(e.position.clauses) if e.position else "",
                _decision(report.decided_by(e.answer.party))]

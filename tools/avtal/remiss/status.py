@@ -5,7 +5,7 @@ instant however many answers came in. Every recipient of the round gets one
 state, in this order of precedence:
 
 - `declined`: its own answer says it declines (avstår);
-- `no-comments`: its own answer has no comments, or only "ingen erinran";
+- `no-comments`: its own answer has no comments, or only "ingen erinran" (or "instämmer" with no text);
 - `late` / `answered`: its own answer, first received after / by the deadline;
 - `joint`: no answer of its own, but a joint answer (a kommunalförbund's, or
   another party's) names it in `on_behalf_of`;
@@ -258,7 +258,7 @@ def _state(party: Addressee, own: Answer | None, joint: list[Answer],
         received = _first(own)
         if own.declined:
             state = "declined"
-        elif all(c.stance == "ingen erinran" for c in comments):
+        elif all(c.stance == "ingen erinran" or not c.needs_position for c in comments):
             state = "no-comments"
         else:
             state = "late" if received > deadline else "answered"
