@@ -508,8 +508,11 @@ class Builder:
                   f"{n('none')} har inte svarat."
                   + (f" Ytterligare {covered_too} {'part' if covered_too == 1 else 'parter'} som omfattas av ett "
                      "gemensamt svar har också svarat själv och räknas efter sitt eget svar." if covered_too else "")),
-               _p(f"Svaren innehåller {len(r.entries)} synpunkter. Arbetsgruppen har tagit ställning till "
-                  f"{len(r.entries) - counts[None]} av dem; {counts[None]} är öppna.")]
+               _p(f"Svaren innehåller {wording.amount(len(r.entries), 'synpunkt', 'synpunkter')}. Arbetsgruppen har "
+                  f"tagit ställning till {len(r.entries) - counts[None] - counts[NOT_NEEDED]} av dem; "
+                  f"{counts[None]} {'är öppen' if counts[None] == 1 else 'är öppna'}"
+                  + (f" och {counts[NOT_NEEDED]} instämmer utan att säga något mer och behöver inget "
+                     "ställningstagande." if counts[NOT_NEEDED] else "."))]
         letters = [e for e in r.entries if FLAG_LETTER in e.comment.flags]
         if letters:
             out.append(_p(f"{len(letters)} brev är ännu inte uppdelade i enskilda synpunkter ("
@@ -632,8 +635,8 @@ class Builder:
         stances = Counter(e.comment.stance for e in entries)
         parts = [f"{stances[s]} {TALLY[s]}" for s in (*STANCES, None) if stances[s]]
         who = len({e.answer.party for e in entries})
-        return (f"{len(entries)} {'synpunkt' if len(entries) == 1 else 'synpunkter'} från {who} "
-                f"{'remissinstans' if who == 1 else 'remissinstanser'}: {', '.join(parts)}")
+        return (f"{wording.amount(len(entries), 'synpunkt', 'synpunkter')} från "
+                f"{wording.amount(who, 'remissinstans', 'remissinstanser')}: {', '.join(parts)}")
 
     def comment_links(self, entries: list[Entry]) -> ast.Node:
         """'Synpunkter: boras-3 (Borås Stad), …', each linked to the comment."""
@@ -654,7 +657,7 @@ class Builder:
         groups = self.r.status.groups
         series = [(label, [getattr(g, key) for g in groups]) for key, label in GROUP_COLUMNS]
         alt = "Liggande stapeldiagram över svaren per kommunalförbund. " + " ".join(
-            f"{g.name}: {g.parties} remissinstanser, varav " + ", ".join(
+            f"{g.name}: {wording.amount(g.parties, 'remissinstans', 'remissinstanser')}, varav " + ", ".join(
                 f"{label.lower()} {getattr(g, key)}" for key, label in GROUP_COLUMNS) + "." for g in groups)
         chart = self.chart(charts.stacked_bars, "svar", "Svar per kommunalförbund", alt, [g.name for g in groups],
                            series)
@@ -765,7 +768,7 @@ class Builder:
         if not entries:
             return out + [_p("Inga synpunkter på detta dokument.")]
         clauses = {e.clause.id for e in entries if e.clause}
-        out.append(_p(f"{len(entries)} synpunkter, på {len(clauses)} avsnitt"
+        out.append(_p(f"{wording.amount(len(entries), 'synpunkt', 'synpunkter')}, på {len(clauses)} avsnitt"
                       + (" och på dokumentet som helhet." if any(e.clause is None for e in entries) else ".")))
         whole = [e for e in entries if e.clause is None]
         if whole:
@@ -860,7 +863,8 @@ class Builder:
         on_clauses = [e for e in r.entries if e.changed is not None]
         changed = [e for e in on_clauses if e.changed]
         out = [self.heading(1, f"Spårbarhet mot {r.against_name}", "rs-sparbarhet"),
-               _p(f"{len(changed)} av {len(on_clauses)} synpunkter på enskilda avsnitt gäller avsnitt som har "
+               _p(f"{len(changed)} av {wording.amount(len(on_clauses), 'synpunkt', 'synpunkter')} på enskilda "
+                  f"avsnitt gäller avsnitt som har "
                   "ändrats "
                   f"mellan {r.version_name} och {r.against_name}. {len(t.changed)} avsnitt har ändrats; ändringarna "
                   "visas i ändringsförteckningen och de markerade dokumenten.")]
