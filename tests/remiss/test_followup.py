@@ -262,3 +262,10 @@ def test_receipt_for_a_party_without_an_answer_is_refused_with_a_guess(tree, smt
     with pytest.raises(SourceError) as excinfo:
         receipt(tree / "sources", SMALL, tree / "dist", ("bora",))
     assert "no imported answer from 'bora' (did you mean 'boras'?)" in str(excinfo.value.problems)
+
+
+def test_to_and_send_together_are_refused_before_anything_is_sent(tree, smtp):
+    with pytest.raises(SourceError) as excinfo:
+        mail_round(tree / "sources", SMALL, tree / "dist", send=True, to=TESTER)
+    assert "give one of them" in str(excinfo.value.problems)
+    assert smtp.arrived == [] and _log(tree, "utskick.yaml") == []

@@ -746,7 +746,8 @@ def test_a_run_killed_while_sending_never_sends_that_message_again_silently(send
     try:
         _point_at(monkeypatch, port)
         child = subprocess.Popen([sys.executable, "-m", "avtal.cli", "--sources", str(tree.sources), "remiss", "mail",
-                                  SMALL, "--dist", str(tree.dist), "--send", "--force"], cwd=tree.root, env=dict(os.environ),
+                                  SMALL, "--dist", str(tree.dist), "--send", "--force"], cwd=tree.root,
+                                 env=dict(os.environ),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         while len(handler.arrived) < 2 and child.poll() is None and time.monotonic() < deadline:

@@ -125,3 +125,15 @@ def test_rows_that_only_agree_need_no_position_in_the_report_and_status(root):
     assert counts[NOT_NEEDED] == 2 and counts[None] == len(report.entries) - 2
     rows = {r.party: r for r in round_status(root / "sources", ROUND).recipients}
     assert rows["lerum"].state == "no-comments"
+
+
+def test_counts_in_the_report_agree_in_number(root):
+    from avtal.remiss.report import Builder
+
+    _positions(root, "")
+    report = collect(root / "sources", ROUND)
+    builder = Builder(report)
+    one = [e for e in report.entries if e.comment.id == "boras-1"]
+    assert builder.tally(one).startswith("1 synpunkt från 1 remissinstans:")
+    two = [e for e in report.entries if e.comment.id in ("boras-1", "boras-2")]
+    assert builder.tally(two).startswith("2 synpunkter från 1 remissinstans:")

@@ -890,7 +890,8 @@ class Builder:
             kind, _, ident = f.clause.partition(":")
             what = f"begreppet {ident} i Termer och begrepp" if kind == "begrepp" else f"den allmänna texten i {ident}"
             if f.kind == UNCOVERED:
-                return f"{what[0].upper()}{what[1:]} har ändrats i {self.r.against_name}, men inget ställningstagande anger det."
+                return (f"{what[0].upper()}{what[1:]} har ändrats i {self.r.against_name}, men inget "
+                        "ställningstagande anger det.")
             return f"{position} anger {what}, som inte har ändrats i {self.r.against_name}."
         if f.kind in (UNCHANGED, PARTLY_UNCHANGED) and f.clause:
             where = self.clause_name(f.clause)
