@@ -411,6 +411,9 @@ class RoundInfo:
         """The answerer's own deadline: the round's, or a later one granted to it (`extensions:`)."""
         return self.source.extensions.get(answerer, self.source.deadline)
 
+    def extended(self, answerer: str) -> bool:
+        return answerer in self.source.extensions
+
     @property
     def addressees(self) -> tuple[Addressee, ...]:
         """Everyone the remiss is sent to (the remisslista): the parties, then the other remissinstanser."""

@@ -16,6 +16,7 @@ goes and replaced by its outcome, so one is sent once; a run stopped in between 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import smtplib
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
@@ -89,7 +90,7 @@ def send_test(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
     chosen = list(letters.values()) if every else list(letters.values())[:1]
     stamp = dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)
     deliveries: list[Delivery] = []
-    with _session(config) as smtp:
+    with _Session(config) as smtp:
         for n, letter in enumerate(chosen, start=1):
             letter = replace(letter, subject=f"[TEST] {letter.subject}")
             message_id = f"<{info.id}.{letter.party.id}.test-{stamp:%Y%m%d%H%M%S}-{n}@{sender.domain}>"
@@ -106,7 +107,7 @@ def send_test(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
     return TestReport(info.id, address.addr_spec, tuple(deliveries))
 
 
-class _session:
+class _Session:
     """An SMTP connection for a `with` block; a refused connection is one problem, nothing sent."""
 
     def __init__(self, config: SmtpConfig) -> None:
@@ -228,7 +229,7 @@ def _signature(info: RoundInfo) -> str:
 def _reminder(info: RoundInfo, party: Addressee, reply_to: Address) -> Notice:
     r = info.source
     deadline = info.deadline_of(party.id)
-    extended = deadline != r.deadline
+    extended = info.extended(party.id)
     title = _one_line(r.title)
     contacts = "\n".join(f"{c.name}, {c.role}, {c.email}" + (f", {c.phone}" if c.phone else "") for c in r.contacts)
     when = f"den {long_date(deadline)}" + (" (förlängd för er)" if extended else "")
@@ -371,8 +372,6 @@ def receipt(sources: Path, round_id: str, dist: Path, parties: tuple[str, ...] =
 def _run(sources: Path, info: RoundInfo, kind: NoticeKind, dist: Path, make: Callable[[Address], list[Notice]], *,
          send: bool, resend: tuple[str, ...], progress: Callable[[Delivery], None] | None) -> NoticeReport:
     """Checks first (all problems at once), then the .eml files, then (with `send`) the messages not yet sent."""
-    import os
-
     problems = Problems()
     log = _read_log(info, kind, problems)
     known = {x.id for x in (*info.book.parties, *info.book.others())}
@@ -430,7 +429,7 @@ def _send(info: RoundInfo, kind: NoticeKind, config: SmtpConfig, sender: Address
 
     def now() -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)
-    with _session(config) as smtp:
+    with _Session(config) as smtp:
         for n in todo:
             attempts[n.key] += 1
             mid = message_id(n, attempts[n.key])

@@ -29,7 +29,6 @@ import io
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..model.remiss import Addressee, Answer, RoundInfo, load_round
 from .answers import live_comments, load_answers
@@ -217,7 +216,7 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
     group_names = {g.id: g.short_name for g in book.groups}
     report = StatusReport(source.id, source.title, deadline.isoformat(), group_names=group_names)
     for party in info.recipients:
-        report.recipients.append(_state(party, own.get(party.id), covering.get(party.id, []), info.deadline_of))
+        report.recipients.append(_state(party, own.get(party.id), covering.get(party.id, []), info))
     for gid, name, members in _groups(info):
         states = [r.state for r in report.recipients if r.party in members]
         report.groups.append(GroupCount(gid, name, len(states), states.count("answered"), states.count("late"),
@@ -226,11 +225,11 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
     asked = {x.id for x in info.others}
     parties = {p.id for p in book.parties}
     for other in info.others:
-        report.others.append(_state(other, own.get(other.id), [], info.deadline_of))
+        report.others.append(_state(other, own.get(other.id), [], info))
     for a in sorted(answers, key=lambda a: a.party):
         who = book.answerer(a.party)
         if a.party not in parties and a.party not in asked and who is not None:
-            report.others.append(_state(who, a, [], info.deadline_of))
+            report.others.append(_state(who, a, [], info))
             report.unasked |= {a.party}
     for a in sorted(answers, key=lambda a: (_first(a), a.party)):
         if a.on_behalf_of:
@@ -245,11 +244,10 @@ def _first(answer: Answer) -> dt.date:
     return min(r.received for r in answer.revisions)
 
 
-def _state(party: Addressee, own: Answer | None, joint: list[Answer],
-           deadline_of: Callable[[str], dt.date]) -> RecipientStatus:
+def _state(party: Addressee, own: Answer | None, joint: list[Answer], info: RoundInfo) -> RecipientStatus:
     """Lateness by the answerer's own deadline (an extension counts): the party's, or the joint answerer's."""
-    deadline = deadline_of(party.id)
-    extended = deadline_of(party.id) != deadline_of("")
+    deadline = info.deadline_of(party.id)
+    extended = info.extended(party.id)
     base = dict(party=party.id, name=party.name, kommunalforbund=getattr(party, "kommunalforbund", None),
                 email=party.email,
                 email_placeholder=party.email_placeholder, extended_to=deadline.isoformat() if extended else None)
@@ -267,7 +265,7 @@ def _state(party: Addressee, own: Answer | None, joint: list[Answer],
     if joint:
         via = joint[0]
         received = _first(via)
-        deadline = deadline_of(via.party)
+        deadline = info.deadline_of(via.party)
         return RecipientStatus(**base, state="joint", received=received.isoformat(), late=received > deadline,
                                joint_via=via.party, also_via=tuple(a.party for a in joint[1:]),
                                comments=len(live_comments(via)))
