@@ -314,8 +314,9 @@ def trace_positions(data: RoundPositions, pair: PairIndex) -> TraceResult:
             continue
         if not p.clauses:
             findings.append(Finding(NO_CLAUSES, "warning", f"position '{p.status}' ({who}) names no clauses: list the "
-                                    f"clauses the decision changed in {pair.to_name} (--clauses), or choose "
-                                    "'ej beaktad' or 'noterad'", i, None, p.comments))
+                                    f"clauses the decision changed in {pair.to_name} (--clauses; a glossary term "
+                                    "--terms, a document's general text --general), or choose 'ej beaktad' or "
+                                    "'noterad'", i, None, p.comments))
             continue
         still = [c for c in known if not pair.within(c)]
         if known and len(still) == len(known):
