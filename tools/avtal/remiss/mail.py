@@ -713,7 +713,7 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
     placeholders = tuple(p.id for p in info.addressees if p.email_placeholder)
     config: SmtpConfig | None = None
     sender, reply_to = _addresses(info, None, env)
-    if to is not None and send or every and to is None:
+    if (to is not None and send) or (every and to is None):
         problems.add(Location("command line"), "--to sends a test to one address and --send the real e-mails: "
                      "give one of them" if send else "--all goes with --to ADDRESS (every message to that address)")
     if send and not force:
