@@ -503,9 +503,9 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
     if data.deadline <= data.sent:
         own.add(source.location(("deadline",)), f"deadline {data.deadline} is not after the sent date {data.sent}: "
                 "expected a later date")
-    elif data.deadline < _add_months(data.sent, MIN_MONTHS):
+    elif data.deadline < add_months(data.sent, MIN_MONTHS):
         own.add(source.location(("deadline",)), f"deadline {data.deadline} gives less than {MIN_MONTHS} months "
-                f"from {data.sent}: practice is at least {_add_months(data.sent, MIN_MONTHS)}", severity="warning")
+                f"from {data.sent}: practice is at least {add_months(data.sent, MIN_MONTHS)}", severity="warning")
     for i, contact in enumerate(data.contacts):
         if _is_example(contact.email) and not contact.placeholder:
             own.add(source.location(("contacts", i, "email")), f"contact '{contact.name}' has the address "
@@ -632,7 +632,8 @@ def _package_documents(sources: Path, version: str) -> tuple[str, ...]:
         return ()  # reported where the version itself is checked
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved on `months` calendar months (the last day of a shorter month: 31 jan + 1 → 28 or 29 feb)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for d in (day.day, 30, 29, 28):

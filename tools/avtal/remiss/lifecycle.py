@@ -19,7 +19,7 @@ from pathlib import Path
 from ..fsutil import atomic_write_text
 from ..model.dump import _plain, _yaml
 from ..model.problems import Location, Problems, SourceError, relative
-from ..model.remiss import MIN_MONTHS, Round, _add_months, load_round, round_ids, round_path
+from ..model.remiss import MIN_MONTHS, Round, add_months, load_round, round_ids, round_path
 from ..model.schema import ID_PATTERN
 from ..model.versions import list_versions
 
@@ -101,7 +101,7 @@ def new_round(sources: Path, round_id: str, version: str, *, previous: str | Non
     assert previous is not None
     old = load_round(sources, previous).source  # raises with its own problems when broken
     sent = sent or dt.date.today()
-    deadline = deadline or _add_months(sent, MIN_MONTHS)
+    deadline = deadline or add_months(sent, MIN_MONTHS)
     if deadline <= sent:
         problems.add(Location(shown), f"--deadline {deadline} is not after the sent date {sent}: expected a later "
                      "date")
