@@ -14,6 +14,7 @@ all: build
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m compileall -q tools  # bytecode now: an editable install under PYTHONDONTWRITEBYTECODE would recompile every run
 	touch $(STAMP)
 
 # The documents, then the sample round: its answers (idempotent: a no-op on the committed

@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .model import Problems, load
-from .model.problems import SourceError
+from .model.problems import Problems, SourceError
 
 SOURCES = Path("sources")
 
@@ -27,6 +26,7 @@ def _report(problems: Problems, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .model import load
     from .model.versions import list_versions, version_notes
 
     started = time.perf_counter()
@@ -51,6 +51,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .model import load
+
     corpus, problems = load(args.sources)
     if corpus is None:
         return _report(problems, strict=False) or 1
@@ -208,7 +210,7 @@ def _ids(text: str) -> list[str]:
 
 
 def _add_remiss(sub) -> None:
-    from .model.remiss import POSITION_STATUSES
+    from .model.statuses import POSITION_STATUSES
 
     remiss = sub.add_parser("remiss", help="remiss rounds: packages, e-mail, answers, positions, report",
                             description="Send a remiss round and compile its answers.")
