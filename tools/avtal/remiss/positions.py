@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..fsutil import atomic_write_bytes, atomic_write_text, cached_json
 from ..model.corpus import Corpus, load
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, Comment, Position, Positions, RoundInfo,
@@ -99,9 +99,6 @@ class VersionIndex:
         return dt.datetime(self.latest.year, self.latest.month, self.latest.day, tzinfo=dt.timezone.utc)
 
 
-CACHE_DIR = ".build-cache"  # beside sources/, git-ignored, removed by `make clean`
-
-
 @cache
 def code_digest() -> str:
     """What the cached results depend on besides the versions: the model and the diff."""
@@ -115,17 +112,7 @@ def code_digest() -> str:
 
 def cached(sources: Path, kind: str, key: str, build):
     """The JSON value cached under (kind, key), or `build()` stored there; a broken cache is rebuilt silently."""
-    path = sources.resolve().parent / CACHE_DIR / "remiss" / f"{kind}-{key}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    value = build()
-    try:
-        atomic_write_text(path, json.dumps(value, ensure_ascii=False))
-    except OSError:
-        pass  # a read-only checkout: no cache, same result
-    return value
+    return cached_json(sources, "remiss", f"{kind}-{key}", build)
 
 
 def version_index(sources: Path, name: str) -> VersionIndex:
