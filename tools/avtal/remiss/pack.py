@@ -295,16 +295,25 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+COMPRESSED = (".docx", ".xlsx", ".zip", ".png", ".jpg", ".jpeg")  # zips and images: deflating again gains ~3 %
+
+
+def already_compressed(name: str) -> bool:
+    """Entries stored as they are; the rest (typst's PDFs deflate to 43–51 %, text) are deflated."""
+    return name.lower().endswith(COMPRESSED)
+
+
 def _zip(entries: list[tuple[str, bytes]], when: dt.datetime) -> bytes:
-    """A deterministic zip: sorted names, fixed timestamps; stored (docx and PDF are compressed already)."""
+    """A deterministic zip: sorted names, fixed timestamps; deflated unless `already_compressed`."""
     out = io.BytesIO()
     stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(out, "w") as z:
         for name, data in sorted(entries):
             entry = zipfile.ZipInfo(name, date_time=stamp)
             entry.create_system = 3
             entry.external_attr = 0o644 << 16
-            z.writestr(entry, data)
+            # Level 1: 55 % of the size in a third of level 6's time (which gains 2 points more); 60 zips share the PDFs.
+            z.writestr(entry, data, zipfile.ZIP_STORED if already_compressed(name) else zipfile.ZIP_DEFLATED, 1)
     return out.getvalue()
 
 
