@@ -84,6 +84,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_redline(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from .model.versions import frozen_version, load_version
     from .redline.diff import compare
     from .redline.publish import write_redline
@@ -95,9 +97,11 @@ def cmd_redline(args: argparse.Namespace) -> int:
     changes = compare(old, new, old_name, new_name, *titles)
     from .remiss.trace import redline_notes
 
-    notes = redline_notes(args.sources, changes, args.round)  # the remiss comments behind each change
     frozen = frozen_version(args.sources, args.new) is not None  # only a frozen TO is a stable base for `apply`
-    folder = write_redline(changes, args.dist, notes.notes, version=new_name if frozen else None)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the remiss comments behind each change, read while typst runs
+        later = pool.submit(redline_notes, args.sources, changes, args.round)
+        folder = write_redline(changes, args.dist, lambda: later.result().notes, version=new_name if frozen else None)
+    notes = later.result()
     if str(notes):
         print(notes)
     for doc in changes.documents:
