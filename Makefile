@@ -21,6 +21,7 @@ all: build
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m compileall -q tools  # bytecode now: an editable install under PYTHONDONTWRITEBYTECODE would recompile every run
 	touch $(STAMP)
 
 # The documents (incremental), then the round unless it is current: its answers (idempotent: a no-op on

@@ -120,3 +120,16 @@ def test_the_installed_command_exits_with_the_right_code_and_no_traceback(tree, 
         assert "sources/terms.yaml:" in result.stderr and "YAML syntax error" in result.stderr
     else:
         assert result.stdout.startswith("ok: 2 documents")
+
+
+HEAVY = ("pydantic", "yaml", "lxml", "typst", "matplotlib", "docx", "docxtpl", "openpyxl", "pypdf", "jinja2")
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["remiss", "--help"], ["remiss", "position", "--help"]])
+def test_help_starts_without_the_heavy_libraries(argv):
+    """`avtal --help` is the start-up every command pays: the libraries load only in the commands that use them."""
+    probe = ("import sys\nfrom avtal.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))")
+    result = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines()[-1] == "[]"
+    assert "usage: avtal" in result.stdout

@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-from avtal.model import load
+from avtal.model import law, load
 
 from ..conftest import ROOT, SOURCES
 
@@ -120,6 +120,27 @@ def test_a_damaged_snapshot_is_a_problem_naming_the_file(tree):
     error = only_error(problems)
     assert corpus is None and error.location.file == tree.shown("lagar/hsl.yaml")
     assert "unreadable statute snapshot" in error.message and "tools/lagar_snapshot.py" in error.message
+
+
+def test_a_snapshot_edited_after_it_was_cached_is_read_anew(tree):
+    corpus, problems = tree.load()  # caches hsl.yaml's fields under .build-cache/lagar/
+    assert corpus is not None and not problems.errors
+    assert list((tree.root / ".build-cache" / "lagar").glob("hsl-*.json"))
+    tree.edit("lagar/hsl.yaml", "  section: '4'\n  from: 2017-04-01\n  text: |-", "  section: '4'\n  from: 2030-01-01\n  text: |-")
+    messages = [p.message for p in tree.load()[1].errors]  # the clause's and the glossary's citation
+    assert len(messages) == 2 and all(m.startswith("16 kap. 4 § hälso- och sjukvårdslagen (2017:30) is in force only "
+                                                   "from 2030-01-01") for m in messages)
+
+
+def test_a_damaged_cache_entry_is_rebuilt_from_the_snapshot(tree):
+    tree.load()
+    for entry in (tree.root / ".build-cache" / "lagar").glob("*.json"):
+        entry.write_text('{"sections": 1}' if entry.name.startswith("hsl-") else "not json", encoding="utf-8")
+    law._CACHE.clear()  # as a new process starts
+    corpus, problems = tree.load()
+    assert corpus is not None and [str(p) for p in problems] == []
+    message = cite_in_huvudavtal(tree, "{lag:hsl 16 kap. 5 §}")
+    assert message.startswith("16 kap. 5 § does not exist in hälso- och sjukvårdslagen (2017:30)")
 
 
 def test_a_frozen_version_gets_notes_against_its_own_date_never_errors(tree):

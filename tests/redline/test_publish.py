@@ -27,6 +27,7 @@ from lxml import etree
 
 from avtal.cli import main
 from avtal.model import Corpus
+from avtal.model.problems import Problems, SourceError
 from avtal.redline.diff import ChangeSet, compare
 from avtal.redline.publish import SUMMARY, write_redline
 from avtal.redline.render import RedlineBuilder
@@ -305,6 +306,23 @@ def test_lxml_reject_all_of_a_reshaped_table_gives_the_old_text(tmp_path: Path):
     folder = write_redline(compare(old, new, "a", "b"), tmp_path / "dist")
     (tmp_path / "from.docx").write_bytes(render_docx(old, old.document(DOC), build_time(old)))
     assert lxml_text(folder / f"{DOC}.docx", accept=False) == lxml_text(tmp_path / "from.docx")
+
+
+def test_notes_read_meanwhile_annotate_the_redline_and_their_failure_leaves_the_last_redline(tmp_path: Path):
+    """`avtal redline` reads the remiss record while typst runs: the notes come as a function."""
+    old, new = pair("table-row").load(tmp_path)
+    changes = compare(old, new, "a", "b")
+    clause = next(c.id for d in changes.documents for c in d.changes)
+    folder = write_redline(changes, tmp_path / "dist", lambda: {clause: "Efter remissvar från Borås stad."})
+    assert "Efter remissvar från Borås stad." in (folder / f"{DOC}.html").read_text(encoding="utf-8")
+    written = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+    def failing() -> dict[str, str]:
+        raise SourceError(Problems())
+
+    with pytest.raises(SourceError):
+        write_redline(changes, tmp_path / "dist", failing)
+    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == written
 
 
 # ---- Word: python-docx, comments, authors, dates -----------------------------------

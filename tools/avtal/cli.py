@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from .model import Problems, load
-from .model.problems import SourceError
+from .model.problems import Problems, SourceError
 
 SOURCES = Path("sources")
 DIST = Path("dist")
@@ -79,6 +78,7 @@ def _report(problems: Problems, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from .model import load
     from .model.versions import list_versions, version_notes
 
     started = time.perf_counter()
@@ -103,6 +103,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from .model import load
+
     corpus, problems = load(args.sources)
     if corpus is None:
         return _report(problems, strict=False) or 1
@@ -134,6 +136,8 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 
 def cmd_redline(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
     from .model.versions import frozen_version, load_version
     from .redline.diff import compare
     from .redline.publish import write_redline
@@ -145,9 +149,11 @@ def cmd_redline(args: argparse.Namespace) -> int:
     changes = compare(old, new, old_name, new_name, *titles)
     from .remiss.report.trace import redline_notes
 
-    notes = redline_notes(args.sources, changes, args.round)  # the remiss comments behind each change
     frozen = frozen_version(args.sources, args.new) is not None  # only a frozen TO is a stable base for `apply`
-    folder = write_redline(changes, args.dist, notes.notes, version=new_name if frozen else None)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the remiss comments behind each change, read while typst runs
+        later = pool.submit(redline_notes, args.sources, changes, args.round)
+        folder = write_redline(changes, args.dist, lambda: later.result().notes, version=new_name if frozen else None)
+    notes = later.result()
     if str(notes):
         print(notes)
     for doc in changes.documents:
@@ -296,7 +302,7 @@ def _ids(text: str) -> list[str]:
 
 
 def _add_remiss(sub) -> None:
-    from .model.remiss import POSITION_STATUSES
+    from .model.statuses import POSITION_STATUSES
 
     remiss = sub.add_parser("remiss", help="remiss rounds: packages, e-mail, answers, positions, report",
                             description="Send a remiss round and compile its answers.")

@@ -8,6 +8,7 @@ is gone) from the work of a live one, and remove it (`sweep`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -15,7 +16,7 @@ import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 # The process's umask, read once at import (os.umask can only be read by setting it, which would race with
 # threads creating files): temporary files and folders are made private, then given the modes a plain
@@ -139,6 +140,27 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+CACHE_DIR = ".build-cache"  # beside sources/, git-ignored, removed by `make clean`
+
+
+def cached_json(sources: Path, area: str, name: str, build: Callable[[], Any]) -> Any:
+    """The JSON value cached as CACHE_DIR/area/name.json beside `sources`, or `build()` stored there.
+
+    Callers put a content hash in `name`, so a stale entry is never read; a broken one is rebuilt silently.
+    """
+    path = sources.resolve().parent / CACHE_DIR / area / f"{name}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    value = build()
+    try:
+        atomic_write_text(path, json.dumps(value, ensure_ascii=False))
+    except OSError:
+        pass  # a read-only checkout: no cache, same result
+    return value
 
 
 @contextmanager

@@ -81,6 +81,16 @@ def test_each_zip_holds_exactly_its_folder_sorted_with_fixed_timestamps(pack: Pa
             assert z.testzip() is None
 
 
+def test_pdfs_are_deflated_and_word_files_stored_as_they_are(pack: Packed):
+    with zipfile.ZipFile(pack.folder / f"{RECIPIENTS[0]['id']}.zip") as z:
+        infos = z.infolist()
+    pdfs = [i for i in infos if i.filename.endswith(".pdf")]
+    words = [i for i in infos if i.filename.endswith(".docx")]
+    assert pdfs and words
+    assert all(i.compress_type == zipfile.ZIP_DEFLATED and i.compress_size < 0.8 * i.file_size for i in pdfs)
+    assert all(i.compress_type == zipfile.ZIP_STORED for i in words)
+
+
 def test_a_package_holds_missiv_form_and_the_frozen_versions_documents_in_word_and_pdf(pack: Packed):
     files = sorted(p.name for p in (pack.folder / "boras").iterdir())
     documents = [pack.corpus.document(d) for d in pack.info.documents]

@@ -29,6 +29,7 @@ from pydantic import Field
 from .corpus import Corpus
 from .problems import Location, Problems, SourceError, relative
 from .schema import Id, Line, Node, Text
+from .statuses import POSITION_STATUSES  # re-exported: positions and the report use it from here
 from .validate import validate
 from .yamlfile import YamlFile, read_yaml
 
@@ -51,7 +52,6 @@ Stance = Literal["instämmer", "invänder", "synpunkt", "ingen erinran"]
 STANCES: tuple[str, ...] = ("instämmer", "invänder", "synpunkt", "ingen erinran")
 # The working group's decision on a comment.
 PositionStatus = Literal["beaktad", "delvis beaktad", "ej beaktad", "noterad"]
-POSITION_STATUSES: tuple[str, ...] = ("beaktad", "delvis beaktad", "ej beaktad", "noterad")
 CONTENT_FREE: tuple[str, ...] = ("instämmer", "ingen erinran")  # stances that, with no text, need no position
 # Where a comment came from in what the party sent.
 CommentSource = Literal["form", "form-general", "form-outside", "word-comment", "insertion", "deletion", "letter",

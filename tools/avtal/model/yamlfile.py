@@ -8,6 +8,8 @@ every key and value, and reporting duplicate keys as problems.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ class YamlFile:
     data: Any = None
     values: dict[KeyPath, yaml.Node] = field(default_factory=dict)
     keys: dict[KeyPath, yaml.Node] = field(default_factory=dict)
+    line_starts: list[int] | None = field(default=None, repr=False)
 
     def location(self, path: KeyPath, *, key: bool = False, needle: str | None = None) -> Location:
         """Where the value (or key) at `path` is; with `needle`, where that text is inside it."""
@@ -58,9 +61,14 @@ class YamlFile:
                 index = found
             else:
                 return Location(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
-        line = self.text.count("\n", 0, index) + 1
-        column = index - (self.text.rfind("\n", 0, index) + 1) + 1
-        return Location(self.file, line, column)
+        line = bisect_right(self._line_starts(), index)
+        return Location(self.file, line, index - self._line_starts()[line - 1] + 1)
+
+    def _line_starts(self) -> list[int]:
+        """The offset where each line begins, built once: a location is a bisect, not a count from the start."""
+        if self.line_starts is None:
+            self.line_starts = [0, *(m.end() for m in re.finditer("\n", self.text))]
+        return self.line_starts
 
 
 def load_yaml(text: str, file: str, problems: Problems) -> YamlFile | None:

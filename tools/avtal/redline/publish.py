@@ -24,6 +24,8 @@ from ..render.web import fragment, page, render_page, search_index, static_asset
 from .diff import META_LABEL, ChangeSet, DocumentChange
 from .render import RedlineBuilder, kinds_label, version_names
 
+Notes = dict[str, str]  # clause id → the note on its change
+
 SUMMARY = "andringsforteckning"
 SUMMARY_TITLE = "Ändringsförteckning"
 HOME = "../../web/index.html"  # the published edition, beside dist/redline/
@@ -107,25 +109,28 @@ class _WordLayout(_RedlineBody):
         return blocks
 
 
-def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None = None, *,
+def write_redline(changes: ChangeSet, dist: Path, notes: Notes | Callable[[], Notes] | None = None, *,
                   version: str | None = None) -> Path:
     """Write the whole redline folder; returns it.
 
-    `notes` (clause id → text) annotate changed clauses: a Word comment, a note in PDF and web.
+    `notes` (clause id → text) annotate changed clauses: a Word comment, a note in PDF and web. Given as a
+    function (a future's result), they are asked for only when needed: the work without notes (the
+    ändringsförteckning, the Word files' layouts) runs first, so reading the remiss record behind them
+    overlaps typst instead of going before everything.
     `version` names the frozen TO version in the Word files' properties: with every change accepted they
     read as it, so `avtal apply` knows which version an edited redline was made from.
     """
     target = dist / "redline" / folder_name(changes)
     with replace_folder(target) as staging:
-        _write_all(changes, staging, notes or {}, version)
+        _write_all(changes, staging, notes if callable(notes) else lambda: notes or {}, version)
     return target
 
 
-def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str], version: str | None) -> None:
+def _write_all(changes: ChangeSet, out: Path, notes: Callable[[], Notes], version: str | None) -> None:
     when = build_time(changes.new)
     changed = [c for c in changes.documents if c.touched]
     arrow = " → ".join(version_names(changes))
-    jobs: list[Callable[[], None]] = []
+    jobs: list[Callable[[], None]] = [lambda: _write_summary(changes, out, when)]  # needs no notes: first
     for change in changed:
         doc = change.new or change.old
         corpus = changes.new if change.new else changes.old
@@ -137,23 +142,23 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str], version: st
 
         def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, meta=meta) -> None:
             pages = layout_pages(typst_source(corpus, doc, _WordLayout(changes, change, "typst", when), **meta))
-            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes), header=header,
+            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes()), header=header,
                                title=title, tracked=True, pages=pages, version=version)
             atomic_write_bytes(stem.with_suffix(".docx"), data)
 
         def pdf(change=change, doc=doc, corpus=corpus, stem=stem, meta=meta) -> None:
-            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes), **meta)
+            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes()), **meta)
             atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
 
         def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
-            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when, notes), files="", title=title,
+            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when, notes()), files="", title=title,
                                glossary="../../web/begrepp.html", home=HOME)
             atomic_write_bytes(stem.with_suffix(".html"), html.encode("utf-8"))
 
-        jobs.extend([pdf, word, web])
-    jobs.append(lambda: _write_summary(changes, out, when))
+        jobs.extend([word, pdf, web])  # Word lays out its pages before it needs the notes
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         list(pool.map(lambda job: job(), jobs))  # list() re-raises the first failure
+    notes()  # notes that failed stop the redline here too, before it replaces the last one
     only = {c.id for c in changed}
     atomic_write_bytes(out / "assets" / "search-index.js", search_index(changes.new, only).encode("utf-8"))
     for name, data in static_assets().items():

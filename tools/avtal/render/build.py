@@ -158,8 +158,9 @@ def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = 
         else:
             todo.append(job)
     progress = Progress(len(todo))
-    # Heaviest first so the slowest document does not start last.
-    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), not j.path.endswith(".docx")))
+    # PDFs first: the heaviest, and their layout gives Word's contents its page numbers. Web pages next, while
+    # typst runs (it releases the GIL); Word last, so no worker sits waiting for a layout another one is making.
+    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), j.path.endswith(".docx")))
 
     def run(job: Job) -> str:
         atomic_write_bytes(dist / job.path, job.make())

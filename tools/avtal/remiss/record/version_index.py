@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from ...fsutil import atomic_write_text
+from ...fsutil import cached_json
 from ...model.corpus import Corpus
 from ...model.versions import load_version, versions_dir
 
@@ -67,9 +66,6 @@ class VersionIndex:
         return dt.datetime(self.latest.year, self.latest.month, self.latest.day, tzinfo=dt.timezone.utc)
 
 
-CACHE_DIR = ".build-cache"  # beside sources/, git-ignored, removed by `make clean`
-
-
 @cache
 def code_digest() -> str:
     """What the cached results depend on besides the versions: the model and the diff."""
@@ -83,17 +79,7 @@ def code_digest() -> str:
 
 def cached(sources: Path, kind: str, key: str, build):
     """The JSON value cached under (kind, key), or `build()` stored there; a broken cache is rebuilt silently."""
-    path = sources.resolve().parent / CACHE_DIR / "remiss" / f"{kind}-{key}.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
-    value = build()
-    try:
-        atomic_write_text(path, json.dumps(value, ensure_ascii=False))
-    except OSError:
-        pass  # a read-only checkout: no cache, same result
-    return value
+    return cached_json(sources, "remiss", f"{kind}-{key}", build)
 
 
 def version_index(sources: Path, name: str) -> VersionIndex:
