@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 _HOME = {"Clause": "corpus", "Corpus": "corpus", "Document": "corpus", "Term": "corpus", "load": "corpus",
          "Location": "problems", "Problem": "problems", "Problems": "problems"}
 
-__all__ = sorted(_HOME)
+__all__ = ["Clause", "Corpus", "Document", "Location", "Problem", "Problems", "Term", "load"]
+assert sorted(__all__) == sorted(_HOME)
 
 
 def __getattr__(name: str):
