@@ -29,7 +29,7 @@ from pydantic import Field
 from .corpus import Corpus
 from .problems import Location, Problems, SourceError, relative
 from .schema import Id, Line, Node, Text
-from .statuses import POSITION_STATUSES  # re-exported: positions and the report use it from here
+from .statuses import POSITION_STATUSES as POSITION_STATUSES  # re-exported: positions and the report use it from here
 from .validate import validate
 from .yamlfile import YamlFile, read_yaml
 
