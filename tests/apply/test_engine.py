@@ -432,14 +432,17 @@ def test_a_word_file_not_made_by_avtal_is_refused(setup: Setup, capsys):
 
 
 def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsys):
-    """A redline to a frozen version names it (its TO); to the moving working sources it names none and needs
-    --base. The group's own marks are not edits."""
+    """A redline to a frozen version names it (its TO); one to the moving working sources names none and is
+    known by the digest of its text. The group's own marks are not edits."""
     setup.yaml.write_text(setup.before.replace("såsom muntorrhet,", "såsom torr mun,"), encoding="utf-8")
     edit = [("mun.bakgrund", "tala och delta", "tala, le och delta")]
     assert main(["--sources", str(setup.sources), "redline", BASE, "working", "--dist", str(setup.root / "dist")]) == 0
     to_working = setup.untracked(setup.root / "dist" / "redline" / f"{BASE}--working" / f"{DOC}.docx", replacements=edit)
-    assert setup.apply(to_working, "--accept-all") == 1
-    assert "pass --base VERSION" in capsys.readouterr().err
+    assert setup.apply(to_working) == 0
+    out = capsys.readouterr().out
+    assert "made from the working sources" in out and "found by the digest of its text" in out
+    assert any(line.startswith("+") and "tala, le och delta" in line for line in out.splitlines())
+    assert setup.source() != setup.before.replace("tala och delta", "tala, le och delta")  # a dry run: not written
     assert main(["--sources", str(setup.sources), "freeze", "t-next", "--date", "2025-09-05"]) == 0
     assert main(["--sources", str(setup.sources), "redline", BASE, "t-next", "--dist", str(setup.root / "dist")]) == 0
     redline = setup.root / "dist" / "redline" / f"{BASE}--t-next" / f"{DOC}.docx"
@@ -511,24 +514,68 @@ def test_files_re_saved_by_libreoffice_without_edits_have_no_edits(setup: Setup,
         assert "no edits in the clauses" in out, out
 
 
-def test_a_working_build_applies_against_the_git_commit_it_was_built_from(setup: Setup, capsys):
-    """`avtal build` names no version: --base HEAD (the sources committed, unchanged since the build)."""
+def _git(root: Path, *args: str) -> None:
     import subprocess
 
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(setup.root), "-c", "user.email=a@example.org", "-c", "user.name=t", *args],
-                       check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(root), "-c", "user.email=a@example.org", "-c", "user.name=t", *args],
+                   check=True, capture_output=True)
 
-    git("init", "-q")
-    git("add", "sources")
-    git("commit", "-qm", "sources")
+
+def _build(setup: Setup) -> Path:
+    """The document as `avtal build` writes it from the working sources: no version named."""
     built = setup.root / "built.docx"
     working, _ = load_version(setup.sources, "working")
-    built.write_bytes(render_docx(working, working.document(DOC), dt.datetime(2025, 9, 1)))  # as avtal build writes it
-    path = setup.untracked(built, replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
-    assert setup.apply(path, "--accept-all") == 1
-    assert "--base HEAD" in capsys.readouterr().err
-    assert setup.apply(path, "--accept-all", "--base", "HEAD") == 0
-    assert setup.redline() == {"mun.palliativ": frozenset({"changed"})}
-    assert setup.text("mun.palliativ") == setup.old_text("mun.palliativ").replace("muntorrhet", "torr mun")
+    built.write_bytes(render_docx(working, working.document(DOC), dt.datetime(2025, 9, 1)))
+    return built
+
+
+def test_a_working_build_finds_its_base_by_the_digest_of_its_text(setup: Setup, capsys):
+    """`avtal build` names no version; its text digest names the working sources it was built from. Edits to
+    another document since the build do not matter: the digest is of this document's text."""
+    setup.yaml.write_text(setup.before.replace("såsom muntorrhet,", "såsom torr mun,"), encoding="utf-8")
+    setup.before = setup.source()
+    path = setup.untracked(_build(setup), replacements=[("mun.bakgrund", "tala och delta", "tala, le och delta")])
+    other = setup.sources / "documents" / "huvudavtal.yaml"
+    text = other.read_text(encoding="utf-8")
+    assert "Överenskommelsen" in text
+    other.write_text(text.replace("Överenskommelsen", "Avtalet", 1), encoding="utf-8")
+    assert setup.apply(path, "--accept-all") == 0
+    assert "made from the working sources" in capsys.readouterr().out
+    new, _ = load_version(setup.sources, "working")
+    assert clause_text(new, new.clause("mun.bakgrund")) == setup.old_text("mun.bakgrund").replace(
+        "tala och delta", "tala, le och delta")
+    setup.changed_lines_within("mun.bakgrund")
     setup.strict_check()
+
+
+def test_a_working_build_finds_its_base_in_git_history_once_the_sources_moved_on(setup: Setup, capsys):
+    """Built from committed sources that changed since: the base is that commit, so an edit to a clause the sources
+    changed too is a conflict (three texts), and the other edit applies."""
+    _git(setup.root, "init", "-q")
+    _git(setup.root, "add", "sources")
+    _git(setup.root, "commit", "-qm", "sources")
+    path = setup.untracked(_build(setup), replacements=[("mun.palliativ", "muntorrhet", "torr mun"),
+                                                        ("mun.bakgrund", "tala och delta", "tala, le och delta")])
+    moved = setup.before.replace("tala och delta socialt", "tala och umgås socialt")
+    setup.yaml.write_text(moved, encoding="utf-8")  # not committed: the working sources moved on
+    assert setup.apply(path, "--base", "HEAD") == 1  # what --base names is used as is
+    assert "made from version HEAD" in capsys.readouterr().out
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    commit = out.split("its text is that of version ")[1].split(",")[0]
+    assert len(commit) >= 7 and all(c in "0123456789abcdef" for c in commit)
+    assert "CONFLICT avsnitt" in out and "(mun.bakgrund)" in out
+    assert f"--- version {commit}:" in out and "tala och delta socialt" in out  # the base's text
+    assert "tala och umgås socialt" in out and "tala, le och delta socialt" in out  # the sources', Word's
+    assert setup.text("mun.palliativ") == setup.old_text("mun.palliativ").replace("muntorrhet", "torr mun")
+    assert "tala och umgås socialt" in setup.source()  # the conflict is not applied
+
+
+def test_a_build_from_sources_never_committed_and_changed_since_needs_base(setup: Setup, capsys):
+    path = setup.untracked(_build(setup), replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    setup.yaml.write_text(setup.before.replace("tala och delta socialt", "tala och umgås socialt"), encoding="utf-8")
+    assert setup.apply(path, "--accept-all") == 1
+    err = capsys.readouterr().err
+    assert "untracked.docx" in err and "does not name the version it was made from" in err
+    assert "its text is not that of the working sources, a frozen version or a git commit of them" in err
+    assert "pass --base VERSION" in err and "Traceback" not in err

@@ -27,12 +27,14 @@ from ..fsutil import atomic_write_text
 from ..model.corpus import Clause, Corpus, load
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
-from ..model.versions import load_version
+from ..model.versions import WORKING, load_version
 from ..model.yamlfile import KeyPath, read_yaml
 from ..remiss import readers, untrusted
 from ..render.docx import render_docx
+from ..render.stamp import TEXT_PROPERTY
 from ..render.wording import plain
 from . import markup
+from .base import find_base
 from .reading import FRONT, GLOSSARY, Line, open_word_file, read_lines
 from .yamledit import Edits, RawBlock, raw_blocks, join_blocks, wrap
 
@@ -74,7 +76,7 @@ class Report:
         return all(r.status == "edit" for r in self.results)
 
     def __str__(self) -> str:
-        out = [f"{self.file}: {self.document}, made from version {self.version}"]
+        out = [f"{self.file}: {self.document}, made from {_base_name(self.version)}"]
         out += [f"  {line}" for line in self.preface]
         edits = [r for r in self.results if r.status == "edit"]
         for r in self.results:
@@ -124,17 +126,28 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     if info is None:
         raise _fail(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
                     "redline made by avtal build, avtal redline or avtal remiss pack")
-    version = base or info.version
-    if version is None:
-        raise _fail(shown, "the file does not name the version it was made from (a working build or a redline): "
-                    "pass --base VERSION: the frozen version a redline shows (its TO), or the git commit a build "
-                    "was made from (--base HEAD when the sources are committed and unchanged since)")
-    old, _ = load_version(sources, version)
+    version, found = base or info.version, None
+    digest = readers._custom_properties(pkg).get(TEXT_PROPERTY)
+    if version is None and digest:
+        found = find_base(sources, working, info.document, digest)
+    if found:
+        version, old = found
+    elif version is None:
+        raise _fail(shown, "the file does not name the version it was made from, and "
+                    + ("its text is not that of the working sources, a frozen version or a git commit of them "
+                       "(edited since it was built, and never committed)" if digest else "it carries no digest of "
+                       "its text (made before avtal stamped one)")
+                    + ": pass --base VERSION, the frozen version or git commit it was made from")
+    else:
+        old, _ = load_version(sources, version)
     if info.document not in {d.id for d in old.documents}:
         raise _fail(shown, f"document '{info.document}' is not in version {version}")
     word = read_lines(pkg, old, info.document)
     sent = read_lines(_render_lines(old, info.document), old, info.document)
     report = Report(Path(path), info.document, version, mode)
+    if found:
+        report.preface.append(f"the file names no version; its text is that of {_base_name(version)}, found by "
+                              "the digest of its text it carries")
     formatting = _formatting_changes(pkg)
     if formatting:
         report.preface.append(f"{formatting} tracked formatting change(s) (bold, italics, styles) are not applied: "
@@ -204,6 +217,10 @@ def _render_lines(corpus: Corpus, document: str) -> untrusted.OfficePackage:
         path = Path(tmp) / f"{document}.docx"
         path.write_bytes(data)
         return open_word_file(path)
+
+
+def _base_name(version: str) -> str:
+    return "the working sources" if version == WORKING else f"version {version}"
 
 
 def _formatting_changes(pkg: untrusted.OfficePackage) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 from ..model import Corpus, Document
 from . import ast, ooxml, wording
 from .pandoc import convert
+from .stamp import TEXT_PROPERTY, text_digest
 from .tree import GLOSSARY_ID, TreeBuilder
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
@@ -59,7 +60,8 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
     tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
     raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
                   env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
-    custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {})}
+    custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {}),
+              TEXT_PROPERTY: text_digest(corpus, doc)}  # finds the base of an edited file that names no version
     properties = {
         "title": title or meta.title,
         "subject": meta.subtitle or wording.KIND_LABEL[meta.kind],
