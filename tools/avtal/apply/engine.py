@@ -65,6 +65,7 @@ class Report:
     mode: Mode
     results: list[ClauseResult] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)  # what --comments-to did with them
     diff: str = ""
     written: list[str] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)  # clause ids whose edits were chosen
@@ -94,6 +95,7 @@ class Report:
         if self.comments:
             out.append(f"  {len(self.comments)} Word comment(s), for whoever applies the edits:")
             out.extend(f"    {c}" for c in self.comments)
+            out.extend(f"  {line}" for line in self.recorded)
         if not self.results:
             out.append("  no edits in the clauses")
         if self.diff:
@@ -105,26 +107,31 @@ class Report:
         return "\n".join(out)
 
 
-def _fail(where: str, message: str) -> SourceError:
+def fail(where: str, message: str) -> SourceError:
+    """One problem as an error to raise."""
     problems = Problems()
     problems.add(Location(where), message)
     return SourceError(problems)
 
 
 def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: str | None = None,
-                    ask: Callable[[str], str] | None = None) -> Report:
-    """Read `path`, work out its edits against the version it names, and (unless a dry run) write them."""
+                    ask: Callable[[str], str] | None = None, comments_to: str | None = None) -> Report:
+    """Read `path`, work out its edits against the version it names, and (unless a dry run) write them.
+
+    With `comments_to` (a round id) the file's Word comments are also recorded in that round as comments
+    of the working group (`comments`); checked before anything is written, written after the edits.
+    """
     shown = str(path)
     try:
         pkg = open_word_file(path)
     except untrusted.UntrustedFileError as exc:
-        raise _fail(shown, f"{exc.reason}; expected {exc.expected}") from None
+        raise fail(shown, f"{exc.reason}; expected {exc.expected}") from None
     working, problems = load(sources)
     if working is None:
         raise SourceError(problems)
     info = readers.identify_draft(pkg, working)  # a file without our properties, known by title and diarienummer
     if info is None:
-        raise _fail(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
+        raise fail(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
                     "redline made by avtal build, avtal redline or avtal remiss pack")
     version, found = base or info.version, None
     digest = readers._custom_properties(pkg).get(TEXT_PROPERTY)
@@ -133,7 +140,7 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     if found:
         version, old = found
     elif version is None:
-        raise _fail(shown, "the file does not name the version it was made from, and "
+        raise fail(shown, "the file does not name the version it was made from, and "
                     + ("its text is not that of the working sources, a frozen version or a git commit of them "
                        "(edited since it was built, and never committed)" if digest else "it carries no digest of "
                        "its text (made before avtal stamped one)")
@@ -141,7 +148,7 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     else:
         old, _ = load_version(sources, version)
     if info.document not in {d.id for d in old.documents}:
-        raise _fail(shown, f"document '{info.document}' is not in version {version}")
+        raise fail(shown, f"document '{info.document}' is not in version {version}")
     word = read_lines(pkg, old, info.document)
     sent = read_lines(_render_lines(old, info.document), old, info.document)
     report = Report(Path(path), info.document, version, mode)
@@ -153,9 +160,20 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
         report.preface.append(f"{formatting} tracked formatting change(s) (bold, italics, styles) are not applied: "
                               "only words and paragraphs are")
     clauses = [(c, sent.get(c.id, []), word.get(c.id)) for c in old.document(info.document).clauses()]
-    report.comments = _comments(pkg, old, info)
-    return apply_clause_lines(sources, old, working, report, clauses, ask=ask,
-                              outside=lambda planner: planner.outside(sent, word))
+    raws = [raw for raw in readers.read_draft(pkg, old, info) if raw.source == "word-comment"]
+    report.comments = [_comment_line(old, raw) for raw in raws]
+    if comments_to:
+        from .comments import record_comments
+
+        def record(write: bool) -> list[str]:
+            return record_comments(sources, comments_to, Path(path), Path(path).read_bytes(), raws, info.document,
+                                   write=write)
+        report.recorded = record(False)  # refuses before anything is written
+    apply_clause_lines(sources, old, working, report, clauses, ask=ask,
+                       outside=lambda planner: planner.outside(sent, word))
+    if comments_to and mode != "dry-run":
+        report.recorded = record(True)
+    return report
 
 
 def apply_clause_lines(sources: Path, old: Corpus, working: Corpus, report: Report,
@@ -165,7 +183,7 @@ def apply_clause_lines(sources: Path, old: Corpus, working: Corpus, report: Repo
     doc_file = sources / "documents" / f"{report.document}.yaml"
     loaded = read_yaml(doc_file, relative(doc_file), Problems())
     if loaded is None:
-        raise _fail(relative(doc_file), "cannot read the document's source")
+        raise fail(relative(doc_file), "cannot read the document's source")
     planner = _Planner(old, working, report.document, loaded)
     for clause, sent, word in clauses:
         result = planner.clause(clause, sent, word)
@@ -231,16 +249,11 @@ def _formatting_changes(pkg: untrusted.OfficePackage) -> int:
     return sum(1 for _ in root.iter(f"{w}rPrChange", f"{w}pPrChange"))
 
 
-def _comments(pkg: untrusted.OfficePackage, corpus: Corpus, info: readers.DraftInfo) -> list[str]:
-    out = []
-    for raw in readers.read_draft(pkg, corpus, info):
-        if raw.source != "word-comment":
-            continue
-        where = _where(corpus, raw.clause) if raw.clause else "the document"
-        who = f"{raw.author or 'unknown'}{f', {raw.date}' if raw.date else ''}"
-        quote = f" (on “{raw.quote}”)" if raw.quote else ""
-        out.append(f"{where}: {who}: {' '.join(raw.text.split())}{quote}")
-    return out
+def _comment_line(corpus: Corpus, raw: readers.RawComment) -> str:
+    where = _where(corpus, raw.clause) if raw.clause else "the document"
+    who = f"{raw.author or 'unknown'}{f', {raw.date}' if raw.date else ''}"
+    quote = f" (on “{raw.quote}”)" if raw.quote else ""
+    return f"{where}: {who}: {' '.join(raw.text.split())}{quote}"
 
 
 def _where(corpus: Corpus, clause_id: str) -> str:

@@ -18,19 +18,13 @@ from pathlib import Path
 from typing import Callable
 
 from ..model.corpus import load
-from ..model.problems import Location, Problems, SourceError
+from ..model.problems import SourceError
 from ..model.versions import load_version
 from ..remiss.positions import load_round_positions, set_position
-from .engine import Mode, Report, apply_clause_lines, clause_lines
+from .engine import Mode, Report, apply_clause_lines, clause_lines, fail
 
 _REPLACE = re.compile(r"Ersätt ”(?P<old>.+?)” med ”(?P<new>.+?)”")
 APPLIED_REASON = "Förslaget har förts in i texten."
-
-
-def _fail(where: str, message: str) -> SourceError:
-    problems = Problems()
-    problems.add(Location(where), message)
-    return SourceError(problems)
 
 
 def _words(text: str) -> str:
@@ -44,12 +38,12 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     data.raise_errors()
     info = data.comments.get(comment_id)
     if info is None:
-        raise _fail("command line", f"unknown comment '{comment_id}': expected a comment id from the answers in "
+        raise fail("command line", f"unknown comment '{comment_id}': expected a comment id from the answers in "
                     f"sources/remiss/{round_id}/svar/")
     comment = info.comment
     where = f"{info.file}: {comment_id}"
     if not comment.clause:
-        raise _fail(where, "the comment is not on a clause: there is no text to change; apply it by hand")
+        raise fail(where, "the comment is not on a clause: there is no text to change; apply it by hand")
     version = data.info.source.version
     old, _ = load_version(sources, version)
     working, problems = load(sources)
@@ -58,7 +52,7 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     try:
         clause = old.clause(comment.clause)
     except KeyError:
-        raise _fail(where, f"clause '{comment.clause}' is not in the round's version {version}") from None
+        raise fail(where, f"clause '{comment.clause}' is not in the round's version {version}") from None
     sent = clause_lines(old, clause)
     pairs = [(comment.quote, comment.proposal)]
     pairs += [(m["old"], m["new"]) for m in _REPLACE.finditer(comment.text or "")]
@@ -74,7 +68,7 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
             word[hits[0]] = replace(line, text=_words(line.text.replace(quote, proposal, 1)))
             break
     if word is None:
-        raise _fail(where, "no proposed wording found that replaces text of exactly one paragraph of "
+        raise fail(where, "no proposed wording found that replaces text of exactly one paragraph of "
                     f"avsnitt {clause.label} in {version} (a quote and a proposal, or "
                     "“Ersätt ”X” med ”Y”.”); apply it by hand")
     report = Report(Path(f"{round_id}/{comment_id}"), clause.doc, version, mode)

@@ -39,6 +39,9 @@ INCOMING_DIR = "inkommet"
 POSITIONS_FILE = "stallningstaganden.yaml"
 ASSESSMENT_FILE = "bedomning.yaml"
 MIN_MONTHS = 3  # government practice: at least three months to answer
+# The answerer of the working group's own comments in a round (`avtal apply FILE --comments-to ROUND`): not a
+# remissinstans, so it is in no party list and answers for no one.
+WORKING_GROUP = "arbetsgruppen"
 
 PartyKind = Literal["region", "kommun"]
 # Remissinstanser that are not parties (besides the kommunalförbund): the municipalities' joint body and the
@@ -227,7 +230,8 @@ class Answer(Node):
     """A remissvar: one party's answer, or a kommunalförbund's joint answer for several parties."""
 
     round: Id
-    party: Id = Field(description="The party or kommunalförbund that answered.")
+    party: Id = Field(description="The party or kommunalförbund that answered; 'arbetsgruppen' for the working "
+                      "group's own comments (Word comments recorded by `avtal apply --comments-to`).")
     on_behalf_of: tuple[Id, ...] = Field((), description="Parties this joint answer covers (a kommunalförbund's, or "
                                          "a party's that the form says also covers others).")
     declined: bool = Field(False, description="True when the party declined to answer (avstår).")
