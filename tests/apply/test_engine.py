@@ -330,9 +330,62 @@ def test_a_deleted_clause_is_refused_and_names_who_refers_to_it(setup: Setup, ca
     path = setup.tracked(deletions=[("mun.munvard.daglig", text) for text in [heading, *paragraphs]])
     assert setup.apply(path, "--accept-all") == 1
     out = capsys.readouterr().out
-    assert "NOT APPLIED" in out and "deleting a clause is never applied automatically" in out
+    assert "NOT APPLIED" in out and "deleting a clause is applied only when asked" in out
     assert "mun.palliativ" in out  # it refers to the clause
     assert setup.source() == setup.before
+    assert setup.apply(path, "--accept-all", "--delete", "mun.munvard.daglig") == 1  # asked, but still referred to
+    out = capsys.readouterr().out
+    assert "(1 clause(s) refer to it: mun.palliativ): change those references first" in out
+    assert setup.source() == setup.before
+
+
+def test_a_deleted_clause_is_deleted_when_asked(setup: Setup, capsys):
+    clause = setup.old.clause("mun.munvard.sjalvbestammande")
+    paragraphs = [plain(setup.old, DOC, inlines) for inlines in block_inlines(clause.body)]
+    path = setup.tracked(deletions=[(clause.id, text) for text in [f"{clause.label} {clause.title}", *paragraphs]])
+    assert setup.apply(path, "--accept-all", "--delete", clause.id) == 0
+    assert f"deleted avsnitt {clause.label} {clause.title} ({clause.id})" in capsys.readouterr().out
+    assert setup.redline() == {clause.id: frozenset({"deleted"})}
+    assert f"id: {clause.id}" not in setup.source()
+    setup.changed_lines_within(clause.id)
+    setup.strict_check()
+
+
+def _deleted_in_word(setup: Setup, *clause_ids: str) -> Path:
+    """The Word file with the headings and paragraphs of these clauses deleted (tracked)."""
+    deletions = []
+    for clause_id in clause_ids:
+        clause = setup.old.clause(clause_id)
+        deletions += [(clause_id, text) for text in [f"{clause.label} {clause.title}",
+                                                     *(plain(setup.old, DOC, i) for i in block_inlines(clause.body))]]
+    return setup.tracked(deletions=deletions)
+
+
+def test_a_clause_deleted_with_its_sub_clauses_when_asked(setup: Setup, capsys):
+    path = _deleted_in_word(setup, "mun.giltighet", "mun.giltighet.avtalstid", "mun.giltighet.andringar")
+    assert setup.apply(path, "--accept-all", "--delete", "mun.giltighet") == 0
+    out = capsys.readouterr().out
+    assert "with the clauses under it: mun.giltighet.andringar, mun.giltighet.avtalstid" in out
+    assert setup.redline() == {c: frozenset({"deleted"}) for c in
+                               ("mun.giltighet", "mun.giltighet.avtalstid", "mun.giltighet.andringar")}
+    setup.changed_lines_within("mun.giltighet")
+    setup.strict_check()
+
+
+def test_a_deleted_clause_whose_sub_clauses_stay_is_refused(setup: Setup, capsys):
+    path = _deleted_in_word(setup, "mun.giltighet")
+    assert setup.apply(path, "--accept-all", "--delete", "mun.giltighet") == 1
+    assert ("its heading was deleted in Word, but not the clauses under it (mun.giltighet.andringar, "
+            "mun.giltighet.avtalstid): moving clauses is not applied automatically") in capsys.readouterr().out
+    assert setup.source() == setup.before
+
+
+def test_delete_names_a_clause_the_word_file_still_has(setup: Setup, capsys):
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    assert setup.apply(path, "--accept-all", "--delete", "mun.utbildning") == 1
+    assert "named by --delete, but the clause is still in the Word file: not deleted" in capsys.readouterr().out
+    assert setup.apply(path, "--delete", "mun.finns-inte") == 1
+    assert "--delete mun.finns-inte: not a clause of munhalsa in version t-base" in capsys.readouterr().err
 
 
 def test_a_deleted_heading_with_its_text_kept_is_refused(setup: Setup, capsys):

@@ -129,7 +129,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from .apply.engine import apply_word_file
 
     mode = "accept-all" if args.accept_all else "review" if args.review else "dry-run"
-    report = apply_word_file(args.sources, args.file, mode, base=args.base, comments_to=args.comments_to)
+    report = apply_word_file(args.sources, args.file, mode, base=args.base, comments_to=args.comments_to,
+                             delete=frozenset(args.delete))
     print(report)
     return 0 if report.ok else 1
 
@@ -305,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     apply.add_argument("--base", metavar="VERSION", help="the version the file was made from, when the file does "
                        "not name it and its text matches neither the working sources, a frozen version nor a git "
                        "commit: the frozen version or git commit it was made from")
+    apply.add_argument("--delete", metavar="CLAUSE-ID", action="append", default=[], help="apply the deletion of "
+                       "this clause in Word (never applied otherwise; refused while other clauses refer to it)")
     apply.add_argument("--comments-to", metavar="ROUND", help="also record the file's Word comments in this remiss "
                        "round as comments of the working group (svar/arbetsgruppen.yaml), on their clauses; once each")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")

@@ -83,7 +83,7 @@ class Report:
         for r in self.results:
             if r.status == "edit":
                 named = f" ({r.clause})" if r.clause != PREAMBLE else ""
-                out.append(f"  {'edited' if r.changes else 'unchanged'} {r.where}{named}")
+                out.append(f"  {r.message or ('edited' if r.changes else 'unchanged')} {r.where}{named}")
             elif r.status == "conflict":
                 out.append(f"  CONFLICT {r.where} ({r.clause}): {r.message}")
                 for label, lines in zip((f"version {self.version}", "sources now", self.edited), r.texts or ()):
@@ -115,9 +115,11 @@ def fail(where: str, message: str) -> SourceError:
 
 
 def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: str | None = None,
-                    ask: Callable[[str], str] | None = None, comments_to: str | None = None) -> Report:
+                    ask: Callable[[str], str] | None = None, comments_to: str | None = None,
+                    delete: frozenset[str] = frozenset()) -> Report:
     """Read `path`, work out its edits against the version it names, and (unless a dry run) write them.
 
+    `delete`: clause ids whose deletion in Word is applied (never by default: references may point at them).
     With `comments_to` (a round id) the file's Word comments are also recorded in that round as comments
     of the working group (`comments`); checked before anything is written, written after the edits.
     """
@@ -169,8 +171,11 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
             return record_comments(sources, comments_to, Path(path), Path(path).read_bytes(), raws, info.document,
                                    write=write)
         report.recorded = record(False)  # refuses before anything is written
+    unknown = sorted(delete - {c.id for c in old.document(info.document).clauses()})
+    if unknown:
+        raise fail("command line", f"--delete {unknown[0]}: not a clause of {info.document} in {_base_name(version)}")
     apply_clause_lines(sources, old, working, report, clauses, ask=ask,
-                       outside=lambda planner: planner.outside(sent, word))
+                       outside=lambda planner: planner.outside(sent, word), delete=delete)
     if comments_to and mode != "dry-run":
         report.recorded = record(True)
     return report
@@ -178,13 +183,15 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
 
 def apply_clause_lines(sources: Path, old: Corpus, working: Corpus, report: Report,
                        clauses: list[tuple[Clause, list[Line], list[Line] | None]], *,
-                       ask: Callable[[str], str] | None = None, outside=None) -> Report:
+                       ask: Callable[[str], str] | None = None, outside=None,
+                       delete: frozenset[str] = frozenset()) -> Report:
     """Plan each clause's edit (paragraphs as the version renders them, and as edited), then write unless a dry run."""
     doc_file = sources / "documents" / f"{report.document}.yaml"
     loaded = read_yaml(doc_file, relative(doc_file), Problems())
     if loaded is None:
         raise fail(relative(doc_file), "cannot read the document's source")
-    planner = _Planner(old, working, report.document, loaded)
+    planner = _Planner(old, working, report.document, loaded, delete)
+    planner.present = {clause.id for clause, _, word in clauses if word}
     for clause, sent, word in clauses:
         result = planner.clause(clause, sent, word)
         if result is not None:
@@ -338,8 +345,11 @@ def _find_clause(data, clause_id: str, path: KeyPath = ()) -> KeyPath | None:
 class _Planner:
     """Decides, clause by clause, whether an edit applies, conflicts or is refused."""
 
-    def __init__(self, old: Corpus, working: Corpus, document: str, loaded):
+    def __init__(self, old: Corpus, working: Corpus, document: str, loaded, delete: frozenset[str] = frozenset()):
         self.old, self.working, self.document, self.loaded = old, working, document, loaded
+        self.delete = delete  # clause ids whose deletion in Word is to be applied (--delete)
+        self.deleting: set[str] = set()
+        self.present: set[str] = set()  # clause ids whose heading is in the Word file
         self.known: dict[str, str] = {}  # rendered text of every paragraph and list item -> its markup
         for clause in old.document(document).clauses():
             for inlines in block_inlines(clause.body):
@@ -357,17 +367,14 @@ class _Planner:
         result = ClauseResult(clause.id, self.where(clause), "edit")
         sent_text = [line.text for line in sent]
         word_text = [line.text for line in word or []]
+        if clause.id in self.delete and word_text:
+            result.status = "refused"
+            result.message = "named by --delete, but the clause is still in the Word file: not deleted"
+            return result
         if word is not None and sent_text == word_text:
             return None
         if not word_text or word is None:
-            refs = sorted({c.id for d in self.working.documents for c in d.clauses()
-                           for inlines in block_inlines(c.body) for n in walk_inlines(inlines)
-                           if isinstance(n, Ref) and n.target == clause.id})
-            result.status = "refused"
-            result.message = ("the clause was deleted in Word: deleting a clause is never applied automatically"
-                              + (f" ({len(refs)} clause(s) refer to it: {', '.join(refs)})" if refs else "")
-                              + "; delete it in the YAML if that is meant")
-            return result
+            return self.deleted(clause, result)
         try:
             now = self.working.clause(clause.id)
         except KeyError:
@@ -388,6 +395,53 @@ class _Planner:
             result.message = "its text in Word could not be matched paragraph by paragraph; apply it by hand"
             return result
         _ClauseEditor(self, clause, path, mapped, result).run(sent, word)
+        return result
+
+    def deleted(self, clause: Clause, result: ClauseResult) -> ClauseResult:
+        """A clause deleted in Word: deleted from the sources only when asked (--delete) and nothing refers to it."""
+        if any(clause.id in {c.id for c in self.old.clause(parent).walk()} for parent in self.deleting):
+            result.notes.append("deleted with the clause it is part of")
+            return result
+        gone = {c.id for c in clause.walk()}
+        kept = sorted(gone & self.present)
+        refs = sorted({c.id for d in self.working.documents for c in d.clauses() if c.id not in gone
+                       for inlines in block_inlines(c.body) for n in walk_inlines(inlines)
+                       if isinstance(n, Ref) and n.target in gone})
+        named = f" ({len(refs)} clause(s) refer to it: {', '.join(refs)})" if refs else ""
+        result.status = "refused"
+        if clause.id not in self.delete:
+            result.message = (f"the clause was deleted in Word: deleting a clause is applied only when asked{named}; "
+                              f"pass --delete {clause.id} if that is meant")
+            return result
+        if refs:
+            result.message = f"the clause was deleted in Word{named}: change those references first"
+            return result
+        if kept:
+            result.message = (f"its heading was deleted in Word, but not the clauses under it ({', '.join(kept)}): "
+                              "moving clauses is not applied automatically; change the YAML")
+            return result
+        try:
+            now = self.working.clause(clause.id)
+        except KeyError:
+            result.status, result.message = "edit", ""
+            result.notes.append("the sources already read like this: nothing to do")
+            return result
+        path = _find_clause(self.loaded.data, clause.id)
+        if [(c.id, c.title, c.body, c.table) for c in now.walk()] != [(c.id, c.title, c.body, c.table)
+                                                                       for c in clause.walk()]:
+            result.status = "conflict"
+            result.message = "changed in the sources since the file was made: not deleted; merge by hand"
+            result.texts = ([line.text for line in clause_lines(self.old, clause)], self.lines_now(now), [])
+            return result
+        if path is None:
+            result.message = "its place in the YAML was not found; delete it by hand"
+            return result
+        edits = Edits(self.loaded)
+        edits.delete_entry(path)
+        result.status, result.message, result.changes = "edit", "deleted", edits.changes
+        if len(gone) > 1:
+            result.notes.append(f"with the clauses under it: {', '.join(sorted(gone - {clause.id}))}")
+        self.deleting.add(clause.id)
         return result
 
     def outside(self, sent: dict[str, list[Line]], word: dict[str, list[Line]]) -> list[ClauseResult]:
