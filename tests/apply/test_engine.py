@@ -514,6 +514,7 @@ def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsy
     ("makro.docx", raw_zip(docx_members() + [Member.of("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + bytes(500))]),
      "macro-enabled Word files are refused"),
     ("xxe.docx", raw_zip(docx_members(XXE_PASSWD)), "has a DOCTYPE"),
+    ("bomb.docx", raw_zip(docx_members() + [Member.of("word/media/zeros.bin", bytes(50_000_000))]), "zip bomb"),
 ])
 def test_hostile_files_are_refused_as_party_files_are(setup: Setup, capsys, name, data, reason):
     path = setup.root / name

@@ -12,6 +12,7 @@ comment gets the position "beaktad – Förslaget har förts in i texten." with 
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,24 @@ APPLIED_REASON = "Förslaget har förts in i texten."
 
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])")
+SIMILAR = 0.6  # how alike a proposal and the sentence it rewords must be (difflib ratio over words) ...
+MARGIN = 0.15  # ... and how much more alike than any other sentence
+
+
+def _closest(lines, proposal: str) -> str | None:
+    """The one sentence (or list item) of the clause that `proposal` rewords, when one clearly is; else None."""
+    words = proposal.split()
+    scored = []
+    for line in lines[1:]:  # not the heading
+        for sentence in ([line.text] if line.listed or line.cell else _SENTENCE_END.split(line.text)):
+            scored.append((difflib.SequenceMatcher(None, sentence.split(), words, autojunk=False).ratio(), sentence))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < SIMILAR or (len(scored) > 1 and scored[0][0] - scored[1][0] < MARGIN):
+        return None
+    return scored[0][1]
 
 
 def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "dry-run", *,
@@ -56,6 +75,8 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     sent = clause_lines(old, clause)
     pairs = [(comment.quote, comment.proposal)]
     pairs += [(m["old"], m["new"]) for m in _REPLACE.finditer(comment.text or "")]
+    if comment.proposal and not comment.quote:  # a form's proposal field: the sentence it rewords is found
+        pairs.append((_closest(sent, _words(comment.proposal)), comment.proposal))
     word = None
     for quote, proposal in pairs:
         if not quote or proposal is None or "\n" in quote.strip() or "\n" in proposal.strip():
@@ -69,8 +90,8 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
             break
     if word is None:
         raise fail(where, "no proposed wording found that replaces text of exactly one paragraph of "
-                    f"avsnitt {clause.label} in {version} (a quote and a proposal, or "
-                    "“Ersätt ”X” med ”Y”.”); apply it by hand")
+                    f"avsnitt {clause.label} in {version} (a quote and a proposal, “Ersätt ”X” med ”Y”.”, or a "
+                    "proposal that clearly rewords one sentence or list item); apply it by hand")
     report = Report(Path(f"{round_id}/{comment_id}"), clause.doc, version, mode)
     report.edited = f"proposal of {info.party_name}"
     report.preface.append(f"proposal of {info.party_name} on avsnitt {clause.label} {clause.title}")
