@@ -380,6 +380,46 @@ def test_a_deleted_clause_whose_sub_clauses_stay_is_refused(setup: Setup, capsys
     assert setup.source() == setup.before
 
 
+def _move_clause_before(src: Path, out: Path, moving: str, before: str) -> Path:
+    """Cut a clause (heading with its bookmark, and its text) and paste it before another clause's heading."""
+    import docx
+    from docx.oxml.ns import qn
+
+    from avtal.render.ooxml import bookmark_name
+
+    document = docx.Document(str(src))
+    body = document.element.body
+    starts = {}
+    for mark in body.iter(qn("w:bookmarkStart")):
+        top = mark
+        while top.getparent() is not body:
+            top = top.getparent()
+        starts.setdefault(mark.get(qn("w:name")), top)
+    tops = list(body)
+    first = tops.index(starts[bookmark_name(moving)])
+    end = min((tops.index(t) for t in starts.values() if tops.index(t) > first), default=len(tops) - 1)
+    anchor = starts[bookmark_name(before)]
+    for element in tops[first:end]:
+        anchor.addprevious(element)
+    document.save(str(out))
+    return out
+
+
+def test_a_clause_moved_in_word_is_refused_not_lost(setup: Setup, capsys):
+    """Cut and paste of a whole clause: its place is not applied (exit 1, said), the edit to its text is."""
+    moving, first = setup.old.clause("mun.giltighet.andringar"), setup.old.clause("mun.giltighet.avtalstid")
+    edited = setup.untracked(replacements=[(moving.id, "skyndsamt", "snarast")])
+    path = _move_clause_before(edited, setup.root / "moved.docx", moving.id, first.id)
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    assert (f"NOT APPLIED avsnitt {moving.label} {moving.title} ({moving.id}): the clause was moved in Word (it now "
+            f"comes after avsnitt {setup.old.clause('mun.giltighet').label}): moving a clause is not applied "
+            "automatically; move it in the YAML (edits to its text are applied)") in out
+    assert f"({first.id})" not in out  # the clauses that kept their order are not said to have moved
+    assert setup.redline() == {moving.id: frozenset({"changed"})}  # its text edit, in its old place
+    assert "snarast ta ställning" in setup.source()
+
+
 def test_delete_names_a_clause_the_word_file_still_has(setup: Setup, capsys):
     path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
     assert setup.apply(path, "--accept-all", "--delete", "mun.utbildning") == 1

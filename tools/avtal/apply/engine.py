@@ -171,6 +171,7 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
             return record_comments(sources, comments_to, Path(path), Path(path).read_bytes(), raws, info.document,
                                    write=write)
         report.recorded = record(False)  # refuses before anything is written
+    report.results += _moved_clauses(old, info.document, word)
     unknown = sorted(delete - {c.id for c in old.document(info.document).clauses()})
     if unknown:
         raise fail("command line", f"--delete {unknown[0]}: not a clause of {info.document} in {_base_name(version)}")
@@ -242,6 +243,24 @@ def _render_lines(corpus: Corpus, document: str) -> untrusted.OfficePackage:
         path = Path(tmp) / f"{document}.docx"
         path.write_bytes(data)
         return open_word_file(path)
+
+
+def _moved_clauses(corpus: Corpus, document: str, word: dict[str, list[Line]]) -> list[ClauseResult]:
+    """Clauses whose headings come in another order in Word: refused (a clause's place is its id's place in YAML)."""
+    order = [c.id for c in corpus.document(document).clauses() if c.id in word]
+    now = [key for key in word if key in set(order)]
+    kept = set()
+    for block in difflib.SequenceMatcher(None, order, now, autojunk=False).get_matching_blocks():
+        kept.update(order[block.a:block.a + block.size])
+    out = []
+    for moved in (c for c in now if c not in kept):
+        clause = corpus.clause(moved)
+        at = now.index(moved)
+        after = f"after avsnitt {corpus.clause(now[at - 1]).label}" if at else "first"
+        out.append(ClauseResult(moved, f"avsnitt {clause.label} {clause.title}", "refused",
+                                f"the clause was moved in Word (it now comes {after}): moving a clause is not applied "
+                                "automatically; move it in the YAML (edits to its text are applied)"))
+    return out
 
 
 def _base_name(version: str) -> str:
