@@ -90,3 +90,12 @@ def test_a_comment_on_a_clause_the_round_did_not_send_is_kept_on_the_document(se
     comment = _comment(raw, setup.old, "munhalsa", f"{WORKING_GROUP}-7", 1, "svar")
     assert (comment.clause, comment.document) == (None, "munhalsa")
     assert comment.flags == ("på avsnitt mun.finns-inte-i-remissen, som inte finns i remissens version",)
+
+
+def test_no_remissinstans_may_take_the_working_groups_id(setup: Setup, capsys):
+    parties = setup.sources / "parter.yaml"
+    parties.write_text(parties.read_text(encoding="utf-8").replace("  - id: fyrbodal\n", "  - id: arbetsgruppen\n", 1),
+                       encoding="utf-8")
+    assert main(["--sources", str(setup.sources), "remiss", "status", ROUND]) == 1
+    err = capsys.readouterr().err
+    assert "parter.yaml:10:" in err and "'arbetsgruppen' is the id of the working group's own comments" in err

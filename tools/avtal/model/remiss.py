@@ -418,6 +418,12 @@ def load_parties(sources: Path, problems: Problems) -> PartyBook | None:
             + [(g.id, ("kommunalforbund", i, "id")) for i, g in enumerate(data.kommunalforbund)]
             + [(o.id, ("organisations", i, "id")) for i, o in enumerate(data.organisations)],
             "party, kommunalförbund or organisation", problems)
+    for key, items in (("parties", data.parties), ("kommunalforbund", data.kommunalforbund),
+                       ("organisations", data.organisations)):
+        for i, item in enumerate(items):
+            if item.id == WORKING_GROUP:
+                problems.add(source.location((key, i, "id")), f"'{WORKING_GROUP}' is the id of the working group's "
+                             "own comments in a round: choose another id", where=item.id)
     groups = {g.id for g in data.kommunalforbund}
     for i, party in enumerate(data.parties):
         if party.kommunalforbund and party.kommunalforbund not in groups:
