@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 
-from ..fsutil import atomic_write_text
+from ..fsutil import atomic_write_text, read_limited
 from ..model.corpus import Clause, Corpus, load
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
@@ -167,9 +167,10 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     if comments_to:
         from .comments import record_comments
 
+        data = read_limited(Path(path), untrusted.LIMITS.max_file_bytes)  # kept under inkommet/ as received
+
         def record(write: bool) -> list[str]:
-            return record_comments(sources, comments_to, Path(path), Path(path).read_bytes(), raws, info.document,
-                                   write=write)
+            return record_comments(sources, comments_to, Path(path), data, raws, info.document, write=write)
         report.recorded = record(False)  # refuses before anything is written
     report.results += _moved_clauses(old, info.document, word)
     unknown = sorted(delete - {c.id for c in old.document(info.document).clauses()})
