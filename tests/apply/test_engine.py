@@ -238,7 +238,7 @@ def test_a_file_with_untracked_edits_only(setup: Setup):
     assert "{ref:mun.munvard.daglig}" in setup.source() and "{term:palliativ-vard|den palliativa vården}" in setup.source()
 
 
-def test_a_file_with_tracked_and_untracked_edits(setup: Setup):
+def test_a_file_with_tracked_and_untracked_edits(setup: Setup, capsys):
     first = setup.untracked(replacements=[("mun.bakgrund", "tala och delta socialt", "tala, le och delta socialt")])
     path = annotate_draft(first, setup.root / "both.docx", author="Anna Berg", date=WHEN,
                           replacements=[("mun.ansvar", "Erbjuder kostnadsfri utbildning", "Erbjuder utbildning")])
@@ -246,6 +246,10 @@ def test_a_file_with_tracked_and_untracked_edits(setup: Setup):
         "mun.bakgrund": setup.old_text("mun.bakgrund").replace("tala och delta", "tala, le och delta"),
         "mun.ansvar": setup.old_text("mun.ansvar").replace("Erbjuder kostnadsfri utbildning", "Erbjuder utbildning"),
     })
+    capsys.readouterr()
+    assert main(["--sources", str(setup.sources), "redline", BASE, "working", "--dist", str(setup.root / "dist")]) == 0
+    printed = capsys.readouterr().out.splitlines()  # what `avtal redline FROM working` says changed: these two only
+    assert [line for line in printed if not line.startswith("wrote ")] == [f"{DOC}: 2 changed"]
 
 
 def test_a_new_paragraph_inside_a_clause(setup: Setup):
