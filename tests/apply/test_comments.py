@@ -9,7 +9,7 @@ import yaml
 from avtal.apply.comments import _comment
 from avtal.cli import main
 from avtal.model.remiss import WORKING_GROUP
-from avtal.remiss.readers import RawComment
+from avtal.remiss.incoming.readers import RawComment
 from tests.apply.test_engine import Setup, frozen, setup  # noqa: F401 (fixtures)
 
 ROUND = "remiss-2025"

@@ -21,11 +21,10 @@ from ..model.corpus import Corpus
 from ..model.problems import Problems, SourceError, relative
 from ..model.remiss import INCOMING_DIR, WORKING_GROUP, Answer, Comment, ReceivedFile, Revision, load_round
 from ..model.versions import load_version
-from ..remiss.answers import (answer_path, ascii_fold, commit, dump_answer, incoming_dir, next_number,
-                              read_record)
-from ..remiss.lock import round_writer
-from ..remiss.readers import RawComment
-from .engine import fail
+from ..remiss.incoming.readers import RawComment
+from ..remiss.record.answers import (answer_path, ascii_fold, commit, dump_answer, incoming_dir, next_number,
+                                     read_record)
+from ..remiss.record.lock import round_writer
 
 
 def record_comments(sources: Path, round_id: str, file: Path, data: bytes, raws: list[RawComment], document: str,
@@ -39,8 +38,8 @@ def _record(sources: Path, round_id: str, file: Path, data: bytes, raws: list[Ra
             write: bool, today: dt.date) -> list[str]:
     info = load_round(sources, round_id)
     if document not in info.documents:
-        raise fail(info.file, f"document '{document}' is not one this round sent ({', '.join(info.documents)}): the Word "
-                    f"comments cannot be recorded in {round_id}")
+        raise SourceError.at(info.file, f"document '{document}' is not one this round sent "
+                             f"({', '.join(info.documents)}): the Word comments cannot be recorded in {round_id}")
     sent, _ = load_version(sources, info.source.version)
     path = answer_path(sources, round_id, WORKING_GROUP)
     shown = relative(path)
@@ -52,9 +51,9 @@ def _record(sources: Path, round_id: str, file: Path, data: bytes, raws: list[Ra
         if record is None:
             raise SourceError(problems)
         if not record.pristine:
-            raise fail(shown, "edited by hand since avtal wrote it: the Word comments are not recorded, so that "
-                        "nothing in it is rewritten; add them by hand (they are listed above), or restore the file "
-                        "from git and apply again")
+            raise SourceError.at(shown, "edited by hand since avtal wrote it: the Word comments are not recorded, "
+                                 "so that nothing in it is rewritten; add them by hand (they are listed above), or "
+                                 "restore the file from git and apply again")
         old, next_id = record.answer, record.next_id
     known = {_key(c) for c in (old.comments if old else ())}
     digest = hashlib.sha256(data).hexdigest()
@@ -97,8 +96,8 @@ def _comment(raw: RawComment, sent: Corpus, document: str, ident: str, revision:
                        quote=raw.quote or None, author=raw.author or None, source="word-comment",
                        revision=revision, flags=flags)
     except ValidationError as exc:
-        raise fail(shown, f"a Word comment by {raw.author or 'unknown'} cannot be recorded "
-                    f"({exc.errors()[0]['msg']}): record it by hand") from None
+        raise SourceError.at(shown, f"a Word comment by {raw.author or 'unknown'} cannot be recorded "
+                             f"({exc.errors()[0]['msg']}): record it by hand") from None
 
 
 def _key(comment: Comment) -> tuple:

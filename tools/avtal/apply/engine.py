@@ -29,12 +29,13 @@ from ..model.problems import Location, Problems, SourceError, relative
 from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
 from ..model.versions import WORKING, load_version
 from ..model.yamlfile import KeyPath, read_yaml
-from ..remiss import readers, untrusted
+from ..remiss.incoming import draft_stream, readers, untrusted
 from ..render.docx import render_docx
 from ..render.stamp import TEXT_PROPERTY
 from ..render.wording import plain
 from . import markup
 from .base import find_base
+from .comments import record_comments
 from .reading import FRONT, GLOSSARY, Line, open_word_file, read_lines
 from .yamledit import Edits, RawBlock, raw_blocks, join_blocks, wrap
 
@@ -107,13 +108,6 @@ class Report:
         return "\n".join(out)
 
 
-def fail(where: str, message: str) -> SourceError:
-    """One problem as an error to raise."""
-    problems = Problems()
-    problems.add(Location(where), message)
-    return SourceError(problems)
-
-
 def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: str | None = None,
                     ask: Callable[[str], str] | None = None, comments_to: str | None = None,
                     delete: frozenset[str] = frozenset()) -> Report:
@@ -127,14 +121,14 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     try:
         pkg = open_word_file(path)
     except untrusted.UntrustedFileError as exc:
-        raise fail(shown, f"{exc.reason}; expected {exc.expected}") from None
+        raise SourceError.at(shown, f"{exc.reason}; expected {exc.expected}") from None
     working, problems = load(sources)
     if working is None:
         raise SourceError(problems)
     info = readers.identify_draft(pkg, working)  # a file without our properties, known by title and diarienummer
     if info is None:
-        raise fail(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
-                    "redline made by avtal build, avtal redline or avtal remiss pack")
+        raise SourceError.at(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
+                             "redline made by avtal build, avtal redline or avtal remiss pack")
     version, found = base or info.version, None
     digest = readers._custom_properties(pkg).get(TEXT_PROPERTY)
     if version is None and digest:
@@ -142,15 +136,15 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     if found:
         version, old = found
     elif version is None:
-        raise fail(shown, "the file does not name the version it was made from, and "
-                    + ("its text is not that of the working sources, a frozen version or a git commit of them "
-                       "(edited since it was built, and never committed)" if digest else "it carries no digest of "
-                       "its text (made before avtal stamped one)")
-                    + ": pass --base VERSION, the frozen version or git commit it was made from")
+        why = ("its text is not that of the working sources, a frozen version or a git commit of them (edited since "
+               "it was built, and never committed)" if digest else "it carries no digest of its text (made before "
+               "avtal stamped one)")
+        raise SourceError.at(shown, f"the file does not name the version it was made from, and {why}: pass --base "
+                             "VERSION, the frozen version or git commit it was made from")
     else:
         old, _ = load_version(sources, version)
     if info.document not in {d.id for d in old.documents}:
-        raise fail(shown, f"document '{info.document}' is not in version {version}")
+        raise SourceError.at(shown, f"document '{info.document}' is not in version {version}")
     word = read_lines(pkg, old, info.document)
     sent = read_lines(_render_lines(old, info.document), old, info.document)
     report = Report(Path(path), info.document, version, mode)
@@ -165,8 +159,6 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     raws = [raw for raw in readers.read_draft(pkg, old, info) if raw.source == "word-comment"]
     report.comments = [_comment_line(old, raw) for raw in raws]
     if comments_to:
-        from .comments import record_comments
-
         data = read_limited(Path(path), untrusted.LIMITS.max_file_bytes)  # kept under inkommet/ as received
 
         def record(write: bool) -> list[str]:
@@ -175,7 +167,8 @@ def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: 
     report.results += _moved_clauses(old, info.document, word)
     unknown = sorted(delete - {c.id for c in old.document(info.document).clauses()})
     if unknown:
-        raise fail("command line", f"--delete {unknown[0]}: not a clause of {info.document} in {_base_name(version)}")
+        raise SourceError.at("command line", f"--delete {unknown[0]}: not a clause of {info.document} in "
+                             f"{_base_name(version)}")
     apply_clause_lines(sources, old, working, report, clauses, ask=ask,
                        outside=lambda planner: planner.outside(sent, word), delete=delete)
     if comments_to and mode != "dry-run":
@@ -191,7 +184,7 @@ def apply_clause_lines(sources: Path, old: Corpus, working: Corpus, report: Repo
     doc_file = sources / "documents" / f"{report.document}.yaml"
     loaded = read_yaml(doc_file, relative(doc_file), Problems())
     if loaded is None:
-        raise fail(relative(doc_file), "cannot read the document's source")
+        raise SourceError.at(relative(doc_file), "cannot read the document's source")
     planner = _Planner(old, working, report.document, loaded, delete)
     planner.present = {clause.id for clause, _, word in clauses if word}
     for clause, sent, word in clauses:
@@ -272,7 +265,7 @@ def _formatting_changes(pkg: untrusted.OfficePackage) -> int:
     root = pkg.xml(readers.DOCUMENT_PART)
     if root is None:
         return 0
-    w = f"{{{readers.W}}}"
+    w = f"{{{draft_stream.W}}}"
     return sum(1 for _ in root.iter(f"{w}rPrChange", f"{w}pPrChange"))
 
 

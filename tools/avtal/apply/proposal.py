@@ -21,8 +21,8 @@ from typing import Callable
 from ..model.corpus import load
 from ..model.problems import SourceError
 from ..model.versions import load_version
-from ..remiss.positions import load_round_positions, set_position
-from .engine import Mode, Report, apply_clause_lines, clause_lines, fail
+from ..remiss.record.positions import load_round_positions, set_position
+from .engine import Mode, Report, apply_clause_lines, clause_lines
 
 _REPLACE = re.compile(r"Ersätt ”(?P<old>.+?)” med ”(?P<new>.+?)”")
 APPLIED_REASON = "Förslaget har förts in i texten."
@@ -57,12 +57,12 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     data.raise_errors()
     info = data.comments.get(comment_id)
     if info is None:
-        raise fail("command line", f"unknown comment '{comment_id}': expected a comment id from the answers in "
-                    f"sources/remiss/{round_id}/svar/")
+        raise SourceError.at("command line", f"unknown comment '{comment_id}': expected a comment id from the "
+                             f"answers in sources/remiss/{round_id}/svar/")
     comment = info.comment
     where = f"{info.file}: {comment_id}"
     if not comment.clause:
-        raise fail(where, "the comment is not on a clause: there is no text to change; apply it by hand")
+        raise SourceError.at(where, "the comment is not on a clause: there is no text to change; apply it by hand")
     version = data.info.source.version
     old, _ = load_version(sources, version)
     working, problems = load(sources)
@@ -71,7 +71,7 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     try:
         clause = old.clause(comment.clause)
     except KeyError:
-        raise fail(where, f"clause '{comment.clause}' is not in the round's version {version}") from None
+        raise SourceError.at(where, f"clause '{comment.clause}' is not in the round's version {version}") from None
     sent = clause_lines(old, clause)
     pairs = [(comment.quote, comment.proposal)]
     pairs += [(m["old"], m["new"]) for m in _REPLACE.finditer(comment.text or "")]
@@ -89,9 +89,9 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
             word[hits[0]] = replace(line, text=_words(line.text.replace(quote, proposal, 1)))
             break
     if word is None:
-        raise fail(where, "no proposed wording found that replaces text of exactly one paragraph of "
-                    f"avsnitt {clause.label} in {version} (a quote and a proposal, “Ersätt ”X” med ”Y”.”, or a "
-                    "proposal that clearly rewords one sentence or list item); apply it by hand")
+        raise SourceError.at(where, "no proposed wording found that replaces text of exactly one paragraph of "
+                             f"avsnitt {clause.label} in {version} (a quote and a proposal, “Ersätt ”X” med ”Y”.”, or "
+                             "a proposal that clearly rewords one sentence or list item); apply it by hand")
     report = Report(Path(f"{round_id}/{comment_id}"), clause.doc, version, mode)
     report.edited = f"proposal of {info.party_name}"
     report.preface.append(f"proposal of {info.party_name} on avsnitt {clause.label} {clause.title}")
