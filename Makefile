@@ -5,10 +5,17 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
+# The sample round `make` keeps current; `make ROUND=remiss-2026 NEXT=working` follows another round, and
+# `make ROUND=` follows none (see README, "Your own project").
 ROUND  := remiss-2025
 NEXT   := forslag-2025-08
+BATCH   = samples/$(ROUND)/inkommande/diarium.yaml
+# The round's outputs are remade only when a file or folder they are made from changed since the last run
+# (the stamp), so `make` on a current tree only runs the incremental `avtal build`.
+ROUND_STAMP   = .build-cache/make-round-$(ROUND)-$(or $(NEXT),none).stamp
+ROUND_INPUTS  = sources templates tools/avtal $(wildcard samples/$(ROUND))
 
-.PHONY: all build remiss pack check test bench clients clean
+.PHONY: all build round remiss pack check test bench clients clean
 all: build
 
 $(STAMP): pyproject.toml
@@ -16,13 +23,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-# The documents, then the sample round: its answers (idempotent: a no-op on the committed
-# record), the redline the report links to, and the remissammanställning.
+# The documents (incremental), then the round unless it is current: its answers (idempotent: a no-op on
+# the committed record), the redline the report links to, and the remissammanställning.
 build: $(STAMP)
 	$(BIN)/avtal build
-	$(BIN)/avtal remiss import $(ROUND) --batch samples/$(ROUND)/inkommande/diarium.yaml
-	$(BIN)/avtal redline $(ROUND) $(NEXT)
-	$(BIN)/avtal remiss report $(ROUND) --against $(NEXT)
+ifneq ($(ROUND),)
+	@$(MAKE) --no-print-directory round
+endif
+
+round: $(STAMP)
+	@if [ -f $(ROUND_STAMP) ] && [ -z "$$(find $(ROUND_INPUTS) -newer $(ROUND_STAMP) ! -name '*.pyc' \
+	       ! -name '__pycache__' ! -name '.*.lock' -print -quit)" ]; then \
+	  echo "$(ROUND): answers, redline and report are current (nothing changed since the last make)"; \
+	else set -e; \
+	  $(if $(wildcard $(BATCH)),$(BIN)/avtal remiss import $(ROUND) --batch $(BATCH);) \
+	  $(if $(NEXT),$(BIN)/avtal redline $(ROUND) $(NEXT);) \
+	  $(BIN)/avtal remiss report $(ROUND) $(if $(NEXT),--against $(NEXT)); \
+	  mkdir -p $(dir $(ROUND_STAMP)) && touch $(ROUND_STAMP); \
+	fi
 
 # A round's outgoing side: 50 packages and the e-mails (dry run; see README for --send).
 pack: $(STAMP)

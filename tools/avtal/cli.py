@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import time
 from pathlib import Path
@@ -13,6 +14,57 @@ from .model import Problems, load
 from .model.problems import SourceError
 
 SOURCES = Path("sources")
+DIST = Path("dist")
+DATE_FORMAT = "YYYY-MM-DD"
+
+
+def _date(text: str) -> dt.date:
+    """An argparse type: a friendly one-line refusal naming the expected format (argparse adds the option)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date: expected {DATE_FORMAT}, "
+                                         "e.g. 2026-03-31") from None
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors on one line (`avtal remiss import: error: argument --received: …`), with where to look."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _project_root(here: Path) -> Path | None:
+    """The nearest folder at or above `here` holding sources/avtal.yaml: commands work from any subfolder."""
+    for folder in (here, *here.parents):
+        if (folder / SOURCES / "avtal.yaml").is_file():
+            return folder
+    return None
+
+
+def _enter_project(args: argparse.Namespace) -> None:
+    """Run from the project's root when started in a subfolder with the default --sources.
+
+    Paths the user typed stay relative to where they typed them; the defaults (sources/, dist/) are the
+    project's.
+    """
+    if args.sources is not SOURCES or (Path.cwd() / SOURCES).exists():
+        return
+    here = Path.cwd()
+    root = _project_root(here)
+    if root is None or root == here:
+        return
+
+    def absolute(value):
+        if isinstance(value, Path) and value is not DIST and not value.is_absolute():
+            return here / value
+        if isinstance(value, list):
+            return [absolute(v) for v in value]
+        return value
+    for key, value in vars(args).items():
+        if key != "sources":
+            setattr(args, key, absolute(value))
+    os.chdir(root)
 
 
 def _report(problems: Problems, strict: bool) -> int:
@@ -147,7 +199,43 @@ def cmd_remiss_pack(args: argparse.Namespace) -> int:
 def cmd_remiss_mail(args: argparse.Namespace) -> int:
     from .remiss.outgoing.mail import mail_round
 
-    print(mail_round(args.sources, args.round, args.dist, send=args.send, resend=tuple(args.resend)))
+    print(mail_round(args.sources, args.round, args.dist, send=args.send, resend=tuple(args.resend), force=args.force,
+                     to=args.to, every=args.all, progress=_progress))
+    return 0
+
+
+def _progress(delivery) -> None:
+    """One line per message as the server answers, so a long send shows where it is."""
+    print(f"  {delivery.outcome:<8}  {delivery.party}  <{delivery.address}>", file=sys.stderr, flush=True)
+
+
+def cmd_remiss_new(args: argparse.Namespace) -> int:
+    from .remiss.lifecycle import new_round
+
+    print(new_round(args.sources, args.round, args.version, previous=args.previous, sent=args.sent,
+                    deadline=args.deadline, compared_with=args.compared_with, diarienummer=args.diarienummer))
+    return 0
+
+
+def cmd_remiss_extend(args: argparse.Namespace) -> int:
+    from .remiss.lifecycle import set_extension
+
+    print(set_extension(args.sources, args.round, args.party, None if args.remove else args.until))
+    return 0
+
+
+def cmd_remiss_remind(args: argparse.Namespace) -> int:
+    from .remiss.outgoing.followup import remind
+
+    print(remind(args.sources, args.round, args.dist, send=args.send, resend=tuple(args.resend), progress=_progress))
+    return 0
+
+
+def cmd_remiss_receipt(args: argparse.Namespace) -> int:
+    from .remiss.outgoing.followup import receipt
+
+    print(receipt(args.sources, args.round, args.dist, tuple(args.parties), send=args.send,
+                  resend=tuple(args.resend), progress=_progress))
     return 0
 
 
@@ -155,7 +243,7 @@ def cmd_remiss_import(args: argparse.Namespace) -> int:
     from .remiss.incoming.importer import import_files
 
     print(import_files(args.sources, args.round, args.files, party=args.party, on_behalf_of=tuple(args.on_behalf_of),
-                       received=args.received, batch=args.batch))
+                       received=args.received, batch=args.batch, sender=args.sender))
     return 0
 
 
@@ -170,7 +258,7 @@ def cmd_remiss_position(args: argparse.Namespace) -> int:
     from .remiss.record.positions import set_position
 
     print(set_position(args.sources, args.round, args.comments, status=args.status, reason=args.motivering,
-                       clauses=tuple(args.clauses)))
+                       clauses=tuple(args.clauses), terms=tuple(args.terms), general=tuple(args.general)))
     return 0
 
 
@@ -213,7 +301,7 @@ def _add_remiss(sub) -> None:
 
     remiss = sub.add_parser("remiss", help="remiss rounds: packages, e-mail, answers, positions, report",
                             description="Send a remiss round and compile its answers.")
-    rsub = remiss.add_subparsers(dest="remiss_command", required=True, metavar="SUBCOMMAND")
+    rsub = remiss.add_subparsers(dest="remiss_command", required=True, metavar="SUBCOMMAND", parser_class=_Parser)
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
         p = rsub.add_parser(name, help=help, description=help)
@@ -221,7 +309,7 @@ def _add_remiss(sub) -> None:
         p.add_argument("round", metavar="ROUND", help="round id, e.g. remiss-2025 (sources/remiss/ROUND.yaml)")
         return p
 
-    dist = dict(type=Path, default=Path("dist"), help="output folder (default: dist)")
+    dist = dict(type=Path, default=DIST, help="output folder (default: dist)")
     pack = command("pack", cmd_remiss_pack, "write one package per party (missiv, documents, redline, svarsformulär), "
                    "zips, manifest.csv and sändlista into dist/remiss/ROUND/")
     pack.add_argument("--dist", **dist)
@@ -231,6 +319,39 @@ def _add_remiss(sub) -> None:
     mail.add_argument("--send", action="store_true", help="send for real (default: dry run, .eml files only)")
     mail.add_argument("--resend", action="append", default=[], metavar="PARTY",
                       help="send again to PARTY although the send log says it was sent (repeatable)")
+    mail.add_argument("--force", action="store_true", help="send although the deadline has passed or is under "
+                      "three months away")
+    mail.add_argument("--to", metavar="ADDRESS", help="a test: send the first recipient's message (marked [TEST]) "
+                      "to ADDRESS only; the send log is not touched")
+    mail.add_argument("--all", action="store_true", help="with --to: send every recipient's message to ADDRESS")
+    new = command("new", cmd_remiss_new, "start a round from the previous one: recipients, contacts, sender and "
+                  "letter carry over; version, dates and deadline are the new round's")
+    new.add_argument("--version", required=True, metavar="V", help="the frozen version to send")
+    new.add_argument("--from", dest="previous", metavar="PREVIOUS", help="the round to start from (default: the "
+                     "one sent last)")
+    new.add_argument("--sent", type=_date, help="date sent (default: today)")
+    new.add_argument("--deadline", type=_date, help="last day to answer (default: three months after --sent)")
+    new.add_argument("--compared-with", metavar="VERSION", help="version the redline is made against (default: "
+                     "PREVIOUS's version)")
+    new.add_argument("--diarienummer", metavar="DNR", help="case number (default: PREVIOUS's)")
+    extend = command("extend", cmd_remiss_extend, "give one party or remissinstans a later deadline (recorded "
+                     "under extensions: in the round file)")
+    extend.add_argument("party", metavar="PARTY")
+    until = extend.add_mutually_exclusive_group(required=True)
+    until.add_argument("--until", type=_date, help="its new last day to answer")
+    until.add_argument("--remove", action="store_true", help="remove its extension")
+    for name, func, text in (("remind", cmd_remiss_remind, "e-mail a påminnelse to each recipient without an answer "
+                              "(dry run by default; sent once, logged in paminnelser.yaml)"),
+                             ("receipt", cmd_remiss_receipt, "e-mail a mottagningskvitto for each imported answer "
+                              "to the address it came from (dry run by default; sent once, logged in "
+                              "kvittenser.yaml)")):
+        notice = command(name, func, text)
+        if name == "receipt":
+            notice.add_argument("parties", metavar="PARTY", nargs="*", help="only these answerers (default: all)")
+        notice.add_argument("--dist", **dist)
+        notice.add_argument("--send", action="store_true", help="send for real (default: dry run, .eml files only)")
+        notice.add_argument("--resend", action="append", default=[], metavar="PARTY",
+                            help="send again to PARTY although the log says it was sent (repeatable)")
     imp = command("import", cmd_remiss_import, "import remissvar: filled forms, returned drafts with comments and "
                   "tracked changes, letters (docx/PDF) and hand-written YAML answers")
     imp.add_argument("files", metavar="FILE", nargs="*", type=Path)
@@ -239,7 +360,10 @@ def _add_remiss(sub) -> None:
     imp.add_argument("--party", help="the party or kommunalförbund that sent the files (when the file cannot say)")
     imp.add_argument("--on-behalf-of", type=_ids, default=[], metavar="ID,...",
                      help="a joint answer: the parties it covers")
-    imp.add_argument("--received", type=dt.date.fromisoformat, help="date received (default: today)")
+    imp.add_argument("--received", type=_date, help="date received (default: today); for a file already "
+                     "imported, corrects the recorded date")
+    imp.add_argument("--sender", metavar="ADDRESS", help="the address the answer came from (receipts go there; "
+                     "default: the answerer's registrar)")
     status = command("status", cmd_remiss_status, "who has answered, late, jointly or not at all; reminder list")
     status.add_argument("--format", choices=["table", "csv", "json"], default="table")
     position = command("position", cmd_remiss_position, "record the working group's position on one or more comments")
@@ -247,6 +371,10 @@ def _add_remiss(sub) -> None:
     position.add_argument("--status", required=True, choices=POSITION_STATUSES)
     position.add_argument("--motivering", required=True, metavar="TEXT", help="the group's reason")
     position.add_argument("--clauses", type=_ids, default=[], metavar="ID,...", help="clause ids the decision changed")
+    position.add_argument("--terms", type=_ids, default=[], metavar="ID,...", help="glossary term ids whose word or "
+                          "definition the decision changed")
+    position.add_argument("--general", type=_ids, default=[], metavar="DOC,...", help="documents whose general text "
+                          "(preamble, title) the decision changed")
     export = command("export", cmd_remiss_export, "write an .xlsx of every comment with position columns to fill in")
     export.add_argument("--output", "-o", type=Path, default=None,
                         help="file to write (default: dist/remiss/ROUND/stallningstaganden.xlsx)")
@@ -267,9 +395,11 @@ def _add_remiss(sub) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="avtal", description="Drafting toolchain for the Hälso- och sjukvårdsavtal.")
-    parser.add_argument("--sources", type=Path, default=SOURCES, help="source folder (default: sources)")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="avtal", description="Drafting toolchain for the Hälso- och sjukvårdsavtal.")
+    parser.add_argument("--version", action="version", version=f"avtal {_installed_version()}")
+    parser.add_argument("--sources", type=Path, default=SOURCES, help="source folder (default: sources, found in "
+                        "this folder or the nearest one above it)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
@@ -279,12 +409,12 @@ def build_parser() -> argparse.ArgumentParser:
     check = command("check", cmd_check, "validate all sources and report every problem")
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build = command("build", cmd_build, "write Word, PDF and web versions of every document into dist/")
-    build.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    build.add_argument("--dist", type=Path, default=DIST, help="output folder (default: dist)")
     build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     build.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
     freeze = command("freeze", cmd_freeze, "record the current sources as an immutable named version")
     freeze.add_argument("name", help="version name, e.g. remiss-2025")
-    freeze.add_argument("--date", type=dt.date.fromisoformat, help="version date (default: today)")
+    freeze.add_argument("--date", type=_date, help="version date (default: today)")
     freeze.add_argument("--status", default="remissversion", choices=["arbetsutkast", "remissversion", "förslag",
                                                                       "beslutad"], help="status stamped on all documents")
     freeze.add_argument("--title", help="what readers call the version, e.g. 'Förslag till SRO 2025-08-21' "
@@ -293,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "an ändringsförteckning in dist/redline/FROM--TO/")
     redline.add_argument("old", metavar="FROM", help="frozen version, git ref or 'working'")
     redline.add_argument("new", metavar="TO", help="frozen version, git ref or 'working'")
-    redline.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    redline.add_argument("--dist", type=Path, default=DIST, help="output folder (default: dist)")
     redline.add_argument("--round", metavar="ROUND", help="annotate changed clauses with the comments of this remiss "
                          "round behind them (default: the round whose positions name TO as `against`)")
     apply = command("apply", cmd_apply, "write the edits made in one of our Word files (tracked or not) into the "
@@ -316,8 +446,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("avtal")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _enter_project(args)
     try:
         return args.func(args)
     except SourceError as exc:

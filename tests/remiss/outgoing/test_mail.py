@@ -246,7 +246,7 @@ def first_send(sendable, server, tmp_path_factory) -> tuple[Packed, list[Arrival
     with pytest.MonkeyPatch.context() as mp:
         _point_at(mp, port)
         handler.arrived.clear()
-        mail_round(tree.sources, ROUND, tree.dist, send=True)
+        mail_round(tree.sources, ROUND, tree.dist, send=True, force=True)
         arrived = list(handler.arrived)
     handler.arrived.clear()
     return tree, arrived
@@ -303,13 +303,13 @@ def test_the_send_log_records_each_message_as_it_arrived(first_send):
 
 def test_a_second_run_sends_nothing_and_resend_sends_to_that_party_only(first_send, smtp, tmp_path):
     tree = first_send[0].copy(tmp_path / "tree")
-    report = mail_round(tree.sources, ROUND, tree.dist, send=True)
+    report = mail_round(tree.sources, ROUND, tree.dist, send=True, force=True)
     assert smtp.arrived == []
     everyone = len(tree.parties())
     assert report.count("skipped") == everyone and report.count("sent") == 0
     assert f"sent 0, skipped {everyone}" in str(report)
 
-    report = mail_round(tree.sources, ROUND, tree.dist, send=True, resend=("boras",))
+    report = mail_round(tree.sources, ROUND, tree.dist, send=True, force=True, resend=("boras",))
     boras = tree.parties()["boras"]
     assert [a.rcpt_tos for a in smtp.arrived] == [[boras["email"]]]
     assert report.count("sent") == 1 and report.count("skipped") == everyone - 1
@@ -324,7 +324,7 @@ def test_a_refused_recipient_is_logged_not_sent_while_the_others_are_sent(sendab
     boras = tree.parties()["boras"]["email"]
     smtp.refuse.add(boras)
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     others = sorted(tree.parties()[p]["email"] for p in SMALL_RECIPIENTS if p != "boras")
     assert sorted(a.rcpt_tos[0] for a in smtp.arrived) == others
     log = {e["party"]: e for e in tree.log(SMALL)}
@@ -335,7 +335,7 @@ def test_a_refused_recipient_is_logged_not_sent_while_the_others_are_sent(sendab
     assert any("1 of 3" in e and "utskick.yaml" in e for e in errors)
 
     smtp.refuse.clear()  # the next run retries only the one not sent
-    mail_round(tree.sources, SMALL, tree.dist, send=True)
+    mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     assert [a.rcpt_tos for a in smtp.arrived[2:]] == [[boras]]
 
 
@@ -344,7 +344,7 @@ def test_a_message_refused_after_its_data_is_not_sent_and_the_connection_goes_on
     vgr = tree.parties()["vgr"]["email"]
     smtp.too_big.add(vgr)
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     assert sorted(a.rcpt_tos[0] for a in smtp.arrived) == sorted(tree.parties()[p]["email"]
                                                                  for p in SMALL_RECIPIENTS if p != "vgr")
     assert [(e["party"], e["status"], e["response"][:3]) for e in tree.log(SMALL)] == [
@@ -359,7 +359,7 @@ def test_an_unreadable_send_log_stops_the_run_before_anything_is_sent(sendable, 
     log.parent.mkdir(parents=True)
     log.write_text(f"round: {SMALL}\nmessages:\n  - party: boras\n    status: skickad\n", encoding="utf-8")
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     errors = _errors(excinfo)
     assert smtp.arrived == []
     assert any(e.startswith(f"sources/remiss/{SMALL}/utskick.yaml:4:") and "status" in e for e in errors)
@@ -371,7 +371,7 @@ def test_sending_to_placeholder_addresses_is_refused_before_anything_is_sent(pla
     tree = placeholders.copy(tmp_path / "tree")
     monkeypatch.chdir(tree.root)
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     assert smtp.arrived == [] and tree.log(SMALL) == []
     errors = _errors(excinfo)
     for party_id in SMALL_RECIPIENTS:
@@ -392,7 +392,7 @@ def test_invented_contact_persons_are_refused_with_their_line_before_anything_is
     first = tree.round(SMALL)["contacts"][0]
     line = tree.position(f"remiss/{SMALL}.yaml", "    placeholder: true")
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     (error,) = [e for e in _errors(excinfo) if "[contacts[" in e]
     assert error.startswith(f"sources/remiss/{SMALL}.yaml:{line}:18: error [contacts[0]]")
     assert first["name"] in error and first["phone"] in error and "invented" in error
@@ -405,7 +405,7 @@ def test_the_real_rounds_contacts_are_placeholders_and_send_names_each(placehold
     contacts = tree.round(SMALL)["contacts"]
     assert contacts and all(c["placeholder"] is True for c in contacts)
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     errors = [e for e in _errors(excinfo) if "[contacts[" in e]
     assert len(errors) == len(contacts)
     for contact, error in zip(contacts, errors):
@@ -426,7 +426,7 @@ def test_an_invented_organisation_is_refused_by_name_not_only_by_address(sendabl
     round_file.write_text(round_file.read_text(encoding="utf-8").replace(
         "other_recipients: []", f"other_recipients: [{invented['id']}]"), encoding="utf-8")
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     line = tree.position("parter.yaml", "    name_placeholder: true", after=f"id: {invented['id']}\n")
     (error,) = [e for e in _errors(excinfo) if f"[{invented['id']}]" in e and "parter.yaml" in e]
     assert error.startswith(f"sources/parter.yaml:{line}:")
@@ -444,7 +444,7 @@ def test_answers_are_never_directed_to_a_placeholder_reply_to(sendable, smtp, tm
     path.write_text(text, encoding="utf-8")
     line = text.splitlines().index("reply_to: registrator@vgregion.example") + 1
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     errors = _errors(excinfo)
     assert any(e.startswith(f"sources/remiss/{SMALL}.yaml:{line}:11: error [reply_to]") and "Reply-To" in e
                for e in errors)
@@ -456,7 +456,7 @@ def test_missing_smtp_settings_are_named_and_nothing_is_sent(sendable, smtp, mon
     for name in SMTP_VARS:
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     errors = "\n".join(_errors(excinfo))
     assert "AVTAL_SMTP_HOST is not set" in errors and "AVTAL_SMTP_FROM is not set" in errors
     assert smtp.arrived == [] and tree.log(SMALL) == []
@@ -465,7 +465,7 @@ def test_missing_smtp_settings_are_named_and_nothing_is_sent(sendable, smtp, mon
 def test_an_unknown_resend_party_is_an_error_before_sending(sendable, smtp, tmp_path):
     tree = sendable.copy(tmp_path / "tree")
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True, resend=("bors",))
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True, resend=("bors",))
     (error,) = _errors(excinfo)
     assert "--resend bors" in error and "did you mean 'boras'" in error
     assert smtp.arrived == []
@@ -693,13 +693,13 @@ def test_the_account_logs_in_only_after_starttls_and_the_message_arrives(sendabl
     monkeypatch.setenv("AVTAL_SMTP_USER", "remiss")
     monkeypatch.setenv("AVTAL_SMTP_PASSWORD", "fel")
     with pytest.raises(SourceError) as excinfo:
-        mail_round(tree.sources, SMALL, tree.dist, send=True)
+        mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     (error,) = _errors(excinfo)
     assert "cannot connect" in error and "535" in error and "nothing was sent" in error
     assert handler.arrived == [] and tree.log(SMALL) == []
 
     monkeypatch.setenv("AVTAL_SMTP_PASSWORD", "hemligt")
-    mail_round(tree.sources, SMALL, tree.dist, send=True)
+    mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
     assert sorted(a.rcpt_tos[0] for a in handler.arrived) == sorted(tree.parties()[p]["email"]
                                                                     for p in SMALL_RECIPIENTS)
 
@@ -710,7 +710,7 @@ def test_the_command_prints_the_refusal_and_exits_1_without_a_traceback(placehol
                                                                         capsys):
     tree = placeholders.copy(tmp_path / "tree")
     monkeypatch.chdir(tree.root)
-    assert main(["remiss", "mail", SMALL, "--send"]) == 1
+    assert main(["remiss", "mail", SMALL, "--send", "--force"]) == 1
     out, err = capsys.readouterr()
     assert "Traceback" not in err and smtp.arrived == []
     assert "sources/parter.yaml:" in err and "error [boras]" in err and "placeholder address" in err
@@ -748,7 +748,8 @@ def test_a_run_killed_while_sending_never_sends_that_message_again_silently(send
     try:
         _point_at(monkeypatch, port)
         child = subprocess.Popen([sys.executable, "-m", "avtal.cli", "--sources", str(tree.sources), "remiss", "mail",
-                                  SMALL, "--dist", str(tree.dist), "--send"], cwd=tree.root, env=dict(os.environ),
+                                  SMALL, "--dist", str(tree.dist), "--send", "--force"], cwd=tree.root,
+                                 env=dict(os.environ),
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 120
         while len(handler.arrived) < 2 and child.poll() is None and time.monotonic() < deadline:
@@ -764,15 +765,15 @@ def test_a_run_killed_while_sending_never_sends_that_message_again_silently(send
 
         handler.hold.clear()
         handler.arrived.clear()
-        report = mail_round(tree.sources, SMALL, tree.dist, send=True)
+        report = mail_round(tree.sources, SMALL, tree.dist, send=True, force=True)
         assert [a.rcpt_tos for a in handler.arrived] == [[recipients["goteborg"]["email"]]]
         outcome = {d.party: d.outcome for d in report.deliveries}
         assert outcome == {"vgr": "skipped", "boras": "uncertain", "goteborg": "sent"}
         assert "may have arrived; --resend boras sends again" in str(report) and in_flight in str(report)
-        assert mail_round(tree.sources, SMALL, tree.dist, send=True).count("uncertain") == 1  # until resent
+        assert mail_round(tree.sources, SMALL, tree.dist, send=True, force=True).count("uncertain") == 1  # until resent
         assert len(handler.arrived) == 1
 
-        report = mail_round(tree.sources, SMALL, tree.dist, send=True, resend=("boras",))
+        report = mail_round(tree.sources, SMALL, tree.dist, send=True, force=True, resend=("boras",))
         assert [a.rcpt_tos for a in handler.arrived[1:]] == [[recipients["boras"]["email"]]]
         assert handler.arrived[1].headers["Message-ID"] != in_flight
         assert [(e["party"], e["status"]) for e in tree.log(SMALL)][-1] == ("boras", "sent")

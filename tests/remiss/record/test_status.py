@@ -64,7 +64,8 @@ def expected_rows(sources: Path) -> dict[str, dict]:
     for pid, party in parties(sources).items():
         row = {"party": pid, "name": party["name"], "kommunalforbund": party.get("kommunalforbund"),
                "email": party["email"], "email_placeholder": party["email_placeholder"],
-               "joint_via": None, "also_via": [], "received": None, "late": False, "comments": 0, "state": "none"}
+               "joint_via": None, "also_via": [], "received": None, "late": False, "comments": 0, "state": "none",
+               "extended_to": None}  # the round grants no extension (its own test below)
         if pid in ANSWERS:
             received, comments, extra = ANSWERS[pid]
             if extra.get("declined"):

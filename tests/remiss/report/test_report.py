@@ -303,8 +303,13 @@ def test_summary_counts_equal_the_counts_of_the_inputs(built, word):
         states["answered"], states["late"], states["joint"], states["no-comments"] + states["declined"],
         states["none"]))]
     by_status = {r.cells[0].text: int(r.cells[1].text) for r in tables["Ställningstagande"].rows[1:]}
-    expected = Counter((position_of(c["id"]) or {}).get("status", "öppen").capitalize() for c in comments())
-    assert by_status == {**{k: 0 for k in ("Beaktad", "Delvis beaktad", "Ej beaktad", "Noterad", "Öppen")},
+    def agrees_only(c: dict) -> bool:  # instämmer / ingen erinran and nothing more: no position needed
+        return c.get("stance") in ("instämmer", "ingen erinran") and not (c.get("text") or "").strip() \
+            and not (c.get("proposal") or "").strip()
+    expected = Counter((position_of(c["id"]) or {}).get("status", "inget att ta ställning till" if agrees_only(c)
+                                                           else "öppen").capitalize() for c in comments())
+    assert by_status == {**{k: 0 for k in ("Beaktad", "Delvis beaktad", "Ej beaktad", "Noterad",
+                                           "Inget att ta ställning till", "Öppen")},
                          **expected, "Totalt": len(comments())}
     by_stance = {r.cells[0].text: int(r.cells[1].text) for r in tables["Inställning"].rows[1:]}
     expected = Counter(STANCE_LABEL[c.get("stance")] for c in comments())

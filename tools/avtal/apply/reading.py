@@ -21,7 +21,7 @@ from ..render import ooxml
 
 _W = f"{{{ooxml.W}}}"
 FRONT = "(front)"  # title page, contents and preamble
-# The number Word puts before a caption (render.docx.WORD numbers captions with a SEQ field, "Tabell 1: …"):
+# The number Word puts before a caption (render.word numbers captions with a SEQ field, "Tabell 1: …"):
 # not part of the caption in the sources.
 CAPTION_NUMBER = re.compile(r"^Tabell\s+\d+\s*:\s*")
 GLOSSARY = "(glossary)"

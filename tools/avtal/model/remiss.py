@@ -55,6 +55,7 @@ STANCES: tuple[str, ...] = ("instämmer", "invänder", "synpunkt", "ingen erinra
 # The working group's decision on a comment.
 PositionStatus = Literal["beaktad", "delvis beaktad", "ej beaktad", "noterad"]
 POSITION_STATUSES: tuple[str, ...] = ("beaktad", "delvis beaktad", "ej beaktad", "noterad")
+CONTENT_FREE: tuple[str, ...] = ("instämmer", "ingen erinran")  # stances that, with no text, need no position
 # Where a comment came from in what the party sent.
 CommentSource = Literal["form", "form-general", "form-outside", "word-comment", "insertion", "deletion", "letter",
                         "manual"]
@@ -165,6 +166,9 @@ class Round(Node):
     documents: Optional[tuple[Id, ...]] = Field(None, description="Document ids; default the whole package.")
     letter: Letter
     mail_body: Optional[Text] = Field(None, description="Body of the e-mail; default a short text naming the round.")
+    extensions: dict[Id, dt.date] = Field({}, description="Later deadlines granted to single answerers (party, "
+                                          "kommunalförbund or organisation id → date): status and the report count "
+                                          "an answer by its own deadline; set with `avtal remiss extend`.")
 
 
 # -- remiss/<round>/svar/<id>.yaml --
@@ -201,12 +205,26 @@ class ReceivedFile(Node):
     original_name: Line
 
 
+class Correction(Node):
+    """A correction of a recorded value: what it was, what it became, who corrected it and when."""
+
+    field: Literal["received"] = Field(description="What was corrected.")
+    old: dt.date
+    new: dt.date
+    by: Line = Field(description="Who corrected it (git user.name, else the login name).")
+    at: dt.datetime = Field(description="When (local time with offset).")
+
+
 class Revision(Node):
     """One submission of an answer; a changed re-submission adds a revision."""
 
     number: int = Field(ge=1)
     received: dt.date
+    sender: Optional[Email] = Field(None, description="The address the answer came from (the party's registrar or "
+                                    "diarium), when known: `avtal remiss receipt` acknowledges to it.")
     files: tuple[ReceivedFile, ...] = ()
+    corrections: tuple[Correction, ...] = Field((), description="Later corrections of this revision's dates, "
+                                                "oldest first (re-import with --received).")
 
 
 class Comment(Node):
@@ -224,6 +242,11 @@ class Comment(Node):
     revision: int = Field(1, ge=1, description="Revision in which this text was last received.")
     flags: tuple[Line, ...] = Field((), description="For the group's attention, e.g. 'changed in revision 2', "
                                     "'letter: split into comments', 'written outside the form fields'.")
+
+    @property
+    def needs_position(self) -> bool:
+        """False for a row that only agrees ("instämmer", "ingen erinran") and says nothing else: nothing to decide."""
+        return not (self.stance in CONTENT_FREE and not self.text.strip() and not (self.proposal or "").strip())
 
 
 class Answer(Node):
@@ -282,6 +305,10 @@ class Position(Node):
     status: PositionStatus
     reason: Text = Field(description="The group's motivering, as printed in the remissammanställning.")
     clauses: tuple[Id, ...] = Field((), description="Clause ids the decision changed.")
+    terms: tuple[Id, ...] = Field((), description="Glossary term ids whose word or definition the decision changed "
+                                  "(Termer och begrepp).")
+    general: tuple[Id, ...] = Field((), description="Document ids whose general text the decision changed: the "
+                                    "preamble, title or other text outside the clauses.")
 
 
 class Positions(Node):
@@ -384,6 +411,13 @@ class RoundInfo:
     def id(self) -> str:
         return self.source.id
 
+    def deadline_of(self, answerer: str) -> dt.date:
+        """The answerer's own deadline: the round's, or a later one granted to it (`extensions:`)."""
+        return self.source.extensions.get(answerer, self.source.deadline)
+
+    def extended(self, answerer: str) -> bool:
+        return answerer in self.source.extensions
+
     @property
     def addressees(self) -> tuple[Addressee, ...]:
         """Everyone the remiss is sent to (the remisslista): the parties, then the other remissinstanser."""
@@ -479,9 +513,9 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
     if data.deadline <= data.sent:
         own.add(source.location(("deadline",)), f"deadline {data.deadline} is not after the sent date {data.sent}: "
                 "expected a later date")
-    elif data.deadline < _add_months(data.sent, MIN_MONTHS):
+    elif data.deadline < add_months(data.sent, MIN_MONTHS):
         own.add(source.location(("deadline",)), f"deadline {data.deadline} gives less than {MIN_MONTHS} months "
-                f"from {data.sent}: practice is at least {_add_months(data.sent, MIN_MONTHS)}", severity="warning")
+                f"from {data.sent}: practice is at least {add_months(data.sent, MIN_MONTHS)}", severity="warning")
     for i, contact in enumerate(data.contacts):
         if _is_example(contact.email) and not contact.placeholder:
             own.add(source.location(("contacts", i, "email")), f"contact '{contact.name}' has the address "
@@ -519,6 +553,15 @@ def load_round(sources: Path, round_id: str, corpus: Corpus | None = None, probl
                     own.add(source.location(("recipients", i)), f"party '{pid}' is listed twice among recipients")
                 seen.add(pid)
             recipients = tuple(book.party(pid) for pid in dict.fromkeys(data.recipients) if pid in known_ids)
+    if book is not None:
+        answerers = [x.id for x in (*book.parties, *book.others())]
+        for answerer, until in data.extensions.items():
+            if answerer not in answerers:
+                own.add(source.location(("extensions", answerer)), f"unknown party or remissinstans '{answerer}'"
+                        f"{_guess(answerer, answerers)}: expected an id from {book.file}", where=answerer)
+            elif until <= data.deadline:
+                own.add(source.location(("extensions", answerer)), f"extension for '{answerer}' to {until} is not "
+                        f"after the round's deadline {data.deadline}: expected a later date", where=answerer)
     documents = data.documents or (corpus.package.documents if corpus else _package_documents(sources, data.version))
     if corpus is not None and data.documents:
         for i, doc in enumerate(data.documents):
@@ -599,7 +642,8 @@ def _package_documents(sources: Path, version: str) -> tuple[str, ...]:
         return ()  # reported where the version itself is checked
 
 
-def _add_months(day: dt.date, months: int) -> dt.date:
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` moved on `months` calendar months (the last day of a shorter month: 31 jan + 1 → 28 or 29 feb)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for d in (day.day, 30, 29, 28):

@@ -23,6 +23,7 @@ import tarfile
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Iterator
 
@@ -118,11 +119,14 @@ def resolve(sources: Path, spec: str) -> Iterator[tuple[Path, str]]:
 @contextmanager
 def _git_sources(sources: Path, ref: str) -> Iterator[Path]:
     top = subprocess.run(["git", "-C", str(sources), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
-    known = ", ".join(v.name for v in list_versions(sources)) or "none"
+    names = [v.name for v in list_versions(sources)]
+    known = ", ".join(names) or "none"
     if top.returncode != 0 or subprocess.run(["git", "-C", str(sources), "rev-parse", "--verify", "--quiet",
                                               f"{ref}^{{commit}}"], capture_output=True).returncode != 0:
         problems = Problems()
-        problems.add(Location(ref), f"unknown version '{ref}': expected a frozen version ({known}), a git ref, or "
+        close = get_close_matches(ref, [*names, WORKING], n=1, cutoff=0.6)
+        guess = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.add(Location(ref), f"unknown version '{ref}'{guess}: expected a frozen version ({known}), a git ref, or "
                      f"'{WORKING}'")
         raise SourceError(problems)
     prefix = Path(sources).resolve().relative_to(Path(top.stdout.strip()).resolve()).as_posix()

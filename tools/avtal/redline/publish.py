@@ -16,10 +16,10 @@ from typing import Callable
 from ..fsutil import atomic_write_bytes, replace_folder
 from ..render import ast, ooxml, wording
 from ..render.build import build_time
-from ..render.docx import TEMPLATES, WORD, render_docx
-from ..render.pandoc import convert
+from ..render.docx import TEMPLATES, render_docx
 from ..render.pdf import compile_pdf, laid_out, layout_pages, typst_source
 from ..render import typst as typst_writer
+from ..render.word import write_docx
 from ..render.web import fragment, page, render_page, search_index, static_assets
 from .diff import META_LABEL, ChangeSet, DocumentChange
 from .render import RedlineBuilder, kinds_label, version_names
@@ -178,9 +178,8 @@ def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
              ast.raw_block("openxml", ooxml.page_break())]
     tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
-    atomic_write_bytes(out / f"{SUMMARY}.docx", ooxml.finish_docx(raw, header=title, when=when, pages=pages, properties={
+    atomic_write_bytes(out / f"{SUMMARY}.docx", write_docx(tree, header=title, when=when, pages=pages, custom=None,
+                                                          properties={
         "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
         "subject": "Ändringsförteckning"}))
     main = f"<h1>{escape(title)}</h1>\n" + fragment(ast.document(summary_blocks(changes, "html")))

@@ -4,7 +4,7 @@
 instead of the document: unchanged and merely renumbered clauses render as
 usual (no marks), new and deleted ones as whole insertions or deletions,
 changed ones word by word. Insertions and deletions are pandoc spans with
-class insertion/deletion, which pandoc's docx writer turns into native
+class insertion/deletion, which our Word writer turns into native
 w:ins/w:del and our typst and html show underlined/struck through. A moved
 clause is shown at its new place with a note "Flyttad från avsnitt …" (a
 Word comment, so accepting or rejecting changes never touches it). `notes`

@@ -1,4 +1,4 @@
-"""Word: pandoc's docx writer with our reference.docx, then the OOXML finishing pass."""
+"""Word: a document's tree (with its title page and contents) written by `word.write_docx`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from pathlib import Path
 
 from ..model import Corpus, Document
 from . import ast, ooxml, wording
-from .pandoc import convert
 from .stamp import TEXT_PROPERTY, text_digest
 from .tree import GLOSSARY_ID, TreeBuilder
+from .word import write_docx
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
-# pandoc's Word writer with table and figure captions numbered by Word fields ("Tabell 1: …" in a Swedish
-# document), as the PDF numbers them.
-WORD = "docx+native_numbering"
 
 
 def title_info(doc: Document) -> list[tuple[str, str]]:
@@ -58,8 +55,6 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
     tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
     custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {}),
               TEXT_PROPERTY: text_digest(corpus, doc)}  # finds the base of an edited file that names no version
     properties = {
@@ -74,5 +69,5 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
         "contentStatus": wording.STATUS_LABEL[meta.status],
         "category": wording.KIND_LABEL[meta.kind],
     }
-    return ooxml.finish_docx(raw, header=header or wording.header_line(doc), when=when, tracked=tracked,
-                             properties=properties, custom=custom, pages=pages)
+    return write_docx(tree, header=header or wording.header_line(doc), when=when, tracked=tracked,
+                      properties=properties, custom=custom, pages=pages)

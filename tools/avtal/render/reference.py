@@ -1,4 +1,4 @@
-"""Regenerate templates/reference.docx, the Word house style pandoc writes into.
+"""Regenerate templates/reference.docx, the Word house style `word.write_docx` writes into.
 
 Run `python -m avtal.render.reference` only to reset the house style from
 code; the committed .docx is the template, and editing it in Word is equally

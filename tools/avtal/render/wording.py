@@ -51,6 +51,11 @@ def listing(names: list[str]) -> str:
     return ", ".join(names[:-1]) + " och " + names[-1]
 
 
+def amount(n: int, one: str, many: str) -> str:
+    """'1 synpunkt', '2 synpunkter', '0 synpunkter': the number and the word in the form the number takes."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def comment_label(comment_id: str) -> str:
     """A comment id where a reader may cite it (report tables, positions workbook): 'synpunkt boras-3'."""
     return f"synpunkt {comment_id}"

@@ -49,7 +49,7 @@ from typing import Optional
 from pydantic import Field
 
 from ...model.problems import Location, Problems, SourceError, relative
-from ...model.remiss import load_round
+from ...model.remiss import Email, load_round
 from ...model.schema import Id, Line, Node
 from ...model.validate import validate
 from ...model.yamlfile import read_yaml
@@ -69,6 +69,8 @@ class BatchFile(Node):
     party: Optional[Id] = Field(None, description="Who sent it (as --party); default: the form or the file name.")
     on_behalf_of: tuple[Id, ...] = Field((), description="A joint answer: the parties it covers.")
     received: Optional[dt.date] = Field(None, description="Date received (as --received); default today.")
+    sender: Optional[Email] = Field(None, description="The address it came from (as --sender): `avtal remiss "
+                                    "receipt` acknowledges to it; default the answerer's registrar.")
 
 
 class ImportBatch(Node):
@@ -82,11 +84,11 @@ class ImportBatch(Node):
 @writes_round("import")
 def import_files(sources: Path, round_id: str, files: list[Path], *, party: str | None = None,
                  on_behalf_of: tuple[str, ...] = (), received: dt.date | None = None,
-                 batch: Path | None = None) -> ImportReport:
+                 batch: Path | None = None, sender: str | None = None) -> ImportReport:
     """Import remissvar into sources/remiss/ROUND/: all files, or nothing (SourceError lists every problem)."""
     info = load_round(sources, round_id)
     problems = Problems()
-    entries = [Entry(Path(f), party, tuple(on_behalf_of), received) for f in files]
+    entries = [Entry(Path(f), party, tuple(on_behalf_of), received, sender=sender) for f in files]
     if batch is not None:
         entries += read_batch(Path(batch), problems)
     if not entries and not problems:
@@ -128,5 +130,5 @@ def read_batch(path: Path, problems: Problems) -> list[Entry]:
         if not os.path.lexists(target):  # a folder or FIFO is refused by name when it is read
             problems.add(where, f"no such file: {relative(target)} (paths are relative to the batch list's folder)")
             continue
-        out.append(Entry(target, item.party, item.on_behalf_of, item.received, where))
+        out.append(Entry(target, item.party, item.on_behalf_of, item.received, where, item.sender))
     return out

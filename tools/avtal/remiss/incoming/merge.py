@@ -78,6 +78,7 @@ def apply_submissions(ctx: Context, subs: list[Submission], report: ImportReport
     reports: dict[int, FileReport] = {}
     groups: dict[tuple[str, dt.date, int], list[Submission]] = {}
     seen: dict[str, Submission] = {}
+    corrections: list[tuple[Submission, int]] = []
     for i, sub in enumerate(subs):
         record_name = f"svar/{sub.answerer}.yaml"
         fr = FileReport(sub.entry.shown, sub.described, sub.answerer, sub.party_from, record_name,
@@ -90,6 +91,8 @@ def apply_submissions(ctx: Context, subs: list[Submission], report: ImportReport
                              f"(svar/{owner}.yaml, revision {revision}): a file is one party's answer; to file it "
                              f"under {sub.answerer}, remove it from svar/{owner}.yaml and inkommet/{owner}/ first")
             fr.record = f"svar/{owner}.yaml revision {revision}"
+            if owner == sub.answerer and sub.entry.received is not None:  # a date given again may correct it
+                corrections.append((sub, revision))
             continue
         if sub.sha256 in seen:
             fr.record = f"same file as {seen[sub.sha256].entry.shown}"
@@ -111,6 +114,7 @@ def apply_submissions(ctx: Context, subs: list[Submission], report: ImportReport
             continue
         states[answerer] = state
         _add_revision(ctx, state, group, received, reports, writes, problems)
+    _correct_dates(ctx, states, corrections, reports, problems)
     for state in states.values():
         if not state.touched:
             continue
@@ -120,6 +124,31 @@ def apply_submissions(ctx: Context, subs: list[Submission], report: ImportReport
             text = state.text
         writes[state.path] = text.encode("utf-8")
     return writes
+
+
+def _correct_dates(ctx: Context, states: dict[str, _State], corrections: list[tuple[Submission, int]],
+                   reports: dict[int, FileReport], problems: Problems) -> None:
+    """A file imported before, given again with another received date: the date is corrected (see corrections)."""
+    from .corrections import correct_received, corrector
+
+    for sub, number in corrections:
+        state = states.get(sub.answerer) or _load_state(ctx.sources, ctx.info.id, sub.answerer, problems)
+        if state is None or state.answer is None:
+            continue
+        states[sub.answerer] = state
+        old = state.answer.revisions[number - 1].received
+        fixed = correct_received(state.answer, number, sub.entry.received, by=corrector(ctx.sources))
+        if fixed is None:
+            continue
+        if not state.pristine:
+            sub.entry.problem(problems, f"received {old} is recorded for revision {number} of "
+                              f"{relative(state.path)}, which was edited by hand: correct the date there (and say "
+                              "why in a comment); the importer never rewrites an edited record")
+            continue
+        state.answer, state.touched = fixed, True
+        reports[id(sub)].corrected = True
+        reports[id(sub)].notes.append(f"received date of revision {number} corrected: {old} → {sub.entry.received} "
+                                      "(recorded under corrections)")
 
 
 def _load_state(sources: Path, round_id: str, answerer: str, problems: Problems) -> _State | None:
@@ -247,7 +276,8 @@ def _add_revision(ctx: Context, state: _State, group: list[Submission], received
             _merge(sub, olds, comments, number, new_comment, fr)
         else:
             _merge_into_edited(ctx, state, sub, olds, number, new_comment, fr)
-    revision = Revision(number=number, received=received, files=tuple(files))
+    revision = Revision(number=number, received=received, files=tuple(files),
+                        sender=next((s.entry.sender for s in group if s.entry.sender), None))
     decided = next((s.decided_by for s in reversed(group) if s.decided_by is not None), None)
     behalf = next((s.on_behalf_of for s in reversed(group) if s.on_behalf_of), ())
     questions = next((s.questions for s in reversed(group) if s.questions), ())

@@ -31,6 +31,7 @@ class Entry:
     on_behalf_of: tuple[str, ...] = ()
     received: dt.date | None = None
     origin: Location | None = None  # the batch list line that named it
+    sender: str | None = None  # the address it came from (receipts go there)
 
     @property
     def shown(self) -> str:
@@ -95,6 +96,7 @@ class FileReport:
     party_from: str
     record: str
     revision: int | None = None  # None: already imported, nothing changed
+    corrected: bool = False  # already imported, its received date corrected
     added: int = 0
     changed: int = 0
     unchanged: int = 0
@@ -105,7 +107,8 @@ class FileReport:
     def __str__(self) -> str:
         head = f"{self.file}: {self.recognised} from {self.answerer} ({self.party_from})"
         if self.revision is None:
-            lines = [f"{head}: unchanged, already imported ({self.record})"]
+            lines = [f"{head}: {'received date corrected' if self.corrected else 'unchanged'}, already imported "
+                     f"({self.record})"]
         else:
             lines = [f"{head} → {self.record}, revision {self.revision}: {self.added} added, {self.changed} "
                      f"changed, {self.unchanged} unchanged" + (f", {self.removed} removed" if self.removed else "")]

@@ -102,7 +102,8 @@ def _remisslista_html(info: RoundInfo) -> str:
         count = sum(len(m) for _, m in chosen)
         title = "Parter" if parties else "Övriga remissinstanser"
         lead = (f"De {count} parterna i avtalet." if parties else
-                f"{count} remissinstanser som inte är parter. De kan lämna synpunkter och redovisas för sig i "
+                f"{wording.amount(count, 'remissinstans', 'remissinstanser')} som inte är parter. De kan lämna "
+                "synpunkter och redovisas för sig i "
                 "remissammanställningen.")
         tables = []
         for heading, members in chosen:

@@ -16,7 +16,7 @@ import hashlib
 import os
 import re
 import smtplib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from email import policy
 from email.header import Header
@@ -24,13 +24,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Iterable, Literal, Mapping
+from typing import Callable, Iterable, Literal, Mapping
 
 from jinja2 import TemplateError
 
 from ...fsutil import atomic_write_bytes, replace_folder
 from ...model.problems import Location, Problems, SourceError, relative
-from ...model.remiss import Addressee, RoundInfo, load_round, parties_path, round_path
+from ...model.remiss import MIN_MONTHS, Addressee, RoundInfo, add_months, load_round, parties_path, round_path
 from ...model.yamlfile import read_yaml
 from ...render.wording import long_date, round_name
 from ..record.lock import writes_round
@@ -38,7 +38,7 @@ from .mail_body import BodyTemplate, load_template
 from .packed import PackedZip, pack_folder, read_pack
 from .sendlog import SendLog, SendRecord, log_path, read_log, write_log
 from .smtp import (ENV_FROM, ENV_HOST, ENV_PASSWORD, ENV_PORT, ENV_STARTTLS, ENV_USER, SmtpConfig, connect,
-                   parse_address, smtp_config, smtp_error, transmit)
+                   parse_address, session, smtp_config, smtp_error, transmit)
 
 MAIL_DIR = "e-post"  # dist/remiss/<round>/e-post/<party>.eml
 
@@ -195,6 +195,12 @@ class MailReport:
     dry_run: bool
     deliveries: list[Delivery] = field(default_factory=list)
     placeholders: tuple[str, ...] = ()
+    progress: Callable[[Delivery], None] | None = None  # told of each message as the server answers
+
+    def add(self, delivery: Delivery) -> None:
+        self.deliveries.append(delivery)
+        if self.progress is not None and delivery.outcome in ("sent", "not sent"):
+            self.progress(delivery)
 
     def count(self, outcome: Outcome) -> int:
         return sum(d.outcome == outcome for d in self.deliveries)
@@ -228,7 +234,8 @@ class MailReport:
 
 @writes_round("mail")
 def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, resend: tuple[str, ...] = (),
-               ) -> MailReport:
+               force: bool = False, to: str | None = None, every: bool = False, today: dt.date | None = None,
+               progress: Callable[[Delivery], None] | None = None) -> MailReport:
     """Write one .eml per recipient; with `send`, send those not yet sent (or named in `resend`).
 
     Every problem (stale pack, template, placeholder addresses, SMTP settings, unknown
@@ -252,11 +259,17 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
     placeholders = tuple(p.id for p in info.addressees if p.email_placeholder)
     config: SmtpConfig | None = None
     sender, reply_to = _addresses(info, None, env)
-    if send:
-        _placeholder_problems(sources, info, problems)
+    if (to is not None and send) or (every and to is None):
+        problems.add(Location("command line"), "--to sends a test to one address and --send the real e-mails: "
+                     "give one of them" if send else "--all goes with --to ADDRESS (every message to that address)")
+    if send and not force:
+        deadline_problems(info, today or dt.date.today(), problems)
+    if send or to:
         config = smtp_config(env, info.source.sender.unit or info.source.sender.organisation, problems)
         if config:
             sender, reply_to = _addresses(info, config, env)
+    if send:
+        _placeholder_problems(sources, info, problems)
         if reply_to.domain.lower().endswith(".example"):
             key = "reply_to" if info.source.reply_to else "contacts[0].email"
             source = read_yaml(round_path(sources, info.id), info.file, Problems())
@@ -280,7 +293,11 @@ def mail_round(sources: Path, round_id: str, dist: Path, *, send: bool = False, 
                                                           message_id=_message_id(info, p, attempts[p.id] + 1, sender)))
                            for p in info.addressees))
 
-    report = MailReport(round_id, folder, log_path(info), dry_run=not send, placeholders=placeholders)
+    if to is not None:
+        assert config is not None
+        return send_test(info, config, sender, reply_to, letters, to, every=every, progress=progress)
+    report = MailReport(round_id, folder, log_path(info), dry_run=not send, placeholders=placeholders,
+                        progress=progress)
     todo: list[Addressee] = []
     for party in info.addressees:
         before = sent_before.get(party.id)
@@ -380,7 +397,7 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                 except (OSError, smtplib.SMTPException) as exc:
                     lost = f"not attempted: cannot reconnect to {config.host}:{config.port} ({smtp_error(exc)})"
                     for rest in todo[n:]:
-                        report.deliveries.append(Delivery(rest.id, rest.name, rest.email, "not sent", lost))
+                        report.add(Delivery(rest.id, rest.name, rest.email, "not sent", lost))
                         failures.append((rest, lost))
                     break
             letter = letters[party.id]
@@ -404,8 +421,8 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
                                      time=dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0),
                                      response=response or "(no answer)")
             write_log(info, SendLog(round=info.id, messages=tuple(records)))
-            report.deliveries.append(Delivery(party.id, party.name, party.email, "sent" if ok else "not sent",
-                                              f"{message_id} {response}"))
+            report.add(Delivery(party.id, party.name, party.email, "sent" if ok else "not sent",
+                                f"{message_id} {response}"))
             if not ok:
                 failures.append((party, f"the server answered '{response}'"))
     except BaseException:  # Ctrl-C or a crash: no QUIT, whose answer may never come (the line is mid-message)
@@ -431,3 +448,63 @@ def _send_all(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Ad
         error = SourceError(problems)
         error.report = report  # type: ignore[attr-defined]
         raise error
+
+
+# -- the deadline rule, and a test send: `mail --to ADDRESS [--all]` --
+
+def deadline_problems(info: RoundInfo, today: dt.date, problems: Problems) -> None:
+    """The real send is refused when the deadline has passed or leaves under three months to answer."""
+    deadline = info.source.deadline
+    earliest = add_months(today, MIN_MONTHS)
+    if deadline < today:
+        problems.add(Location(info.file), f"the deadline {deadline} has passed (today is {today}): set a new "
+                     f"deadline in {info.file} (at least {earliest}) and pack again, or send anyway with --force")
+    elif deadline < earliest:
+        problems.add(Location(info.file), f"the deadline {deadline} leaves under {MIN_MONTHS} months to answer "
+                     f"(practice: not before {earliest} when sent today, {today}): move it in {info.file} and pack "
+                     "again, or send anyway with --force")
+
+
+@dataclass(frozen=True)
+class TestReport:
+    """What `avtal remiss mail ROUND --to ADDRESS` sent."""
+
+    round_id: str
+    address: str
+    deliveries: tuple[Delivery, ...]
+
+    def __str__(self) -> str:
+        sent = sum(d.outcome == "sent" for d in self.deliveries)
+        lines = [f"test: {sent} of {len(self.deliveries)} message(s) sent to {self.address} (subject starts with "
+                 f"“[TEST]”); the send log is untouched, so `avtal remiss mail {self.round_id} --send` still sends "
+                 "to every party"]
+        lines += [f"  {d.outcome:<8}  {d.party}  {d.detail}" for d in self.deliveries]
+        return "\n".join(lines)
+
+
+def send_test(info: RoundInfo, config: SmtpConfig, sender: Address, reply_to: Address, letters: dict[str, Letter],
+              to: str, *, every: bool = False, progress: Callable[[Delivery], None] | None = None) -> TestReport:
+    """The first recipient's message (or every recipient's) as it will go, but to `to` and marked [TEST]."""
+    address = parse_address(to, "")
+    if address is None:
+        problems = Problems()
+        problems.add(Location("--to"), f"--to {to}: not an e-mail address: expected e.g. anna@vgregion.se")
+        raise SourceError(problems)
+    chosen = list(letters.values()) if every else list(letters.values())[:1]
+    stamp = dt.datetime.now(dt.timezone.utc).astimezone().replace(microsecond=0)
+    deliveries: list[Delivery] = []
+    with session(config) as smtp:
+        for n, letter in enumerate(chosen, start=1):
+            letter = replace(letter, subject=f"[TEST] {letter.subject}")
+            message_id = f"<{info.id}.{letter.party.id}.test-{stamp:%Y%m%d%H%M%S}-{n}@{sender.domain}>"
+            data = build_message(letter, sender=sender, reply_to=reply_to, date=stamp, message_id=message_id)
+            try:
+                ok, response = transmit(smtp, sender.addr_spec, address.addr_spec, data)
+            except (OSError, smtplib.SMTPException) as exc:
+                ok, response = False, smtp_error(exc)
+            delivery = Delivery(letter.party.id, letter.party.name, address.addr_spec, "sent" if ok else "not sent",
+                                f"{letter.party.name}'s message: {response}")
+            deliveries.append(delivery)
+            if progress:
+                progress(delivery)
+    return TestReport(info.id, address.addr_spec, tuple(deliveries))

@@ -65,24 +65,22 @@ def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) ->
             zips[values["party"]] = (line, values)
 
     round_file = round_path(sources, info.id)
-    if round_file.exists() and round_file.stat().st_mtime_ns > manifest.stat().st_mtime_ns:
-        problems.add(Location(info.file), f"the round changed after it was packed ({shown} is older): {fix} again, "
-                     "so the missiv and svarsformulär say what the round says now")
+    round_changed = round_file.exists() and round_file.stat().st_mtime_ns > manifest.stat().st_mtime_ns
+    stale: list[tuple[str, str]] = []  # (party, what differs): reported as one line, however many parties
     found: dict[str, PackedZip] = {}
     recipients = {p.id: p for p in info.addressees}
     for party in info.addressees:
         if party.id not in zips:
-            problems.add(Location(shown), f"the package has no {party.id}.zip for recipient '{party.id}' "
-                         f"({party.name}): the pack is stale; {fix} again", where=party.id)
+            stale.append((party.id, f"new recipient ({party.name}), no {party.id}.zip"))
             continue
         line, values = zips[party.id]
         here = Location(shown, line, 1)
         placeholder = str(values["email_placeholder"].strip().lower() in TRUE_WORDS).lower()
-        for what, packed, now in (("name", values["name"], party.name), ("e-mail", values["email"], party.email),
-                                  ("email_placeholder", placeholder, str(party.email_placeholder).lower())):
-            if packed != now:
-                problems.add(here, f"packed with {what} '{packed}' but {info.book.file} now says '{now}': the pack is "
-                             f"stale; {fix} again", where=party.id)
+        differs = [f"{what} '{packed}' → '{now}'" for what, packed, now in (
+            ("name", values["name"], party.name), ("e-mail", values["email"], party.email),
+            ("email_placeholder", placeholder, str(party.email_placeholder).lower())) if packed != now]
+        if differs:
+            stale.append((party.id, ", ".join(differs)))
         path = folder / values["file"]
         try:
             size, sha = int(values["bytes"]), values["sha256"].strip().lower()
@@ -101,8 +99,20 @@ def read_pack(sources: Path, info: RoundInfo, dist: Path, problems: Problems) ->
                          f"{fix} again", where=party.id)
             continue
         found[party.id] = PackedZip(path, size, sha)
-    for party_id, (line, _) in sorted(zips.items()):
-        if party_id not in recipients:
-            problems.add(Location(shown, line, 1), f"packed for '{party_id}', who is no longer a recipient of "
-                         f"{info.id}: the pack is stale; {fix} again", where=party_id)
+    stale += [(party_id, f"packed but no longer a recipient of {info.id}") for party_id in sorted(zips)
+              if party_id not in recipients]
+    if round_changed or stale:
+        problems.add(Location(info.file if round_changed else shown), _stale_line(info, shown, round_changed, stale)
+                     + f": {fix} again, so the missiv and svarsformulär say what the sources say now",
+                     where=stale[0][0] if len(stale) == 1 else "")
     return found
+
+
+def _stale_line(info: RoundInfo, manifest: str, round_changed: bool, stale: list[tuple[str, str]]) -> str:
+    """Why a pack is stale, in one line: the first few parties in full, the rest counted."""
+    shown = "; ".join(f"{party}: {what}" for party, what in stale[:3])
+    more = f"; and {len(stale) - 3} more" if len(stale) > 3 else ""
+    parts = [f"the round changed after it was packed ({manifest} is older)"] if round_changed else []
+    if stale:
+        parts.append(f"{len(stale)} recipient(s) changed in the sources since packing ({shown}{more})")
+    return "the pack is stale: " + "; ".join(parts)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import smtplib
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import parseaddr
-from typing import Mapping
+from typing import Iterator, Mapping
 
-from ...model.problems import Location, Problems
+from ...model.problems import Location, Problems, SourceError
 
 ENV_HOST, ENV_PORT, ENV_FROM = "AVTAL_SMTP_HOST", "AVTAL_SMTP_PORT", "AVTAL_SMTP_FROM"
 ENV_USER, ENV_PASSWORD, ENV_STARTTLS = "AVTAL_SMTP_USER", "AVTAL_SMTP_PASSWORD", "AVTAL_SMTP_STARTTLS"
@@ -112,6 +113,29 @@ def connect(config: SmtpConfig) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+@contextmanager
+def session(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
+    """A connection for a `with` block: refused, it is one problem and nothing is sent; QUIT at the end, but
+    not after Ctrl-C or a crash (the line may be mid-message, and QUIT's answer may never come)."""
+    try:
+        smtp = connect(config)
+    except (OSError, smtplib.SMTPException) as exc:
+        problems = Problems()
+        problems.add(Location("environment"), f"cannot connect to {config.host}:{config.port} ({smtp_error(exc)}): "
+                     f"check {ENV_HOST}, {ENV_PORT}, {ENV_STARTTLS}, {ENV_USER} and {ENV_PASSWORD}; nothing was sent",
+                     where=ENV_HOST)
+        raise SourceError(problems) from None
+    try:
+        yield smtp
+    except BaseException:
+        smtp.close()
+        raise
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def smtp_error(exc: BaseException) -> str:

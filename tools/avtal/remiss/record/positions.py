@@ -28,6 +28,7 @@ from ...model.remiss import (ANSWERS_DIR, POSITION_STATUSES, POSITIONS_FILE, Com
 from ...model.validate import validate
 from ...model.versions import VERSION_FILE, WORKING, versions_dir
 from ...model.yamlfile import YamlFile, read_yaml
+from .changed import changed_of, split_changed
 from .lock import writes_round
 from .version_index import VersionIndex, version_index
 
@@ -236,9 +237,31 @@ def _check_positions(data: RoundPositions) -> None:
                 problems.add(data.location("positions", i, "clauses", j), f"unknown clause '{clause}'"
                              f"{_guess(clause, data.clause_ids)}: expected a clause id of the round's version "
                              f"'{data.info.source.version}' or of the working sources", where=clause)
+        for key, item, expected in unknown_changed_of(data, p):
+            problems.add(data.location("positions", i, *key), f"unknown {item}: expected {expected}")
         if not p.reason.strip():
             problems.add(data.location("positions", i, "reason"), "empty motivering: every position needs the "
                          "group's reason, as printed in the remissammanställning")
+
+
+def term_ids(data: RoundPositions) -> set[str]:
+    return {t.id for t in data.working.terms} if data.working is not None else set()
+
+
+def document_ids(data: RoundPositions) -> set[str]:
+    docs = set(data.version.documents) if data.version is not None else set()
+    return docs | ({d.id for d in data.working.documents} if data.working is not None else set())
+
+
+def unknown_changed_of(data: RoundPositions, p: Position) -> list[tuple[tuple, str, str]]:
+    """(key path, "term 'x'" or "document 'x'", what was expected) for each unknown term or document p names."""
+    out = []
+    for key, known, what in (("terms", term_ids(data), "term"), ("general", document_ids(data), "document")):
+        for j, ident in enumerate(getattr(p, key)):
+            if ident not in known:
+                out.append(((key, j), f"{what} '{ident}'", f"a {what} id of the working sources"
+                            f"{_guess(ident, known)}"))
+    return out
 
 
 def check_positions(sources: Path, info: RoundInfo, working: Corpus, problems: Problems) -> RoundPositions:
@@ -249,7 +272,7 @@ def check_positions(sources: Path, info: RoundInfo, working: Corpus, problems: P
 # ---- writing stallningstaganden.yaml ------------------------------------------------------------
 
 def position_key(p: Position) -> Key:
-    return (p.status, as_compared(p.reason), tuple(p.clauses))
+    return (p.status, as_compared(p.reason), changed_of(p))
 
 
 def as_compared(text: Optional[str]) -> str:
@@ -259,7 +282,9 @@ def as_compared(text: Optional[str]) -> str:
 
 
 def _position(comments: Iterable[str], key: Key) -> Position:
-    return Position(comments=tuple(comments), status=key[0], reason=key[1], clauses=key[2])  # type: ignore[arg-type]
+    clauses, terms, general = split_changed(key[2])
+    return Position(comments=tuple(comments), status=key[0], reason=key[1], clauses=clauses,  # type: ignore[arg-type]
+                    terms=terms, general=general)
 
 
 @dataclass
@@ -357,8 +382,9 @@ def dump_positions(positions: Positions, header: str = SCHEMA_LINE) -> str:
     items = []
     for p in positions.positions:
         item = {"comments": ids(p.comments), "status": p.status, "reason": as_compared(p.reason)}
-        if p.clauses:
-            item["clauses"] = ids(p.clauses)
+        for key in ("clauses", "terms", "general"):
+            if getattr(p, key):
+                item[key] = ids(getattr(p, key))
         items.append(item)
     data["positions"] = items
     return header + _yaml(data)
@@ -407,7 +433,8 @@ class PositionReport:
 
 @writes_round("position")
 def set_position(sources: Path, round_id: str, comments: list[str], *, status: str, reason: str,
-                 clauses: Iterable[str] = ()) -> PositionReport:
+                 clauses: Iterable[str] = (), terms: Iterable[str] = (), general: Iterable[str] = ()
+                 ) -> PositionReport:
     """Record one position for the given comments (moving any of them from the position it had)."""
     data = load_round_positions(sources, round_id)
     data.raise_errors()
@@ -424,13 +451,17 @@ def set_position(sources: Path, round_id: str, comments: list[str], *, status: s
         if clause not in data.clause_ids:
             problems.add(where, f"unknown clause '{clause}'{_guess(clause, data.clause_ids)}: expected a clause id of "
                          f"the round's version '{data.info.source.version}' or of the working sources", where=clause)
+    named = Position(comments=("x",), status="noterad", reason="x", terms=tuple(dict.fromkeys(terms)),
+                     general=tuple(dict.fromkeys(general)))
+    for _, item, expected in unknown_changed_of(data, named):
+        problems.add(where, f"unknown {item}: expected {expected}", where=item.split("'")[1])
     if status not in POSITION_STATUSES:
         problems.add(where, f"unknown status '{status}': expected one of {', '.join(POSITION_STATUSES)}")
     if not as_compared(reason):
         problems.add(where, "empty --motivering: every position needs the group's reason")
     if problems:
         raise SourceError(problems)
-    key: Key = (status, as_compared(reason), clauses)
+    key: Key = (status, as_compared(reason), changed_of(named.model_copy(update={"clauses": clauses})))
     old = list(data.positions.positions)
     applied = apply_updates(old, {cid: key for cid in comments})
     covering = next(p.comments for p in applied.positions if comments[0] in p.comments)
@@ -439,7 +470,7 @@ def set_position(sources: Path, round_id: str, comments: list[str], *, status: s
     for cid, k in applied.moved.items():
         shared = [c for c in old[owner[cid]].comments if c not in comments]
         moved[cid] = f"'{k[0]}'" + (f", shared with {', '.join(shared)}" if shared else "")
-    report = PositionReport(data.shown, tuple(comments), status, clauses, covering, moved)
+    report = PositionReport(data.shown, tuple(comments), status, key[2], covering, moved)
     if applied.positions == old and data.source is not None:
         report.unchanged = True
         return report

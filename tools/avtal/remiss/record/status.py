@@ -5,7 +5,7 @@ instant however many answers came in. Every recipient of the round gets one
 state, in this order of precedence:
 
 - `declined`: its own answer says it declines (avstår);
-- `no-comments`: its own answer has no comments, or only "ingen erinran";
+- `no-comments`: its own answer has no comments, or only "ingen erinran" (or "instämmer" with no text);
 - `late` / `answered`: its own answer, first received after / by the deadline;
 - `joint`: no answer of its own, but a joint answer (a kommunalförbund's, or
   another party's) names it in `on_behalf_of`;
@@ -56,6 +56,7 @@ class RecipientStatus:
     comments: int
     email: str
     email_placeholder: bool
+    extended_to: str | None = None  # YYYY-MM-DD: its own later deadline (the round's `extensions:`)
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ class StatusReport:
             state = SHOWN[r.state].format(via=r.joint_via)
             if r.late and r.state != "late":
                 state += " (late)"
+            if r.extended_to:
+                state += f" (deadline extended to {r.extended_to})"
             if r.also_via:
                 state += f" (also via {', '.join(r.also_via)})"
             rows.append((r.name, self.group_names.get(r.kommunalforbund or "", "–"), state, r.received or "–",
@@ -213,7 +216,7 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
     group_names = {g.id: g.short_name for g in book.groups}
     report = StatusReport(source.id, source.title, deadline.isoformat(), group_names=group_names)
     for party in info.recipients:
-        report.recipients.append(_state(party, own.get(party.id), covering.get(party.id, []), deadline))
+        report.recipients.append(_state(party, own.get(party.id), covering.get(party.id, []), info))
     for gid, name, members in _groups(info):
         states = [r.state for r in report.recipients if r.party in members]
         report.groups.append(GroupCount(gid, name, len(states), states.count("answered"), states.count("late"),
@@ -222,17 +225,18 @@ def status_of(info: RoundInfo, answers: tuple[Answer, ...]) -> StatusReport:
     asked = {x.id for x in info.others}
     parties = {p.id for p in book.parties}
     for other in info.others:
-        report.others.append(_state(other, own.get(other.id), [], deadline))
+        report.others.append(_state(other, own.get(other.id), [], info))
     for a in sorted(answers, key=lambda a: a.party):
         who = book.answerer(a.party)
         if a.party not in parties and a.party not in asked and who is not None:
-            report.others.append(_state(who, a, [], deadline))
+            report.others.append(_state(who, a, [], info))
             report.unasked |= {a.party}
     for a in sorted(answers, key=lambda a: (_first(a), a.party)):
         if a.on_behalf_of:
             who = book.answerer(a.party)
             report.joint_answers.append(JointAnswer(a.party, who.name if who else a.party, _first(a).isoformat(),
-                                                    _first(a) > deadline, a.on_behalf_of, len(live_comments(a))))
+                                                    _first(a) > info.deadline_of(a.party), a.on_behalf_of,
+                                                    len(live_comments(a))))
     return report
 
 
@@ -240,16 +244,19 @@ def _first(answer: Answer) -> dt.date:
     return min(r.received for r in answer.revisions)
 
 
-def _state(party: Addressee, own: Answer | None, joint: list[Answer], deadline: dt.date) -> RecipientStatus:
+def _state(party: Addressee, own: Answer | None, joint: list[Answer], info: RoundInfo) -> RecipientStatus:
+    """Lateness by the answerer's own deadline (an extension counts): the party's, or the joint answerer's."""
+    deadline = info.deadline_of(party.id)
+    extended = info.extended(party.id)
     base = dict(party=party.id, name=party.name, kommunalforbund=getattr(party, "kommunalforbund", None),
                 email=party.email,
-                email_placeholder=party.email_placeholder)
+                email_placeholder=party.email_placeholder, extended_to=deadline.isoformat() if extended else None)
     if own is not None:
         comments = live_comments(own)
         received = _first(own)
         if own.declined:
             state = "declined"
-        elif all(c.stance == "ingen erinran" for c in comments):
+        elif all(c.stance == "ingen erinran" or not c.needs_position for c in comments):
             state = "no-comments"
         else:
             state = "late" if received > deadline else "answered"
@@ -258,6 +265,7 @@ def _state(party: Addressee, own: Answer | None, joint: list[Answer], deadline: 
     if joint:
         via = joint[0]
         received = _first(via)
+        deadline = info.deadline_of(via.party)
         return RecipientStatus(**base, state="joint", received=received.isoformat(), late=received > deadline,
                                joint_via=via.party, also_via=tuple(a.party for a in joint[1:]),
                                comments=len(live_comments(via)))

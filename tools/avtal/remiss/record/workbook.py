@@ -22,8 +22,9 @@ from ...model.problems import Location, Problems, SourceError, relative
 from ...model.remiss import POSITION_STATUSES, _guess
 from ...render.spreadsheet import cell_text, finish_xlsx
 from .lock import writes_round
-from .positions import (Key, RoundPositions, apply_updates, as_compared, load_round_positions, position_key,
-                        write_positions)
+from .changed import changed_of, unknown_changed
+from .positions import (Key, RoundPositions, apply_updates, as_compared, document_ids, load_round_positions,
+                        position_key, term_ids, write_positions)
 
 SHEET = "Ställningstaganden"
 META_SHEET = "avtal"
@@ -124,7 +125,7 @@ def _workbook_bytes(data: RoundPositions) -> tuple[bytes, int, int]:
             "Avsnitt": info.number or ("allmän" if not info.document else "hela dokumentet"), "Rubrik": info.heading,
             "Partens ställningstagande": c.stance, "Synpunkt": as_compared(c.text), "Förslag": as_compared(c.proposal) or None,
             "Grupp": labels.get(i) if i is not None else None, "Status": p.status if p else None,
-            "Motivering": as_compared(p.reason) if p else None, "Ändrade avsnitt": ", ".join(p.clauses) if p else None,
+            "Motivering": as_compared(p.reason) if p else None, "Ändrade avsnitt": ", ".join(changed_of(p)) if p else None,
             "Kontrollsumma": digest(position_key(p) if p else None),
         }
         for col, (name, _, wrap) in enumerate(COLUMNS, start=1):
@@ -392,12 +393,11 @@ def _read_rows(book, shown: str, data: RoundPositions, problems: Problems) -> li
                          f"'{status_text}': expected one of {', '.join(POSITION_STATUSES)} (or empty for no position)",
                          where=cid)
         clauses = tuple(dict.fromkeys(x for x in re.split(r"[,;\s]+", clause_text) if x))
-        for clause in clauses:
-            if clause not in data.clause_ids:
-                problems.add(Location(shown, number, cols[CLAUSES] + 1), f"row {number} ({cid}): unknown clause "
-                             f"'{clause}'{_guess(clause, data.clause_ids)}: expected clause ids of the round's "
-                             f"version '{data.info.source.version}' or of the working sources, separated by commas",
-                             where=cid)
+        for clause, _ in unknown_changed(clauses, data.clause_ids, term_ids(data), document_ids(data)):
+            problems.add(Location(shown, number, cols[CLAUSES] + 1), f"row {number} ({cid}): unknown clause "
+                         f"'{clause}'{_guess(clause, data.clause_ids)}: expected clause ids of the round's "
+                         f"version '{data.info.source.version}' or of the working sources (a term as begrepp:ID, a "
+                         "document's general text as text:DOC), separated by commas", where=cid)
         if status and not reason:
             problems.add(Location(shown, number, cols[REASON] + 1), f"row {number} ({cid}): status '{status}' but no "
                          "motivering: every position needs the group's reason", where=cid)

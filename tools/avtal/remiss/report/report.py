@@ -45,11 +45,11 @@ from ...redline.diff import CHANGED, DELETED, MOVED, NEW
 from ...render import ast, ooxml, wording
 from ...render import typst as typst_writer
 from ...render.build import build_time
-from ...render.docx import TEMPLATES, WORD
-from ...render.pandoc import convert
+from ...render.docx import TEMPLATES
 from ...render.pdf import compile_pdf, laid_out
 from ...render.spreadsheet import cell_text, finish_xlsx
 from ...render.web import WEB_TEMPLATES, page, static_assets
+from ...render.word import write_docx
 from . import charts
 from ..record.answers import FLAG_LETTER, answer_path, is_removed, load_answers
 from ..record.lock import writes_round
@@ -71,9 +71,11 @@ GROUP_COLUMNS = (("answered", "Svarat i tid"), ("late", "Sent"), ("joint", "Geme
 CHANGE_WORD = {NEW: "nytt", DELETED: "borttaget", MOVED: "flyttat", CHANGED: "ändrat"}
 STANCE_LABEL = {"instämmer": "Instämmer", "invänder": "Invänder", "synpunkt": "Synpunkt",
                 "ingen erinran": "Ingen erinran", None: "Ej angiven"}
+NOT_NEEDED = "not needed"  # the status of a row that only agrees and says nothing else (Comment.needs_position)
 STATUS_LABEL = {"beaktad": "Beaktad", "delvis beaktad": "Delvis beaktad", "ej beaktad": "Ej beaktad",
-                "noterad": "Noterad", None: "Öppen"}
+                "noterad": "Noterad", NOT_NEEDED: "Inget att ta ställning till", None: "Öppen"}
 OPEN_TEXT = "Öppen – ställningstagande saknas"
+NOT_NEEDED_TEXT = "Inget att ta ställning till (instämmer utan synpunkt)"
 # How the stances are counted in a sentence: "3 invänder, 2 med synpunkt".
 TALLY = {"instämmer": "instämmer", "invänder": "invänder", "synpunkt": "med synpunkt",
          "ingen erinran": "med ingen erinran", None: "utan angiven inställning"}
@@ -105,6 +107,8 @@ class Entry:
 
     @property
     def status(self) -> str | None:
+        if self.position is None and not self.comment.needs_position:
+            return NOT_NEEDED
         return self.position.status if self.position else None
 
 
@@ -141,7 +145,7 @@ class Report:
         return sum(1 for r in self.status.recipients if r.state == state)
 
     def status_counts(self) -> dict[str | None, int]:
-        counts: dict[str | None, int] = {s: 0 for s in (*POSITION_STATUSES, None)}
+        counts: dict[str | None, int] = {s: 0 for s in (*POSITION_STATUSES, NOT_NEEDED, None)}
         for e in self.entries:
             counts[e.status] += 1
         return counts
@@ -504,8 +508,11 @@ class Builder:
                   f"{n('none')} har inte svarat."
                   + (f" Ytterligare {covered_too} {'part' if covered_too == 1 else 'parter'} som omfattas av ett "
                      "gemensamt svar har också svarat själv och räknas efter sitt eget svar." if covered_too else "")),
-               _p(f"Svaren innehåller {len(r.entries)} synpunkter. Arbetsgruppen har tagit ställning till "
-                  f"{len(r.entries) - counts[None]} av dem; {counts[None]} är öppna.")]
+               _p(f"Svaren innehåller {wording.amount(len(r.entries), 'synpunkt', 'synpunkter')}. Arbetsgruppen har "
+                  f"tagit ställning till {len(r.entries) - counts[None] - counts[NOT_NEEDED]} av dem; "
+                  f"{counts[None]} {'är öppen' if counts[None] == 1 else 'är öppna'}"
+                  + (f" och {counts[NOT_NEEDED]} instämmer utan att säga något mer och behöver inget "
+                     "ställningstagande." if counts[NOT_NEEDED] else "."))]
         letters = [e for e in r.entries if FLAG_LETTER in e.comment.flags]
         if letters:
             out.append(_p(f"{len(letters)} brev är ännu inte uppdelade i enskilda synpunkter ("
@@ -628,8 +635,8 @@ class Builder:
         stances = Counter(e.comment.stance for e in entries)
         parts = [f"{stances[s]} {TALLY[s]}" for s in (*STANCES, None) if stances[s]]
         who = len({e.answer.party for e in entries})
-        return (f"{len(entries)} {'synpunkt' if len(entries) == 1 else 'synpunkter'} från {who} "
-                f"{'remissinstans' if who == 1 else 'remissinstanser'}: {', '.join(parts)}")
+        return (f"{wording.amount(len(entries), 'synpunkt', 'synpunkter')} från "
+                f"{wording.amount(who, 'remissinstans', 'remissinstanser')}: {', '.join(parts)}")
 
     def comment_links(self, entries: list[Entry]) -> ast.Node:
         """'Synpunkter: boras-3 (Borås Stad), …', each linked to the comment."""
@@ -650,7 +657,7 @@ class Builder:
         groups = self.r.status.groups
         series = [(label, [getattr(g, key) for g in groups]) for key, label in GROUP_COLUMNS]
         alt = "Liggande stapeldiagram över svaren per kommunalförbund. " + " ".join(
-            f"{g.name}: {g.parties} remissinstanser, varav " + ", ".join(
+            f"{g.name}: {wording.amount(g.parties, 'remissinstans', 'remissinstanser')}, varav " + ", ".join(
                 f"{label.lower()} {getattr(g, key)}" for key, label in GROUP_COLUMNS) + "." for g in groups)
         chart = self.chart(charts.stacked_bars, "svar", "Svar per kommunalförbund", alt, [g.name for g in groups],
                            series)
@@ -761,7 +768,7 @@ class Builder:
         if not entries:
             return out + [_p("Inga synpunkter på detta dokument.")]
         clauses = {e.clause.id for e in entries if e.clause}
-        out.append(_p(f"{len(entries)} synpunkter, på {len(clauses)} avsnitt"
+        out.append(_p(f"{wording.amount(len(entries), 'synpunkt', 'synpunkter')}, på {len(clauses)} avsnitt"
                       + (" och på dokumentet som helhet." if any(e.clause is None for e in entries) else ".")))
         whole = [e for e in entries if e.clause is None]
         if whole:
@@ -819,7 +826,10 @@ class Builder:
             blocks.append(ast.div(text_blocks(c.proposal), ast.attr(classes=["proposal"])))
         for flag in c.flags:
             blocks.append(ast.para([ast.emph(_t(f"Obs: {_flag_text(flag)}."))]))
-        if e.position is None:
+        if e.status == NOT_NEEDED:
+            blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
+                                    *_t(NOT_NEEDED_TEXT)]))
+        elif e.position is None:
             blocks.append(ast.para([ast.strong(_t("Arbetsgruppens ställningstagande:")), {"t": "Space"},
                                     ast.span(_t(OPEN_TEXT), ast.attr(classes=["open"]))]))
         elif same_as is not None:
@@ -853,7 +863,8 @@ class Builder:
         on_clauses = [e for e in r.entries if e.changed is not None]
         changed = [e for e in on_clauses if e.changed]
         out = [self.heading(1, f"Spårbarhet mot {r.against_name}", "rs-sparbarhet"),
-               _p(f"{len(changed)} av {len(on_clauses)} synpunkter på enskilda avsnitt gäller avsnitt som har "
+               _p(f"{len(changed)} av {wording.amount(len(on_clauses), 'synpunkt', 'synpunkter')} på enskilda "
+                  f"avsnitt gäller avsnitt som har "
                   "ändrats "
                   f"mellan {r.version_name} och {r.against_name}. {len(t.changed)} avsnitt har ändrats; ändringarna "
                   "visas i ändringsförteckningen och de markerade dokumenten.")]
@@ -875,6 +886,13 @@ class Builder:
         position = f"Ställningstagandet ”{status}” ({who})" if status else f"Ställningstagandet ({who})"
         if f.kind == NO_CLAUSES:
             return f"{position} anger inga avsnitt som beslutet har ändrat."
+        if f.clause and f.clause.startswith(("begrepp:", "text:")):  # a glossary term or a document's general text
+            kind, _, ident = f.clause.partition(":")
+            what = f"begreppet {ident} i Termer och begrepp" if kind == "begrepp" else f"den allmänna texten i {ident}"
+            if f.kind == UNCOVERED:
+                return (f"{what[0].upper()}{what[1:]} har ändrats i {self.r.against_name}, men inget "
+                        "ställningstagande anger det.")
+            return f"{position} anger {what}, som inte har ändrats i {self.r.against_name}."
         if f.kind in (UNCHANGED, PARTLY_UNCHANGED) and f.clause:
             where = self.clause_name(f.clause)
             if f.kind == UNCHANGED:
@@ -975,9 +993,7 @@ def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", toc)),
              ast.raw_block("openxml", ooxml.page_break())]
     tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(report.when.timestamp()))})
-    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), properties={
+    return write_docx(tree, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), custom=None, properties={
         "title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
         "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {wording.round_name(src)}; {KIND}",
         "version": report.version_name, "category": KIND})
@@ -1146,7 +1162,7 @@ def xlsx_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
                e.clause.label if e.clause else "", e.clause.title if e.clause else "", c.clause or "",
                STANCE_LABEL[c.stance], c.text.strip(), (c.proposal or "").strip(), (c.quote or "").strip(),
                SOURCE_LABEL.get(c.source, c.source), "; ".join(_flag_text(f) for f in c.flags),
-               e.received, c.revision, STATUS_LABEL[e.status] if e.position else OPEN_TEXT,
+               e.received, c.revision, STATUS_LABEL[e.status] if e.status else OPEN_TEXT,
                " ".join(e.position.reason.split()) if e.position else "",
                ", ".join(e.position.clauses) if e.position else "",
                _decision(report.decided_by(e.answer.party))]

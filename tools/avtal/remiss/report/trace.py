@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Optional
 
@@ -33,6 +33,7 @@ from ..record.positions import RoundPositions, load_round_positions
 
 CHANGE_KINDS = frozenset({NEW, DELETED, CHANGED, MOVED})  # what makes a clause changed ("renumbered" alone does not)
 PAST = {NEW: "added", DELETED: "deleted", MOVED: "moved", CHANGED: "changed"}
+TERM_PAST = {"new": "added", "deleted": "deleted", "renamed": "renamed", "changed": "redefined"}
 TAKEN = ("beaktad", "delvis beaktad")  # statuses that claim the text changed
 
 # Finding kinds
@@ -161,6 +162,8 @@ class PairIndex:
     folder: str  # FROM--TO, as `avtal redline` names it
     nodes: dict[str, NodeInfo]  # reading order
     touched: frozenset[str]  # documents with a redline page
+    terms: dict[str, str] = field(default_factory=dict)  # term id → how it changed: new, deleted, renamed, changed
+    general: frozenset[str] = frozenset()  # documents whose preamble or metadata changed
 
     @classmethod
     def of(cls, changes: ChangeSet) -> "PairIndex":
@@ -176,17 +179,19 @@ class PairIndex:
             for top in doc.tree:
                 visit(top, None, doc.id)
         return cls(changes.from_name, changes.to_name, changes.folder, nodes,
-                   frozenset(d.id for d in changes.documents if d.touched))
+                   frozenset(d.id for d in changes.documents if d.touched), {t.id: t.kind for t in changes.terms},
+                   frozenset(d.id for d in changes.documents if d.preamble_changed or d.meta))
 
     def to_json(self) -> dict:
         return {"from": self.from_name, "to": self.to_name, "folder": self.folder, "touched": sorted(self.touched),
                 "nodes": [[n.id, n.doc, n.parent, sorted(n.kinds), n.number_from, n.number_to, n.title]
-                          for n in self.nodes.values()]}
+                          for n in self.nodes.values()], "terms": self.terms, "general": sorted(self.general)}
 
     @classmethod
     def from_json(cls, data: dict) -> "PairIndex":
         nodes = {n[0]: NodeInfo(n[0], n[1], n[2], frozenset(n[3]), n[4], n[5], n[6]) for n in data["nodes"]}
-        return cls(data["from"], data["to"], data["folder"], nodes, frozenset(data["touched"]))
+        return cls(data["from"], data["to"], data["folder"], nodes, frozenset(data["touched"]),
+                   dict(data.get("terms", {})), frozenset(data.get("general", ())))
 
     def changed(self, cid: str) -> bool:
         return bool(self.nodes[cid].kinds & CHANGE_KINDS)
@@ -296,10 +301,22 @@ def trace_positions(data: RoundPositions, pair: PairIndex) -> TraceResult:
         if p.status not in TAKEN:
             continue
         known = [c for c in p.clauses if c in nodes]
+        # A term or a document's general text counts as a clause would: named, it must have changed.
+        known_other = [f"begrepp:{t}" for t in p.terms] + [f"text:{d}" for d in p.general]
+        still_other = [f"begrepp:{t}" for t in p.terms if t not in pair.terms] + \
+            [f"text:{d}" for d in p.general if d not in pair.general]
+        if still_other:
+            kind = UNCHANGED if not p.clauses and len(still_other) == len(known_other) else PARTLY_UNCHANGED
+            findings.append(Finding(kind, "warning", f"position '{p.status}' ({who}) names {', '.join(still_other)}, "
+                                    f"which did not change between {versions}: remove them, or change the text", i,
+                                    still_other[0], p.comments))
+        if not p.clauses and known_other:
+            continue
         if not p.clauses:
             findings.append(Finding(NO_CLAUSES, "warning", f"position '{p.status}' ({who}) names no clauses: list the "
-                                    f"clauses the decision changed in {pair.to_name} (--clauses), or choose "
-                                    "'ej beaktad' or 'noterad'", i, None, p.comments))
+                                    f"clauses the decision changed in {pair.to_name} (--clauses; a glossary term "
+                                    "--terms, a document's general text --general), or choose 'ej beaktad' or "
+                                    "'noterad'", i, None, p.comments))
             continue
         still = [c for c in known if not pair.within(c)]
         if known and len(still) == len(known):
@@ -310,6 +327,18 @@ def trace_positions(data: RoundPositions, pair: PairIndex) -> TraceResult:
             findings.append(Finding(PARTLY_UNCHANGED, "warning", f"position '{p.status}' ({who}) names "
                                     f"{_clauses(still, nodes)}, which did not change between {versions}: remove "
                                     "them from its clauses, or change the text", i, still[0], p.comments))
+    named_terms = {t for p in positions for t in p.terms}
+    named_general = {d for p in positions for d in p.general}
+    for tid, kind in sorted(pair.terms.items()):
+        if tid not in named_terms:
+            findings.append(Finding(UNCOVERED, "warning", f"term {tid} was {TERM_PAST[kind]} in the glossary between "
+                                    f"{versions}, but no position names it: add it to the terms of the position "
+                                    "whose decision changed it (--terms; fine to leave if the change did not come "
+                                    "from the remiss)", None, f"begrepp:{tid}"))
+    for doc in sorted(pair.general - named_general):
+        findings.append(Finding(UNCOVERED, "warning", f"the general text of {doc} (preamble, title) changed between "
+                                f"{versions}, but no position names it (--general {doc}; fine to leave if the change "
+                                "did not come from the remiss)", None, f"text:{doc}"))
     changed = []
     for cid, n in nodes.items():
         if not pair.changed(cid):

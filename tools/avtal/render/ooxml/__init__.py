@@ -1,9 +1,10 @@
 """Everything that knows WordprocessingML. Nothing outside the docx writer/readers imports this.
 
-pandoc writes the body; this module adds what pandoc cannot (a title page
-with status and diarienummer, a table of contents whose entries are already
-filled in so it reads correctly before Word updates it) and finishes the
-file (page-header text, core properties, a byte-stable zip).
+`body` writes a document tree as WordprocessingML and `package` zips it with the house style of
+templates/reference.docx (`render.word.write_docx` puts them together). This module holds what
+they share with docxtpl's letters and forms: bookmark names, the title page and a table of
+contents whose entries are already filled in (it reads correctly before Word updates it),
+properties, and the finishing pass for docxtpl's files (page-header text, a byte-stable zip).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import itertools
 import re
 import zipfile
 from typing import Iterator
@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
-from ..archive import zip_bytes
+from ...archive import zip_bytes
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
@@ -72,8 +72,8 @@ TEXT_WIDTH = 9071  # twips: A4 less the 2.5 cm margins of templates/reference.do
 def table_of_contents(heading: str, entries: list[tuple[int, str, str]]) -> str:
     """A TOC field whose cached result is already the list of headings, each a link to its bookmark.
 
-    Each entry ends in a PAGEREF field, its page filled in by `finish_docx` (from the PDF's layout of
-    the same text, so the contents look finished where fields are never updated); `finish_docx` also
+    Each entry ends in a PAGEREF field, its page filled in by `fill_page_numbers` (from the PDF's layout
+    of the same text, so the contents look finished where fields are never updated); the package also
     asks Word to update fields on open, which puts Word's own page numbers there. LibreOffice,
     python-docx and pandoc read the entries without updating anything.
     """
@@ -132,21 +132,17 @@ def _finish_tables(xml: bytes) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _fill_page_numbers(xml: bytes, pages: dict[str, int]) -> bytes:
+def fill_page_numbers(xml: str, pages: dict[str, int]) -> str:
     """The page of each heading (clause id → page) as the cached result of the contents' PAGEREF fields."""
     for anchor, page in pages.items():
-        field = _page_ref(escape(bookmark_name(anchor))).encode("utf-8")
-        xml = xml.replace(field, field + f"<w:r><w:t>{page}</w:t></w:r>".encode(), 1)
+        field = _page_ref(escape(bookmark_name(anchor)))
+        xml = xml.replace(field, f"{field}<w:r><w:t>{page}</w:t></w:r>", 1)
     return xml
 
 
 def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: dt.datetime,
-                tracked: bool = False, custom: dict[str, str] | None = None, pages: dict[str, int] | None = None) -> bytes:
-    """Fill the page header, set core and custom properties, and re-zip deterministically.
-
-    With `tracked` (a redline), wholly inserted or deleted paragraphs and rows get their marks tracked too;
-    with `pages` (heading id → page), the table of contents shows them.
-    """
+                custom: dict[str, str] | None = None) -> bytes:
+    """Fill the page header, set core and custom properties, and re-zip deterministically (docxtpl's letters and forms)."""
     source = zipfile.ZipFile(io.BytesIO(data))
 
     def finished() -> Iterator[tuple[str, bytes]]:
@@ -159,8 +155,7 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
             elif info.filename == "docProps/custom.xml" and custom:
                 content = _custom_properties(content, custom)
             elif info.filename == "word/document.xml":
-                content = _finish_tables(_fill_page_numbers(content, pages or {}))
-                content = _tracked_document(content) if tracked else content
+                content = _finish_tables(content)
             elif info.filename == "word/styles.xml":
                 content = _complete_styles(content)
             elif info.filename == "word/settings.xml" and b"PAGEREF" in source.read("word/document.xml"):
@@ -276,92 +271,3 @@ def _custom_properties(xml: bytes, values: dict[str, str]) -> bytes:
             prop.remove(child)
         etree.SubElement(prop, f"{{{VT}}}lpwstr").text = value
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _whole_revision(element: etree._Element, w: str) -> etree._Element | None:
-    """The w:ins or w:del that wraps every text run inside `element`, if all runs share one kind."""
-    runs = [r for r in element.iter(f"{w}r") if r.find(f"{w}t") is not None or r.find(f"{w}delText") is not None]
-    for kind in ("ins", "del"):
-        wrappers = [next((a for a in r.iterancestors() if a.tag == f"{w}{kind}"), None) for r in runs]
-        if runs and all(x is not None for x in wrappers):
-            return wrappers[0]
-    return None
-
-
-def _tracked_document(xml: bytes) -> bytes:
-    """A redline's document.xml made valid and whole: links hold their revisions, paragraph marks are tracked."""
-    root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
-    ids = itertools.count(1 + max((int(v) for v in root.xpath("//@w:id", namespaces={"w": W}) if v.isdigit()),
-                                  default=0))
-    _links_hold_revisions(root, ids)
-    _track_whole_paragraphs(root, ids)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _links_hold_revisions(root: etree._Element, ids: Iterator[int]) -> None:
-    """`<w:ins><w:hyperlink>runs</w:hyperlink></w:ins>` → `<w:hyperlink><w:ins>runs</w:ins></w:hyperlink>`.
-
-    pandoc nests a link inside the insertion; ECMA-376 allows only runs there, Word
-    writes it the other way round, and LibreOffice drops the link's text (the words
-    are lost on accept all). Each piece keeps the author and date, with its own id.
-    """
-    w = f"{{{W}}}"
-    for kind in ("ins", "del"):
-        for wrapper in list(root.iter(f"{w}{kind}")):
-            if wrapper.find(f"{w}hyperlink") is None or wrapper.getparent().tag == f"{w}rPr":
-                continue
-            pieces: list[etree._Element] = []
-            current: etree._Element | None = None
-            for child in list(wrapper):
-                if child.tag == f"{w}hyperlink":
-                    inner = _revision_like(wrapper, ids)
-                    inner.extend(list(child))
-                    child.append(inner)
-                    pieces.append(child)
-                    current = None
-                else:
-                    if current is None:
-                        current = _revision_like(wrapper, ids)
-                        pieces.append(current)
-                    current.append(child)
-            parent, at = wrapper.getparent(), wrapper.getparent().index(wrapper)
-            parent.remove(wrapper)
-            for offset, piece in enumerate(pieces):
-                parent.insert(at + offset, piece)
-
-
-def _revision_like(wrapper: etree._Element, ids: Iterator[int]) -> etree._Element:
-    """An empty w:ins/w:del with the author and date of `wrapper` and a fresh id."""
-    out = etree.Element(wrapper.tag)
-    out.set(f"{{{W}}}id", str(next(ids)))
-    for attr in ("author", "date"):
-        if wrapper.get(f"{{{W}}}{attr}") is not None:
-            out.set(f"{{{W}}}{attr}", wrapper.get(f"{{{W}}}{attr}"))
-    return out
-
-
-def _track_whole_paragraphs(root: etree._Element, ids: Iterator[int]) -> None:
-    """Track the mark of every paragraph (and table row) whose text is wholly inserted or deleted.
-
-    pandoc marks the runs; without the mark, accepting a deleted paragraph (or
-    rejecting an inserted one) would leave an empty paragraph or row behind.
-    """
-    w = f"{{{W}}}"
-    for element in [*root.iter(f"{w}p"), *root.iter(f"{w}tr")]:
-        wrapper = _whole_revision(element, w)
-        if wrapper is None:
-            continue
-        if element.tag == f"{w}p":
-            props = element.find(f"{w}pPr")
-            if props is None:
-                props = etree.Element(f"{w}pPr")
-                element.insert(0, props)
-            target = props.find(f"{w}rPr")
-            if target is None:
-                target = etree.SubElement(props, f"{w}rPr")
-        else:
-            target = element.find(f"{w}trPr")
-            if target is None:
-                target = etree.Element(f"{w}trPr")
-                element.insert(1 if element.find(f"{w}tblPrEx") is not None else 0, target)
-        target.append(_revision_like(wrapper, ids))

@@ -1,0 +1,29 @@
+"""Word, written directly from the document tree (pandoc reads our files in tests, it no longer writes them).
+
+One walk of the tree writes the body (`ooxml.body`); the package around it takes the house style
+from templates/reference.docx (`ooxml.package`). Same tree, same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from .ast import Node
+from .ooxml import fill_page_numbers
+from .ooxml.body import BodyWriter
+from .ooxml.package import package
+
+REFERENCE = Path(__file__).resolve().parents[3] / "templates" / "reference.docx"
+
+
+def write_docx(tree: Node, *, header: str, properties: dict[str, str], custom: dict[str, str] | None,
+               when: dt.datetime, tracked: bool = False, pages: dict[str, int] | None = None) -> bytes:
+    """The .docx of a pandoc-JSON tree: page-header text, core and custom properties, contents' pages filled in.
+
+    With `tracked` (a redline), wholly inserted or deleted paragraphs and rows have their marks tracked,
+    so accepting or rejecting every change leaves no empty paragraph or row behind.
+    """
+    writer = BodyWriter(tracked=tracked)
+    body = fill_page_numbers(writer.blocks(tree["blocks"]), pages or {})
+    return package(writer, body, REFERENCE, header=header, properties=properties, custom=custom, when=when)
