@@ -238,7 +238,7 @@ def test_a_file_with_untracked_edits_only(setup: Setup):
     assert "{ref:mun.munvard.daglig}" in setup.source() and "{term:palliativ-vard|den palliativa vården}" in setup.source()
 
 
-def test_a_file_with_tracked_and_untracked_edits(setup: Setup):
+def test_a_file_with_tracked_and_untracked_edits(setup: Setup, capsys):
     first = setup.untracked(replacements=[("mun.bakgrund", "tala och delta socialt", "tala, le och delta socialt")])
     path = annotate_draft(first, setup.root / "both.docx", author="Anna Berg", date=WHEN,
                           replacements=[("mun.ansvar", "Erbjuder kostnadsfri utbildning", "Erbjuder utbildning")])
@@ -246,6 +246,10 @@ def test_a_file_with_tracked_and_untracked_edits(setup: Setup):
         "mun.bakgrund": setup.old_text("mun.bakgrund").replace("tala och delta", "tala, le och delta"),
         "mun.ansvar": setup.old_text("mun.ansvar").replace("Erbjuder kostnadsfri utbildning", "Erbjuder utbildning"),
     })
+    capsys.readouterr()
+    assert main(["--sources", str(setup.sources), "redline", BASE, "working", "--dist", str(setup.root / "dist")]) == 0
+    printed = capsys.readouterr().out.splitlines()  # what `avtal redline FROM working` says changed: these two only
+    assert [line for line in printed if not line.startswith("wrote ")] == [f"{DOC}: 2 changed"]
 
 
 def test_a_new_paragraph_inside_a_clause(setup: Setup):
@@ -330,9 +334,102 @@ def test_a_deleted_clause_is_refused_and_names_who_refers_to_it(setup: Setup, ca
     path = setup.tracked(deletions=[("mun.munvard.daglig", text) for text in [heading, *paragraphs]])
     assert setup.apply(path, "--accept-all") == 1
     out = capsys.readouterr().out
-    assert "NOT APPLIED" in out and "deleting a clause is never applied automatically" in out
+    assert "NOT APPLIED" in out and "deleting a clause is applied only when asked" in out
     assert "mun.palliativ" in out  # it refers to the clause
     assert setup.source() == setup.before
+    assert setup.apply(path, "--accept-all", "--delete", "mun.munvard.daglig") == 1  # asked, but still referred to
+    out = capsys.readouterr().out
+    assert "(1 clause(s) refer to it: mun.palliativ): change those references first" in out
+    assert setup.source() == setup.before
+
+
+def test_a_deleted_clause_is_deleted_when_asked(setup: Setup, capsys):
+    clause = setup.old.clause("mun.munvard.sjalvbestammande")
+    paragraphs = [plain(setup.old, DOC, inlines) for inlines in block_inlines(clause.body)]
+    path = setup.tracked(deletions=[(clause.id, text) for text in [f"{clause.label} {clause.title}", *paragraphs]])
+    assert setup.apply(path, "--accept-all", "--delete", clause.id) == 0
+    assert f"deleted avsnitt {clause.label} {clause.title} ({clause.id})" in capsys.readouterr().out
+    assert setup.redline() == {clause.id: frozenset({"deleted"})}
+    assert f"id: {clause.id}" not in setup.source()
+    setup.changed_lines_within(clause.id)
+    setup.strict_check()
+
+
+def _deleted_in_word(setup: Setup, *clause_ids: str) -> Path:
+    """The Word file with the headings and paragraphs of these clauses deleted (tracked)."""
+    deletions = []
+    for clause_id in clause_ids:
+        clause = setup.old.clause(clause_id)
+        deletions += [(clause_id, text) for text in [f"{clause.label} {clause.title}",
+                                                     *(plain(setup.old, DOC, i) for i in block_inlines(clause.body))]]
+    return setup.tracked(deletions=deletions)
+
+
+def test_a_clause_deleted_with_its_sub_clauses_when_asked(setup: Setup, capsys):
+    path = _deleted_in_word(setup, "mun.giltighet", "mun.giltighet.avtalstid", "mun.giltighet.andringar")
+    assert setup.apply(path, "--accept-all", "--delete", "mun.giltighet") == 0
+    out = capsys.readouterr().out
+    assert "with the clauses under it: mun.giltighet.andringar, mun.giltighet.avtalstid" in out
+    assert setup.redline() == {c: frozenset({"deleted"}) for c in
+                               ("mun.giltighet", "mun.giltighet.avtalstid", "mun.giltighet.andringar")}
+    setup.changed_lines_within("mun.giltighet")
+    setup.strict_check()
+
+
+def test_a_deleted_clause_whose_sub_clauses_stay_is_refused(setup: Setup, capsys):
+    path = _deleted_in_word(setup, "mun.giltighet")
+    assert setup.apply(path, "--accept-all", "--delete", "mun.giltighet") == 1
+    assert ("its heading was deleted in Word, but not the clauses under it (mun.giltighet.andringar, "
+            "mun.giltighet.avtalstid): moving clauses is not applied automatically") in capsys.readouterr().out
+    assert setup.source() == setup.before
+
+
+def _move_clause_before(src: Path, out: Path, moving: str, before: str) -> Path:
+    """Cut a clause (heading with its bookmark, and its text) and paste it before another clause's heading."""
+    import docx
+    from docx.oxml.ns import qn
+
+    from avtal.render.ooxml import bookmark_name
+
+    document = docx.Document(str(src))
+    body = document.element.body
+    starts = {}
+    for mark in body.iter(qn("w:bookmarkStart")):
+        top = mark
+        while top.getparent() is not body:
+            top = top.getparent()
+        starts.setdefault(mark.get(qn("w:name")), top)
+    tops = list(body)
+    first = tops.index(starts[bookmark_name(moving)])
+    end = min((tops.index(t) for t in starts.values() if tops.index(t) > first), default=len(tops) - 1)
+    anchor = starts[bookmark_name(before)]
+    for element in tops[first:end]:
+        anchor.addprevious(element)
+    document.save(str(out))
+    return out
+
+
+def test_a_clause_moved_in_word_is_refused_not_lost(setup: Setup, capsys):
+    """Cut and paste of a whole clause: its place is not applied (exit 1, said), the edit to its text is."""
+    moving, first = setup.old.clause("mun.giltighet.andringar"), setup.old.clause("mun.giltighet.avtalstid")
+    edited = setup.untracked(replacements=[(moving.id, "skyndsamt", "snarast")])
+    path = _move_clause_before(edited, setup.root / "moved.docx", moving.id, first.id)
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    assert (f"NOT APPLIED avsnitt {moving.label} {moving.title} ({moving.id}): the clause was moved in Word (it now "
+            f"comes after avsnitt {setup.old.clause('mun.giltighet').label}): moving a clause is not applied "
+            "automatically; move it in the YAML (edits to its text are applied)") in out
+    assert f"({first.id})" not in out  # the clauses that kept their order are not said to have moved
+    assert setup.redline() == {moving.id: frozenset({"changed"})}  # its text edit, in its old place
+    assert "snarast ta ställning" in setup.source()
+
+
+def test_delete_names_a_clause_the_word_file_still_has(setup: Setup, capsys):
+    path = setup.tracked(replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    assert setup.apply(path, "--accept-all", "--delete", "mun.utbildning") == 1
+    assert "named by --delete, but the clause is still in the Word file: not deleted" in capsys.readouterr().out
+    assert setup.apply(path, "--delete", "mun.finns-inte") == 1
+    assert "--delete mun.finns-inte: not a clause of munhalsa in version t-base" in capsys.readouterr().err
 
 
 def test_a_deleted_heading_with_its_text_kept_is_refused(setup: Setup, capsys):
@@ -432,14 +529,17 @@ def test_a_word_file_not_made_by_avtal_is_refused(setup: Setup, capsys):
 
 
 def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsys):
-    """A redline to a frozen version names it (its TO); to the moving working sources it names none and needs
-    --base. The group's own marks are not edits."""
+    """A redline to a frozen version names it (its TO); one to the moving working sources names none and is
+    known by the digest of its text. The group's own marks are not edits."""
     setup.yaml.write_text(setup.before.replace("såsom muntorrhet,", "såsom torr mun,"), encoding="utf-8")
     edit = [("mun.bakgrund", "tala och delta", "tala, le och delta")]
     assert main(["--sources", str(setup.sources), "redline", BASE, "working", "--dist", str(setup.root / "dist")]) == 0
     to_working = setup.untracked(setup.root / "dist" / "redline" / f"{BASE}--working" / f"{DOC}.docx", replacements=edit)
-    assert setup.apply(to_working, "--accept-all") == 1
-    assert "pass --base VERSION" in capsys.readouterr().err
+    assert setup.apply(to_working) == 0
+    out = capsys.readouterr().out
+    assert "made from the working sources" in out and "found by the digest of its text" in out
+    assert any(line.startswith("+") and "tala, le och delta" in line for line in out.splitlines())
+    assert setup.source() != setup.before.replace("tala och delta", "tala, le och delta")  # a dry run: not written
     assert main(["--sources", str(setup.sources), "freeze", "t-next", "--date", "2025-09-05"]) == 0
     assert main(["--sources", str(setup.sources), "redline", BASE, "t-next", "--dist", str(setup.root / "dist")]) == 0
     redline = setup.root / "dist" / "redline" / f"{BASE}--t-next" / f"{DOC}.docx"
@@ -458,6 +558,7 @@ def test_a_redline_file_applies_against_the_version_it_shows(setup: Setup, capsy
     ("makro.docx", raw_zip(docx_members() + [Member.of("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + bytes(500))]),
      "macro-enabled Word files are refused"),
     ("xxe.docx", raw_zip(docx_members(XXE_PASSWD)), "has a DOCTYPE"),
+    ("bomb.docx", raw_zip(docx_members() + [Member.of("word/media/zeros.bin", bytes(50_000_000))]), "zip bomb"),
 ])
 def test_hostile_files_are_refused_as_party_files_are(setup: Setup, capsys, name, data, reason):
     path = setup.root / name
@@ -511,24 +612,68 @@ def test_files_re_saved_by_libreoffice_without_edits_have_no_edits(setup: Setup,
         assert "no edits in the clauses" in out, out
 
 
-def test_a_working_build_applies_against_the_git_commit_it_was_built_from(setup: Setup, capsys):
-    """`avtal build` names no version: --base HEAD (the sources committed, unchanged since the build)."""
+def _git(root: Path, *args: str) -> None:
     import subprocess
 
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(setup.root), "-c", "user.email=a@example.org", "-c", "user.name=t", *args],
-                       check=True, capture_output=True)
+    subprocess.run(["git", "-C", str(root), "-c", "user.email=a@example.org", "-c", "user.name=t", *args],
+                   check=True, capture_output=True)
 
-    git("init", "-q")
-    git("add", "sources")
-    git("commit", "-qm", "sources")
+
+def _build(setup: Setup) -> Path:
+    """The document as `avtal build` writes it from the working sources: no version named."""
     built = setup.root / "built.docx"
     working, _ = load_version(setup.sources, "working")
-    built.write_bytes(render_docx(working, working.document(DOC), dt.datetime(2025, 9, 1)))  # as avtal build writes it
-    path = setup.untracked(built, replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
-    assert setup.apply(path, "--accept-all") == 1
-    assert "--base HEAD" in capsys.readouterr().err
-    assert setup.apply(path, "--accept-all", "--base", "HEAD") == 0
-    assert setup.redline() == {"mun.palliativ": frozenset({"changed"})}
-    assert setup.text("mun.palliativ") == setup.old_text("mun.palliativ").replace("muntorrhet", "torr mun")
+    built.write_bytes(render_docx(working, working.document(DOC), dt.datetime(2025, 9, 1)))
+    return built
+
+
+def test_a_working_build_finds_its_base_by_the_digest_of_its_text(setup: Setup, capsys):
+    """`avtal build` names no version; its text digest names the working sources it was built from. Edits to
+    another document since the build do not matter: the digest is of this document's text."""
+    setup.yaml.write_text(setup.before.replace("såsom muntorrhet,", "såsom torr mun,"), encoding="utf-8")
+    setup.before = setup.source()
+    path = setup.untracked(_build(setup), replacements=[("mun.bakgrund", "tala och delta", "tala, le och delta")])
+    other = setup.sources / "documents" / "huvudavtal.yaml"
+    text = other.read_text(encoding="utf-8")
+    assert "Överenskommelsen" in text
+    other.write_text(text.replace("Överenskommelsen", "Avtalet", 1), encoding="utf-8")
+    assert setup.apply(path, "--accept-all") == 0
+    assert "made from the working sources" in capsys.readouterr().out
+    new, _ = load_version(setup.sources, "working")
+    assert clause_text(new, new.clause("mun.bakgrund")) == setup.old_text("mun.bakgrund").replace(
+        "tala och delta", "tala, le och delta")
+    setup.changed_lines_within("mun.bakgrund")
     setup.strict_check()
+
+
+def test_a_working_build_finds_its_base_in_git_history_once_the_sources_moved_on(setup: Setup, capsys):
+    """Built from committed sources that changed since: the base is that commit, so an edit to a clause the sources
+    changed too is a conflict (three texts), and the other edit applies."""
+    _git(setup.root, "init", "-q")
+    _git(setup.root, "add", "sources")
+    _git(setup.root, "commit", "-qm", "sources")
+    path = setup.untracked(_build(setup), replacements=[("mun.palliativ", "muntorrhet", "torr mun"),
+                                                        ("mun.bakgrund", "tala och delta", "tala, le och delta")])
+    moved = setup.before.replace("tala och delta socialt", "tala och umgås socialt")
+    setup.yaml.write_text(moved, encoding="utf-8")  # not committed: the working sources moved on
+    assert setup.apply(path, "--base", "HEAD") == 1  # what --base names is used as is
+    assert "made from version HEAD" in capsys.readouterr().out
+    assert setup.apply(path, "--accept-all") == 1
+    out = capsys.readouterr().out
+    commit = out.split("its text is that of version ")[1].split(",")[0]
+    assert len(commit) >= 7 and all(c in "0123456789abcdef" for c in commit)
+    assert "CONFLICT avsnitt" in out and "(mun.bakgrund)" in out
+    assert f"--- version {commit}:" in out and "tala och delta socialt" in out  # the base's text
+    assert "tala och umgås socialt" in out and "tala, le och delta socialt" in out  # the sources', Word's
+    assert setup.text("mun.palliativ") == setup.old_text("mun.palliativ").replace("muntorrhet", "torr mun")
+    assert "tala och umgås socialt" in setup.source()  # the conflict is not applied
+
+
+def test_a_build_from_sources_never_committed_and_changed_since_needs_base(setup: Setup, capsys):
+    path = setup.untracked(_build(setup), replacements=[("mun.palliativ", "muntorrhet", "torr mun")])
+    setup.yaml.write_text(setup.before.replace("tala och delta socialt", "tala och umgås socialt"), encoding="utf-8")
+    assert setup.apply(path, "--accept-all") == 1
+    err = capsys.readouterr().err
+    assert "untracked.docx" in err and "does not name the version it was made from" in err
+    assert "its text is not that of the working sources, a frozen version or a git commit of them" in err
+    assert "pass --base VERSION" in err and "Traceback" not in err

@@ -93,3 +93,22 @@ def test_a_comment_without_proposed_wording_is_refused(sources: Path, capsys):
 def test_an_unknown_comment(sources: Path, capsys):
     assert main(["--sources", str(sources), "remiss", "apply", ROUND, "boras-999"]) == 1
     assert "unknown comment 'boras-999'" in capsys.readouterr().err
+
+
+def test_a_form_proposal_rewords_the_one_sentence_it_is_closest_to(sources: Path, capsys):
+    """A svarsformulär's proposal field quotes nothing: the sentence it rewords is the one clearly most like it."""
+    comment = next(c for c in yaml.safe_load((sources / "remiss" / ROUND / "svar" / "gr.yaml").read_text(
+        encoding="utf-8"))["comments"] if c["id"] == "gr-9")
+    assert "quote" not in comment
+    old = load_version(sources, ROUND)[0]
+    clause = old.clause(comment["clause"])
+    assert "nikotinprodukter" in clause_text(old, clause)  # the list item the proposal rewords, without them
+    assert main(["--sources", str(sources), "remiss", "apply", ROUND, "gr-9", "--accept-all"]) == 0
+    new = load_version(sources, "working")[0]
+    text = clause_text(new, new.clause(comment["clause"]))
+    assert " ".join(comment["proposal"].split()) in text and "nikotinprodukter" not in text
+
+
+def test_a_form_proposal_that_rewords_no_sentence_is_refused(sources: Path, capsys):
+    assert main(["--sources", str(sources), "remiss", "apply", ROUND, "alingsas-4", "--accept-all"]) == 1
+    assert "a proposal that clearly rewords one sentence or list item); apply it by hand" in capsys.readouterr().err

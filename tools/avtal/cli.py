@@ -187,7 +187,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from .apply.engine import apply_word_file
 
     mode = "accept-all" if args.accept_all else "review" if args.review else "dry-run"
-    report = apply_word_file(args.sources, args.file, mode, base=args.base)
+    report = apply_word_file(args.sources, args.file, mode, base=args.base, comments_to=args.comments_to,
+                             delete=frozenset(args.delete))
     print(report)
     return 0 if report.ok else 1
 
@@ -439,7 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     how.add_argument("--review", action="store_true", help="show each clause's edit and ask before writing it")
     how.add_argument("--dry-run", action="store_true", help="print the YAML diff only (the default)")
     apply.add_argument("--base", metavar="VERSION", help="the version the file was made from, when the file does "
-                       "not name it: a redline's TO version, or the git commit a build was made from (e.g. HEAD)")
+                       "not name it and its text matches neither the working sources, a frozen version nor a git "
+                       "commit: the frozen version or git commit it was made from")
+    apply.add_argument("--delete", metavar="CLAUSE-ID", action="append", default=[], help="apply the deletion of "
+                       "this clause in Word (never applied otherwise; refused while other clauses refer to it)")
+    apply.add_argument("--comments-to", metavar="ROUND", help="also record the file's Word comments in this remiss "
+                       "round as comments of the working group (svar/arbetsgruppen.yaml), on their clauses; once each")
     command("versions", cmd_versions, "list frozen versions (and verify their checksums)")
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     _add_remiss(sub)

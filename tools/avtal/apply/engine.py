@@ -23,16 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Literal
 
-from ..fsutil import atomic_write_text
+from ..fsutil import atomic_write_text, read_limited
 from ..model.corpus import Clause, Corpus, load
 from ..model.problems import Location, Problems, SourceError, relative
 from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
-from ..model.versions import load_version
+from ..model.versions import WORKING, load_version
 from ..model.yamlfile import KeyPath, read_yaml
 from ..remiss.incoming import draft_stream, readers, untrusted
 from ..render.docx import render_docx
+from ..render.stamp import TEXT_PROPERTY
 from ..render.wording import plain
 from . import markup
+from .base import find_base
+from .comments import record_comments
 from .reading import FRONT, GLOSSARY, Line, open_word_file, read_lines
 from .yamledit import Edits, RawBlock, raw_blocks, join_blocks, wrap
 
@@ -63,6 +66,7 @@ class Report:
     mode: Mode
     results: list[ClauseResult] = field(default_factory=list)
     comments: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)  # what --comments-to did with them
     diff: str = ""
     written: list[str] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)  # clause ids whose edits were chosen
@@ -74,13 +78,13 @@ class Report:
         return all(r.status == "edit" for r in self.results)
 
     def __str__(self) -> str:
-        out = [f"{self.file}: {self.document}, made from version {self.version}"]
+        out = [f"{self.file}: {self.document}, made from {_base_name(self.version)}"]
         out += [f"  {line}" for line in self.preface]
         edits = [r for r in self.results if r.status == "edit"]
         for r in self.results:
             if r.status == "edit":
                 named = f" ({r.clause})" if r.clause != PREAMBLE else ""
-                out.append(f"  {'edited' if r.changes else 'unchanged'} {r.where}{named}")
+                out.append(f"  {r.message or ('edited' if r.changes else 'unchanged')} {r.where}{named}")
             elif r.status == "conflict":
                 out.append(f"  CONFLICT {r.where} ({r.clause}): {r.message}")
                 for label, lines in zip((f"version {self.version}", "sources now", self.edited), r.texts or ()):
@@ -92,6 +96,7 @@ class Report:
         if self.comments:
             out.append(f"  {len(self.comments)} Word comment(s), for whoever applies the edits:")
             out.extend(f"    {c}" for c in self.comments)
+            out.extend(f"  {line}" for line in self.recorded)
         if not self.results:
             out.append("  no edits in the clauses")
         if self.diff:
@@ -103,57 +108,85 @@ class Report:
         return "\n".join(out)
 
 
-def _fail(where: str, message: str) -> SourceError:
-    problems = Problems()
-    problems.add(Location(where), message)
-    return SourceError(problems)
-
-
 def apply_word_file(sources: Path, path: Path, mode: Mode = "dry-run", *, base: str | None = None,
-                    ask: Callable[[str], str] | None = None) -> Report:
-    """Read `path`, work out its edits against the version it names, and (unless a dry run) write them."""
+                    ask: Callable[[str], str] | None = None, comments_to: str | None = None,
+                    delete: frozenset[str] = frozenset()) -> Report:
+    """Read `path`, work out its edits against the version it names, and (unless a dry run) write them.
+
+    `delete`: clause ids whose deletion in Word is applied (never by default: references may point at them).
+    With `comments_to` (a round id) the file's Word comments are also recorded in that round as comments
+    of the working group (`comments`); checked before anything is written, written after the edits.
+    """
     shown = str(path)
     try:
         pkg = open_word_file(path)
     except untrusted.UntrustedFileError as exc:
-        raise _fail(shown, f"{exc.reason}; expected {exc.expected}") from None
+        raise SourceError.at(shown, f"{exc.reason}; expected {exc.expected}") from None
     working, problems = load(sources)
     if working is None:
         raise SourceError(problems)
     info = readers.identify_draft(pkg, working)  # a file without our properties, known by title and diarienummer
     if info is None:
-        raise _fail(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
-                    "redline made by avtal build, avtal redline or avtal remiss pack")
-    version = base or info.version
-    if version is None:
-        raise _fail(shown, "the file does not name the version it was made from (a working build or a redline): "
-                    "pass --base VERSION: the frozen version a redline shows (its TO), or the git commit a build "
-                    "was made from (--base HEAD when the sources are committed and unchanged since)")
-    old, _ = load_version(sources, version)
+        raise SourceError.at(shown, "not one of our Word files (no 'avtal.document' property): expected a document or "
+                             "redline made by avtal build, avtal redline or avtal remiss pack")
+    version, found = base or info.version, None
+    digest = readers._custom_properties(pkg).get(TEXT_PROPERTY)
+    if version is None and digest:
+        found = find_base(sources, working, info.document, digest)
+    if found:
+        version, old = found
+    elif version is None:
+        why = ("its text is not that of the working sources, a frozen version or a git commit of them (edited since "
+               "it was built, and never committed)" if digest else "it carries no digest of its text (made before "
+               "avtal stamped one)")
+        raise SourceError.at(shown, f"the file does not name the version it was made from, and {why}: pass --base "
+                             "VERSION, the frozen version or git commit it was made from")
+    else:
+        old, _ = load_version(sources, version)
     if info.document not in {d.id for d in old.documents}:
-        raise _fail(shown, f"document '{info.document}' is not in version {version}")
+        raise SourceError.at(shown, f"document '{info.document}' is not in version {version}")
     word = read_lines(pkg, old, info.document)
     sent = read_lines(_render_lines(old, info.document), old, info.document)
     report = Report(Path(path), info.document, version, mode)
+    if found:
+        report.preface.append(f"the file names no version; its text is that of {_base_name(version)}, found by "
+                              "the digest of its text it carries")
     formatting = _formatting_changes(pkg)
     if formatting:
         report.preface.append(f"{formatting} tracked formatting change(s) (bold, italics, styles) are not applied: "
                               "only words and paragraphs are")
     clauses = [(c, sent.get(c.id, []), word.get(c.id)) for c in old.document(info.document).clauses()]
-    report.comments = _comments(pkg, old, info)
-    return apply_clause_lines(sources, old, working, report, clauses, ask=ask,
-                              outside=lambda planner: planner.outside(sent, word))
+    raws = [raw for raw in readers.read_draft(pkg, old, info) if raw.source == "word-comment"]
+    report.comments = [_comment_line(old, raw) for raw in raws]
+    if comments_to:
+        data = read_limited(Path(path), untrusted.LIMITS.max_file_bytes)  # kept under inkommet/ as received
+
+        def record(write: bool) -> list[str]:
+            return record_comments(sources, comments_to, Path(path), data, raws, info.document, write=write)
+        report.recorded = record(False)  # refuses before anything is written
+    report.results += _moved_clauses(old, info.document, word)
+    unknown = sorted(delete - {c.id for c in old.document(info.document).clauses()})
+    if unknown:
+        raise SourceError.at("command line", f"--delete {unknown[0]}: not a clause of {info.document} in "
+                             f"{_base_name(version)}")
+    apply_clause_lines(sources, old, working, report, clauses, ask=ask,
+                       outside=lambda planner: planner.outside(sent, word), delete=delete)
+    if comments_to and mode != "dry-run":
+        report.recorded = record(True)
+    return report
 
 
 def apply_clause_lines(sources: Path, old: Corpus, working: Corpus, report: Report,
                        clauses: list[tuple[Clause, list[Line], list[Line] | None]], *,
-                       ask: Callable[[str], str] | None = None, outside=None) -> Report:
+                       ask: Callable[[str], str] | None = None, outside=None,
+                       delete: frozenset[str] = frozenset()) -> Report:
     """Plan each clause's edit (paragraphs as the version renders them, and as edited), then write unless a dry run."""
     doc_file = sources / "documents" / f"{report.document}.yaml"
     loaded = read_yaml(doc_file, relative(doc_file), Problems())
     if loaded is None:
-        raise _fail(relative(doc_file), "cannot read the document's source")
-    planner = _Planner(old, working, report.document, loaded)
+        raise SourceError.at(relative(doc_file), "cannot read the document's source")
+    planner = _Planner(old, working, report.document, loaded, delete)
+    planner.present = {clause.id for clause, _, word in clauses if word}
     for clause, sent, word in clauses:
         result = planner.clause(clause, sent, word)
         if result is not None:
@@ -206,6 +239,28 @@ def _render_lines(corpus: Corpus, document: str) -> untrusted.OfficePackage:
         return open_word_file(path)
 
 
+def _moved_clauses(corpus: Corpus, document: str, word: dict[str, list[Line]]) -> list[ClauseResult]:
+    """Clauses whose headings come in another order in Word: refused (a clause's place is its id's place in YAML)."""
+    order = [c.id for c in corpus.document(document).clauses() if c.id in word]
+    now = [key for key in word if key in set(order)]
+    kept = set()
+    for block in difflib.SequenceMatcher(None, order, now, autojunk=False).get_matching_blocks():
+        kept.update(order[block.a:block.a + block.size])
+    out = []
+    for moved in (c for c in now if c not in kept):
+        clause = corpus.clause(moved)
+        at = now.index(moved)
+        after = f"after avsnitt {corpus.clause(now[at - 1]).label}" if at else "first"
+        out.append(ClauseResult(moved, f"avsnitt {clause.label} {clause.title}", "refused",
+                                f"the clause was moved in Word (it now comes {after}): moving a clause is not applied "
+                                "automatically; move it in the YAML (edits to its text are applied)"))
+    return out
+
+
+def _base_name(version: str) -> str:
+    return "the working sources" if version == WORKING else f"version {version}"
+
+
 def _formatting_changes(pkg: untrusted.OfficePackage) -> int:
     root = pkg.xml(readers.DOCUMENT_PART)
     if root is None:
@@ -214,16 +269,11 @@ def _formatting_changes(pkg: untrusted.OfficePackage) -> int:
     return sum(1 for _ in root.iter(f"{w}rPrChange", f"{w}pPrChange"))
 
 
-def _comments(pkg: untrusted.OfficePackage, corpus: Corpus, info: readers.DraftInfo) -> list[str]:
-    out = []
-    for raw in readers.read_draft(pkg, corpus, info):
-        if raw.source != "word-comment":
-            continue
-        where = _where(corpus, raw.clause) if raw.clause else "the document"
-        who = f"{raw.author or 'unknown'}{f', {raw.date}' if raw.date else ''}"
-        quote = f" (on “{raw.quote}”)" if raw.quote else ""
-        out.append(f"{where}: {who}: {' '.join(raw.text.split())}{quote}")
-    return out
+def _comment_line(corpus: Corpus, raw: readers.RawComment) -> str:
+    where = _where(corpus, raw.clause) if raw.clause else "the document"
+    who = f"{raw.author or 'unknown'}{f', {raw.date}' if raw.date else ''}"
+    quote = f" (on “{raw.quote}”)" if raw.quote else ""
+    return f"{where}: {who}: {' '.join(raw.text.split())}{quote}"
 
 
 def _where(corpus: Corpus, clause_id: str) -> str:
@@ -308,8 +358,11 @@ def _find_clause(data, clause_id: str, path: KeyPath = ()) -> KeyPath | None:
 class _Planner:
     """Decides, clause by clause, whether an edit applies, conflicts or is refused."""
 
-    def __init__(self, old: Corpus, working: Corpus, document: str, loaded):
+    def __init__(self, old: Corpus, working: Corpus, document: str, loaded, delete: frozenset[str] = frozenset()):
         self.old, self.working, self.document, self.loaded = old, working, document, loaded
+        self.delete = delete  # clause ids whose deletion in Word is to be applied (--delete)
+        self.deleting: set[str] = set()
+        self.present: set[str] = set()  # clause ids whose heading is in the Word file
         self.known: dict[str, str] = {}  # rendered text of every paragraph and list item -> its markup
         for clause in old.document(document).clauses():
             for inlines in block_inlines(clause.body):
@@ -327,17 +380,14 @@ class _Planner:
         result = ClauseResult(clause.id, self.where(clause), "edit")
         sent_text = [line.text for line in sent]
         word_text = [line.text for line in word or []]
+        if clause.id in self.delete and word_text:
+            result.status = "refused"
+            result.message = "named by --delete, but the clause is still in the Word file: not deleted"
+            return result
         if word is not None and sent_text == word_text:
             return None
         if not word_text or word is None:
-            refs = sorted({c.id for d in self.working.documents for c in d.clauses()
-                           for inlines in block_inlines(c.body) for n in walk_inlines(inlines)
-                           if isinstance(n, Ref) and n.target == clause.id})
-            result.status = "refused"
-            result.message = ("the clause was deleted in Word: deleting a clause is never applied automatically"
-                              + (f" ({len(refs)} clause(s) refer to it: {', '.join(refs)})" if refs else "")
-                              + "; delete it in the YAML if that is meant")
-            return result
+            return self.deleted(clause, result)
         try:
             now = self.working.clause(clause.id)
         except KeyError:
@@ -358,6 +408,53 @@ class _Planner:
             result.message = "its text in Word could not be matched paragraph by paragraph; apply it by hand"
             return result
         _ClauseEditor(self, clause, path, mapped, result).run(sent, word)
+        return result
+
+    def deleted(self, clause: Clause, result: ClauseResult) -> ClauseResult:
+        """A clause deleted in Word: deleted from the sources only when asked (--delete) and nothing refers to it."""
+        if any(clause.id in {c.id for c in self.old.clause(parent).walk()} for parent in self.deleting):
+            result.notes.append("deleted with the clause it is part of")
+            return result
+        gone = {c.id for c in clause.walk()}
+        kept = sorted(gone & self.present)
+        refs = sorted({c.id for d in self.working.documents for c in d.clauses() if c.id not in gone
+                       for inlines in block_inlines(c.body) for n in walk_inlines(inlines)
+                       if isinstance(n, Ref) and n.target in gone})
+        named = f" ({len(refs)} clause(s) refer to it: {', '.join(refs)})" if refs else ""
+        result.status = "refused"
+        if clause.id not in self.delete:
+            result.message = (f"the clause was deleted in Word: deleting a clause is applied only when asked{named}; "
+                              f"pass --delete {clause.id} if that is meant")
+            return result
+        if refs:
+            result.message = f"the clause was deleted in Word{named}: change those references first"
+            return result
+        if kept:
+            result.message = (f"its heading was deleted in Word, but not the clauses under it ({', '.join(kept)}): "
+                              "moving clauses is not applied automatically; change the YAML")
+            return result
+        try:
+            now = self.working.clause(clause.id)
+        except KeyError:
+            result.status, result.message = "edit", ""
+            result.notes.append("the sources already read like this: nothing to do")
+            return result
+        path = _find_clause(self.loaded.data, clause.id)
+        if [(c.id, c.title, c.body, c.table) for c in now.walk()] != [(c.id, c.title, c.body, c.table)
+                                                                       for c in clause.walk()]:
+            result.status = "conflict"
+            result.message = "changed in the sources since the file was made: not deleted; merge by hand"
+            result.texts = ([line.text for line in clause_lines(self.old, clause)], self.lines_now(now), [])
+            return result
+        if path is None:
+            result.message = "its place in the YAML was not found; delete it by hand"
+            return result
+        edits = Edits(self.loaded)
+        edits.delete_entry(path)
+        result.status, result.message, result.changes = "edit", "deleted", edits.changes
+        if len(gone) > 1:
+            result.notes.append(f"with the clauses under it: {', '.join(sorted(gone - {clause.id}))}")
+        self.deleting.add(clause.id)
         return result
 
     def outside(self, sent: dict[str, list[Line]], word: dict[str, list[Line]]) -> list[ClauseResult]:

@@ -12,13 +12,14 @@ comment gets the position "beaktad – Förslaget har förts in i texten." with 
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from ..model.corpus import load
-from ..model.problems import Location, Problems, SourceError
+from ..model.problems import SourceError
 from ..model.versions import load_version
 from ..remiss.record.positions import load_round_positions, set_position
 from .engine import Mode, Report, apply_clause_lines, clause_lines
@@ -27,14 +28,26 @@ _REPLACE = re.compile(r"Ersätt ”(?P<old>.+?)” med ”(?P<new>.+?)”")
 APPLIED_REASON = "Förslaget har förts in i texten."
 
 
-def _fail(where: str, message: str) -> SourceError:
-    problems = Problems()
-    problems.add(Location(where), message)
-    return SourceError(problems)
-
-
 def _words(text: str) -> str:
     return " ".join(text.split())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÅÄÖ0-9])")
+SIMILAR = 0.6  # how alike a proposal and the sentence it rewords must be (difflib ratio over words) ...
+MARGIN = 0.15  # ... and how much more alike than any other sentence
+
+
+def _closest(lines, proposal: str) -> str | None:
+    """The one sentence (or list item) of the clause that `proposal` rewords, when one clearly is; else None."""
+    words = proposal.split()
+    scored = []
+    for line in lines[1:]:  # not the heading
+        for sentence in ([line.text] if line.listed or line.cell else _SENTENCE_END.split(line.text)):
+            scored.append((difflib.SequenceMatcher(None, sentence.split(), words, autojunk=False).ratio(), sentence))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < SIMILAR or (len(scored) > 1 and scored[0][0] - scored[1][0] < MARGIN):
+        return None
+    return scored[0][1]
 
 
 def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "dry-run", *,
@@ -44,12 +57,12 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     data.raise_errors()
     info = data.comments.get(comment_id)
     if info is None:
-        raise _fail("command line", f"unknown comment '{comment_id}': expected a comment id from the answers in "
-                    f"sources/remiss/{round_id}/svar/")
+        raise SourceError.at("command line", f"unknown comment '{comment_id}': expected a comment id from the "
+                             f"answers in sources/remiss/{round_id}/svar/")
     comment = info.comment
     where = f"{info.file}: {comment_id}"
     if not comment.clause:
-        raise _fail(where, "the comment is not on a clause: there is no text to change; apply it by hand")
+        raise SourceError.at(where, "the comment is not on a clause: there is no text to change; apply it by hand")
     version = data.info.source.version
     old, _ = load_version(sources, version)
     working, problems = load(sources)
@@ -58,10 +71,12 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
     try:
         clause = old.clause(comment.clause)
     except KeyError:
-        raise _fail(where, f"clause '{comment.clause}' is not in the round's version {version}") from None
+        raise SourceError.at(where, f"clause '{comment.clause}' is not in the round's version {version}") from None
     sent = clause_lines(old, clause)
     pairs = [(comment.quote, comment.proposal)]
     pairs += [(m["old"], m["new"]) for m in _REPLACE.finditer(comment.text or "")]
+    if comment.proposal and not comment.quote:  # a form's proposal field: the sentence it rewords is found
+        pairs.append((_closest(sent, _words(comment.proposal)), comment.proposal))
     word = None
     for quote, proposal in pairs:
         if not quote or proposal is None or "\n" in quote.strip() or "\n" in proposal.strip():
@@ -74,9 +89,9 @@ def apply_proposal(sources: Path, round_id: str, comment_id: str, mode: Mode = "
             word[hits[0]] = replace(line, text=_words(line.text.replace(quote, proposal, 1)))
             break
     if word is None:
-        raise _fail(where, "no proposed wording found that replaces text of exactly one paragraph of "
-                    f"avsnitt {clause.label} in {version} (a quote and a proposal, or "
-                    "“Ersätt ”X” med ”Y”.”); apply it by hand")
+        raise SourceError.at(where, "no proposed wording found that replaces text of exactly one paragraph of "
+                             f"avsnitt {clause.label} in {version} (a quote and a proposal, “Ersätt ”X” med ”Y”.”, or "
+                             "a proposal that clearly rewords one sentence or list item); apply it by hand")
     report = Report(Path(f"{round_id}/{comment_id}"), clause.doc, version, mode)
     report.edited = f"proposal of {info.party_name}"
     report.preface.append(f"proposal of {info.party_name} on avsnitt {clause.label} {clause.title}")

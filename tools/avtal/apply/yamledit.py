@@ -80,6 +80,23 @@ class Edits:
                        else node.end_mark.index)
         self.changes.append((start, len(src) if end < 0 else end + 1, ""))
 
+    def delete_entry(self, path: KeyPath) -> None:
+        """Remove a block sequence item (a clause with everything under it) up to the next item or key.
+
+        The lines after it up to that next item go too (its blank separator), except comments right
+        above the next item, which belong to that item.
+        """
+        node = self.file.values[path]
+        src = self.file.text
+        start = src.rfind("\n", 0, node.start_mark.index) + 1
+        end = len(src) if node.end_mark.index >= len(src) else src.rfind("\n", 0, node.end_mark.index) + 1
+        while end > start:
+            previous = src.rfind("\n", 0, end - 1) + 1
+            if not src[previous:end].strip().startswith("#"):
+                break
+            end = previous
+        self.changes.append((start, end, ""))
+
     def add_row_after(self, path: KeyPath, cells: list[str]) -> None:
         """A new table row after the row at `path`, written like it (flow sequence on one line)."""
         node = self.file.values[path]

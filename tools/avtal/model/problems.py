@@ -80,6 +80,13 @@ class SourceError(Exception):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    @classmethod
+    def at(cls, where: str, message: str) -> "SourceError":
+        """One problem at `where` (a file as shown, or "command line"), to raise."""
+        problems = Problems()
+        problems.add(Location(where), message)
+        return cls(problems)
+
 
 def relative(path: Path, root: Path | None = None) -> str:
     """A path as the user should see it: relative to the root when possible."""

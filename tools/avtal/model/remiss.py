@@ -40,6 +40,9 @@ INCOMING_DIR = "inkommet"
 POSITIONS_FILE = "stallningstaganden.yaml"
 ASSESSMENT_FILE = "bedomning.yaml"
 MIN_MONTHS = 3  # government practice: at least three months to answer
+# The answerer of the working group's own comments in a round (`avtal apply FILE --comments-to ROUND`): not a
+# remissinstans, so it is in no party list and answers for no one.
+WORKING_GROUP = "arbetsgruppen"
 
 PartyKind = Literal["region", "kommun"]
 # Remissinstanser that are not parties (besides the kommunalförbund): the municipalities' joint body and the
@@ -250,7 +253,8 @@ class Answer(Node):
     """A remissvar: one party's answer, or a kommunalförbund's joint answer for several parties."""
 
     round: Id
-    party: Id = Field(description="The party or kommunalförbund that answered.")
+    party: Id = Field(description="The party or kommunalförbund that answered; 'arbetsgruppen' for the working "
+                      "group's own comments (Word comments recorded by `avtal apply --comments-to`).")
     on_behalf_of: tuple[Id, ...] = Field((), description="Parties this joint answer covers (a kommunalförbund's, or "
                                          "a party's that the form says also covers others).")
     declined: bool = Field(False, description="True when the party declined to answer (avstår).")
@@ -448,6 +452,12 @@ def load_parties(sources: Path, problems: Problems) -> PartyBook | None:
             + [(g.id, ("kommunalforbund", i, "id")) for i, g in enumerate(data.kommunalforbund)]
             + [(o.id, ("organisations", i, "id")) for i, o in enumerate(data.organisations)],
             "party, kommunalförbund or organisation", problems)
+    for key, items in (("parties", data.parties), ("kommunalforbund", data.kommunalforbund),
+                       ("organisations", data.organisations)):
+        for i, item in enumerate(items):
+            if item.id == WORKING_GROUP:
+                problems.add(source.location((key, i, "id")), f"'{WORKING_GROUP}' is the id of the working group's "
+                             "own comments in a round: choose another id", where=item.id)
     groups = {g.id for g in data.kommunalforbund}
     for i, party in enumerate(data.parties):
         if party.kommunalforbund and party.kommunalforbund not in groups:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..model import Corpus, Document
 from . import ast, ooxml, wording
+from .stamp import TEXT_PROPERTY, text_digest
 from .tree import GLOSSARY_ID, TreeBuilder
 from .word import write_docx
 
@@ -54,7 +55,8 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
     builder = builder or TreeBuilder(corpus, doc, "docx")
     meta = doc.source
     tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
-    custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {})}
+    custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {}),
+              TEXT_PROPERTY: text_digest(corpus, doc)}  # finds the base of an edited file that names no version
     properties = {
         "title": title or meta.title,
         "subject": meta.subtitle or wording.KIND_LABEL[meta.kind],

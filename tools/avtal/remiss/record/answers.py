@@ -31,7 +31,8 @@ from pathlib import Path
 
 from ...fsutil import FILE_MODE
 from ...model.problems import Problems, SourceError, relative
-from ...model.remiss import ANSWERS_DIR, INCOMING_DIR, REMISS_DIR, Answer, Comment, RoundInfo, load_parties
+from ...model.remiss import (ANSWERS_DIR, INCOMING_DIR, REMISS_DIR, WORKING_GROUP, Answer, Comment, RoundInfo,
+                             load_parties)
 from ...model.validate import validate
 from ...model.yamlfile import YamlFile, read_yaml
 from .lock import unless_written
@@ -281,7 +282,7 @@ def load_answers(sources: Path, round: str | RoundInfo, problems: Problems | Non
             own.add(where(("party",)), f"answer of '{answer.party}' is stored as {path.name}: expected "
                     f"{answer.party}.yaml (one file per answerer, named by its id)", where=answer.party)
         if book is not None:
-            if book.answerer(answer.party) is None:
+            if book.answerer(answer.party) is None and answer.party != WORKING_GROUP:
                 own.add(where(("party",)), f"unknown party or kommunalförbund '{answer.party}': expected an id from "
                         f"{book.file}", where=answer.party)
             members = {p.id for p in book.parties}
