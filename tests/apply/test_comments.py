@@ -10,7 +10,7 @@ from avtal.apply.comments import _comment
 from avtal.cli import main
 from avtal.model.remiss import WORKING_GROUP
 from avtal.remiss.incoming.readers import RawComment
-from tests.apply.test_engine import Setup, frozen, setup  # noqa: F401 (fixtures)
+from tests.apply.test_engine import Setup
 
 ROUND = "remiss-2025"
 COMMENTS = [("mun.syfte", "Syftet med", "Ska vi nämna barn här?"),
