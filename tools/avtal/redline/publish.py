@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Callable
 
 from ..fsutil import atomic_write_bytes, replace_folder
-from ..render import ast, ooxml, wording
+from ..render import ast, publication, wording
 from ..render.build import build_time
-from ..render.docx import TEMPLATES, WORD, render_docx
-from ..render.pandoc import convert
-from ..render.pdf import compile_pdf, laid_out, layout_pages, typst_source
-from ..render import typst as typst_writer
-from ..render.web import fragment, page, render_page, search_index, static_assets
+from ..render.docx import document_publication, render_docx
+from ..render.pdf import render_pdf
+from ..render.publication import Publication, Web
+from ..render.site import static_assets
+from ..render.web import render_page, search_index
 from .diff import META_LABEL, ChangeSet, DocumentChange
 from .render import RedlineBuilder, kinds_label, version_names
 
@@ -133,17 +134,18 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str], version: st
         header = f"{doc.source.short_title} · ÄNDRINGAR {arrow}"  # type: ignore[union-attr]
         stem = out / doc.id  # type: ignore[union-attr]
 
-        meta = {"title": title, "status-upper": f"ÄNDRINGAR {arrow}", "version-iso": "", "draft": False}
+        pdf_says = {"title": title, "status": f"ÄNDRINGAR {arrow}", "dated": "", "draft": False}
 
-        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, meta=meta) -> None:
-            pages = layout_pages(typst_source(corpus, doc, _WordLayout(changes, change, "typst", when), **meta))
+        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, pdf_says=pdf_says) -> None:
+            layout = document_publication(corpus, doc, when, _WordLayout(changes, change, "typst", when).body(),
+                                          **pdf_says)
             data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes), header=header,
-                               title=title, tracked=True, pages=pages, version=version)
+                               title=title, tracked=True, pages=publication.pages(layout), version=version)
             atomic_write_bytes(stem.with_suffix(".docx"), data)
 
-        def pdf(change=change, doc=doc, corpus=corpus, stem=stem, meta=meta) -> None:
-            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes), **meta)
-            atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
+        def pdf(change=change, doc=doc, corpus=corpus, stem=stem, pdf_says=pdf_says) -> None:
+            data = render_pdf(corpus, doc, when, _RedlineBody(changes, change, "typst", when, notes), **pdf_says)
+            atomic_write_bytes(stem.with_suffix(".pdf"), data)
 
         def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
             html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when, notes), files="", title=title,
@@ -165,28 +167,18 @@ def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
     from_name, to_name = version_names(changes)
     arrow = f"{from_name} → {to_name}"
     title = f"{SUMMARY_TITLE} {arrow}"
-    info = [("Från", from_name), ("Till", to_name)]
-    meta = {"title": title, "short-title": SUMMARY_TITLE, "kind": SUMMARY_TITLE, "status-upper": arrow,
-            "version-iso": "", "diarienummer": "", "author": wording.GROUP, "keywords": [from_name, to_name],
-            "draft": False, "info": [list(pair) for pair in info]}
-    template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
-    pdf, pages = laid_out(typst_writer.document(meta, template, summary_blocks(changes, "pdf")).encode(), when)
-    atomic_write_bytes(out / f"{SUMMARY}.pdf", pdf)
-    blocks = summary_blocks(changes, "docx")
-    entries = [(b["c"][0], b["c"][1][0], ast.stringify(b["c"][2])) for b in blocks if b["t"] == "Header"]
-    front = [ast.raw_block("openxml", ooxml.title_page(SUMMARY_TITLE, title, None, info)),
-             ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
-             ast.raw_block("openxml", ooxml.page_break())]
-    tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(when.timestamp()))})
-    atomic_write_bytes(out / f"{SUMMARY}.docx", ooxml.finish_docx(raw, header=title, when=when, pages=pages, properties={
-        "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
-        "subject": "Ändringsförteckning"}))
-    main = f"<h1>{escape(title)}</h1>\n" + fragment(ast.document(summary_blocks(changes, "html")))
     toc = "<ol>" + "".join(f'<li><a href="#andringar-{escape((c.new or c.old).id)}">'  # type: ignore[union-attr]
                            f'{escape((c.new or c.old).source.short_title)}</a></li>'  # type: ignore[union-attr]
                            for c in changes.documents) + "</ol>"
-    atomic_write_bytes(out / f"{SUMMARY}.html",
-                       page(changes.new, title=title, main=main, toc=toc, body_class="summary",
-                            home=HOME).encode("utf-8"))
+    blocks = summary_blocks(changes, "docx")
+    entries = tuple((b["c"][0], b["c"][1][0], ast.stringify(b["c"][2])) for b in blocks if b["t"] == "Header")
+    pub = Publication(
+        title, summary_blocks(changes, "pdf"), when, kind=SUMMARY_TITLE, info=(("Från", from_name), ("Till", to_name)),
+        contents=entries, header=title, short_title=SUMMARY_TITLE, status=arrow, keywords=(from_name, to_name),
+        properties={"title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
+                    "subject": "Ändringsförteckning"},
+        web=Web(changes.new.package.title, toc, body_class="summary", home=HOME, masthead=False))
+    pdf, pages = publication.pdf_and_pages(pub)
+    atomic_write_bytes(out / f"{SUMMARY}.pdf", pdf)
+    atomic_write_bytes(out / f"{SUMMARY}.docx", publication.docx(replace(pub, blocks=blocks), pages))
+    atomic_write_bytes(out / f"{SUMMARY}.html", publication.html_page(replace(pub, blocks=summary_blocks(changes, "html"))))

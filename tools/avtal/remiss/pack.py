@@ -45,7 +45,7 @@ from ..model.versions import load_version, read_version, versions_dir
 from ..render import wording
 from ..render.docx import TEMPLATES, render_docx
 from ..render.pdf import render_pdf
-from ..render.web import scrolling_tables
+from ..render.site import scrolling_tables
 from .form import FormIdentity, FormWriter, check_form_template
 from .lock import writes_round
 from .missiv import PAGE_DESIGN, MissivWriter, check_missiv_template

@@ -27,7 +27,7 @@ import time
 import zipfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from difflib import get_close_matches
 from html import escape
 from pathlib import Path
@@ -42,14 +42,13 @@ from ..model.validate import validate
 from ..model.yamlfile import read_yaml
 from ..model.versions import frozen_version, load_version
 from ..redline.diff import CHANGED, DELETED, MOVED, NEW
-from ..render import ast, ooxml, wording
+from ..render import ast, publication, wording
 from ..render import typst as typst_writer
 from ..render.build import build_time
-from ..render.docx import TEMPLATES, WORD
-from ..render.pandoc import convert
-from ..render.pdf import compile_pdf, laid_out
+from ..render.house import WEB_TEMPLATES
+from ..render.publication import Publication, Web
+from ..render.site import static_assets
 from ..render.spreadsheet import cell_text, finish_xlsx
-from ..render.web import WEB_TEMPLATES, page, static_assets
 from . import charts
 from .answers import FLAG_LETTER, answer_path, is_removed, load_answers
 from .lock import writes_round
@@ -967,133 +966,24 @@ def _info(report: Report) -> list[tuple[str, str]]:
     return info
 
 
-def _docx(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]],
-          pages: Callable[[], dict[str, int]] = dict) -> bytes:
-    """The Word file; `pages` gives the headings' pages in the PDF (asked for only once pandoc is done)."""
+def _publication(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]]) -> Publication:
+    """The report as the publisher sees it: the documents' title page and design with the round's facts."""
     src = report.info.source
-    front = [ast.raw_block("openxml", ooxml.title_page(KIND, report.title, None, _info(report))),
-             ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", toc)),
-             ast.raw_block("openxml", ooxml.page_break())]
-    tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    raw = convert(tree, WORD, f"--reference-doc={TEMPLATES / 'reference.docx'}",
-                  env={"SOURCE_DATE_EPOCH": str(int(report.when.timestamp()))})
-    return ooxml.finish_docx(raw, header=f"{KIND} · {src.diarienummer}", when=report.when, pages=pages(), properties={
-        "title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
-        "language": "sv-SE", "identifier": src.diarienummer, "keywords": f"{src.diarienummer}; {wording.round_name(src)}; {KIND}",
-        "version": report.version_name, "category": KIND})
-
-
-def _pdf(report: Report, blocks: list[ast.Node]) -> bytes:
-    return compile_pdf(_typst(report, blocks), report.when)
-
-
-def _typst(report: Report, blocks: list[ast.Node]) -> bytes:
-    """The typst source of the PDF: the documents' page design with the report's title page fields."""
-    src = report.info.source
-    meta = {"title": report.title, "short-title": KIND, "kind": KIND, "status-upper": wording.round_name(src).upper(),
-            "version-iso": "", "diarienummer": src.diarienummer, "author": wording.GROUP,
-            "keywords": [src.diarienummer, wording.round_name(src), KIND], "draft": False,
-            "info": [list(pair) for pair in _info(report)]}
-    template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
-    return typst_writer.document(meta, template, blocks).encode("utf-8")
-
-
-# -- the web page's body: the tree written as HTML here (the markup pandoc's html5 writer gives these nodes) --
-# pandoc took 2.9 s (5 s with the other writers running) for the 290 x 40 round, most of it reading the
-# JSON tree; this writer takes ~0.3 s. Only the node kinds the report builds are known: others raise.
-
-def _attrs(a: ast.Attr, extra: str = "") -> str:
-    ident, classes, kv = a
-    out = f' class="{escape(" ".join(classes))}"' if classes else ""
-    out += f' id="{escape(ident)}"' if ident else ""
-    return out + extra + "".join(f' {escape(k)}="{escape(v)}"' for k, v in kv)
-
-
-def html_inlines(nodes: list[ast.Node]) -> str:
-    out = []
-    for node in nodes:
-        kind, c = node["t"], node.get("c")
-        if kind == "Str":
-            out.append(escape(c, quote=False))
-        elif kind in ("Space", "SoftBreak"):
-            out.append(" ")
-        elif kind in ("Strong", "Emph"):
-            tag = "strong" if kind == "Strong" else "em"
-            out.append(f"<{tag}>{html_inlines(c)}</{tag}>")
-        elif kind == "Span":
-            out.append(f"<span{_attrs(c[0])}>{html_inlines(c[1])}</span>")
-        elif kind == "Link":
-            out.append(f'<a href="{escape(c[2][0])}"{_attrs(c[0])}>{html_inlines(c[1])}</a>')
-        elif kind == "Image":
-            out.append(f'<img src="{escape(c[2][0])}"{_attrs(c[0])} alt="{escape(ast.stringify(c[1]))}" />')
-        else:
-            raise ValueError(f"report html writer: unsupported inline {kind}")
-    return "".join(out)
-
-
-def html_blocks(nodes: list[ast.Node], shift: int = 1) -> str:
-    """Blocks as HTML; headings one level down (the page's h1 is the title), as `fragment` does."""
-    out = []
-    for node in nodes:
-        kind, c = node["t"], node.get("c")
-        if kind == "Para":
-            out.append(f"<p>{html_inlines(c)}</p>")
-        elif kind == "Plain":
-            out.append(html_inlines(c))
-        elif kind == "Header":
-            level = c[0] + shift
-            out.append(f"<h{level}{_attrs(c[1])}>{html_inlines(c[2])}</h{level}>")
-        elif kind == "Div":
-            out.append(f"<div{_attrs(c[0])}>\n{html_blocks(c[1], shift)}\n</div>")
-        elif kind == "BulletList":
-            out.append("<ul>\n" + "\n".join(f"<li>{html_blocks(item, shift)}</li>" for item in c) + "\n</ul>")
-        elif kind == "Figure":
-            caption = html_blocks(c[1][1], shift)
-            out.append(f"<figure{_attrs(c[0])}>\n{html_blocks(c[2], shift)}\n<figcaption>{caption}</figcaption>\n"
-                       "</figure>")
-        elif kind == "Table":
-            out.append(_html_table(c, shift))
-        else:
-            raise ValueError(f"report html writer: unsupported block {kind}")
-    return "\n".join(out)
-
-
-def _html_table(c: list[Any], shift: int) -> str:
-    _, caption, colspecs, head, bodies, _ = c
-
-    def row(cells: list[Any], tag: str) -> str:
-        return "<tr>\n" + "\n".join(f"<{tag}>{html_blocks(cell[4], shift)}</{tag}>" for cell in cells) + "\n</tr>"
-
-    widths = [spec[1].get("c") for spec in colspecs]
-    cols = "".join(f'<col style="width: {round(w * 100)}%" />\n' for w in widths if w) if all(widths) else ""
-    parts = ["<table>"]
-    if caption[1]:
-        parts.append(f"<caption>{html_blocks(caption[1], shift)}</caption>")
-    if cols:
-        parts.append(f"<colgroup>\n{cols}</colgroup>")
-    parts.append("<thead>\n" + "\n".join(row(r[1], "th") for r in head[1]) + "\n</thead>")
-    parts.append("<tbody>\n" + "\n".join(row(r[1], "td") for body in bodies for r in body[3]) + "\n</tbody>")
-    return "\n".join(parts) + "\n</table>"
-
-
-def _html(report: Report, blocks: list[ast.Node], toc: list[tuple[int, str, str]]) -> bytes:
-    info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in _info(report))
-    downloads = (f'<p class="downloads">Ladda ner: <a href="{STEM}.docx">Word</a> · <a href="{STEM}.pdf">PDF</a> · '
-                 f'<a href="{STEM}.xlsx">Excel (en rad per synpunkt)</a></p>')
-    main = (f'<p class="kind">{KIND}</p><h1>{escape(report.title)}</h1><dl class="meta">{info}</dl>{downloads}\n'
-            + html_blocks(blocks) + "\n")
     items = "".join(f'<li><a href="#{escape(ident)}">{escape(text)}</a></li>' for level, ident, text in toc
                     if level == 1)
-    html = page(report.corpus, title=report.title, main=main, toc=f"<ol>{items}</ol>", body_class="report",
-                home=HOME)
+    downloads = (("Word", f"{STEM}.docx"), ("PDF", f"{STEM}.pdf"), ("Excel (en rad per synpunkt)", f"{STEM}.xlsx"))
     # The page's files live in FILES_DIR (the round's folder is shared with `avtal remiss pack`), and its
     # search box searches the comments (the index is the report's own).
-    for old, new in [(f'{kind}="assets/{name}"', f'{kind}="{FILES_DIR}/{name}"') for kind, name in
-                     (("href", "style.css"), ("src", "search-index.js"), ("src", "search.js"))] \
-            + [(">Sök i avtalstexten</label>", ">Sök bland synpunkterna</label>")]:
-        assert html.count(old) == 1, f"templates/web/page.html no longer has {old}"
-        html = html.replace(old, new)
-    return html.encode("utf-8")
+    web = Web(report.corpus.package.title, f"<ol>{items}</ol>", downloads, body_class="report", home=HOME,
+              assets=FILES_DIR, search_label="Sök bland synpunkterna", direct=True)
+    return Publication(
+        report.title, blocks, report.when, kind=KIND, info=tuple(_info(report)), contents=tuple(toc),
+        header=f"{KIND} · {src.diarienummer}", short_title=KIND, status=wording.round_name(src).upper(),
+        footer=src.diarienummer, keywords=(src.diarienummer, wording.round_name(src), KIND), web=web,
+        properties={"title": report.title, "subject": KIND, "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
+                    "language": "sv-SE", "identifier": src.diarienummer,
+                    "keywords": f"{src.diarienummer}; {wording.round_name(src)}; {KIND}",
+                    "version": report.version_name, "category": KIND})
 
 
 def _search_index(report: Report) -> bytes:
@@ -1229,23 +1119,22 @@ def render(report: Report) -> dict[str, bytes]:
     """Every output file of the report, by path relative to dist/remiss/ROUND/ (nothing written yet).
 
     Ordered for two cores, the PDF first (typst is the longest single step and runs outside the GIL): the
-    summary, its charts (SVG) and the comments, then typst starts; pandoc writes the web page and, once the
-    PNGs are rendered, the Word file, while the xlsx is written here.
+    summary, its charts (SVG) and the comments, then typst starts; the web page is written meanwhile and,
+    once the PNGs are rendered and the PDF's pages known, the Word file, while the xlsx is written here.
     """
     builder = Builder(report)
     blocks = builder.summary()
     builder.draw_charts()  # SVG: what the PDF needs
     blocks += builder.comments()
-    toc = builder.toc
-    source = _typst(report, _lower(blocks, "typst", builder))  # here, before other threads want the GIL
+    pub = _publication(report, blocks, builder.toc)
     with ThreadPoolExecutor(max_workers=3) as pool:
-        pdf = pool.submit(laid_out, source, report.when)  # the PDF and its headings' pages
-        html = pool.submit(_html, report, _lower(blocks, "html", builder), toc)
+        laid = pool.submit(publication.pdf_and_pages, replace(pub, blocks=_lower(blocks, "typst", builder)))
+        html = pool.submit(publication.html_page, replace(pub, blocks=_lower(blocks, "html", builder)))
         list(pool.map(lambda chart: chart.png, builder.charts.values()))  # typst, outside the GIL
         docx_blocks = _lower(blocks, "docx", builder)
-        word = pool.submit(_docx, report, docx_blocks, toc, lambda: pdf.result()[1])
+        word = pool.submit(lambda: publication.docx(replace(pub, blocks=docx_blocks), laid.result()[1]))
         out = {f"{STEM}.xlsx": _xlsx(report)}
-        out.update({f"{STEM}.html": html.result(), f"{STEM}.pdf": pdf.result()[0], f"{STEM}.docx": word.result()})
+        out.update({f"{STEM}.html": html.result(), f"{STEM}.pdf": laid.result()[0], f"{STEM}.docx": word.result()})
     for name, data in _web_files(report, builder).items():
         out[f"{FILES_DIR}/{name}"] = data
     return out

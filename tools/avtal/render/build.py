@@ -26,9 +26,11 @@ from ..fsutil import atomic_write_bytes
 from ..model import Corpus, Document
 from ..model.text import Cite, DocRef, Ref, block_inlines, walk_inlines
 from . import wording
-from .docx import TEMPLATES, render_docx
+from .docx import render_docx
+from .house import TEMPLATES
 from .pdf import heading_pages, render_pdf
-from .web import render_glossary, render_index, render_page, search_index, static_assets
+from .site import static_assets
+from .web import render_glossary, render_index, render_page, search_index
 
 MANIFEST = ".avtal-build.json"
 CODE = Path(__file__).resolve().parents[1]
