@@ -1,10 +1,10 @@
 """`avtal remiss report ROUND [--against VERSION]`: the remissammanställning in Word, PDF, web and Excel.
 
 One pandoc tree is built from the round, its answers and the working group's
-positions, and written the way the agreement itself is: Word by pandoc with
-templates/reference.docx and the OOXML finishing pass, PDF/UA-1 by typst
-with templates/document.typ, the web page with templates/web/page.html.
-The xlsx has one row per comment for sorting and filtering.
+positions, and handed to the publisher (`render.publication`) as the agreement
+itself is: Word with templates/reference.docx, PDF/UA-1 with templates/document.typ,
+the web page in the edition's frame. The xlsx has one row per comment for
+sorting and filtering.
 
 The report is complete by construction: every comment of every answer is
 placed under its clause (in the draft's order) or among the general
@@ -975,7 +975,7 @@ def _publication(report: Report, blocks: list[ast.Node], toc: list[tuple[int, st
     # The page's files live in FILES_DIR (the round's folder is shared with `avtal remiss pack`), and its
     # search box searches the comments (the index is the report's own).
     web = Web(report.corpus.package.title, f"<ol>{items}</ol>", downloads, body_class="report", home=HOME,
-              assets=FILES_DIR, search_label="Sök bland synpunkterna", direct=True)
+              assets=FILES_DIR, search_label="Sök bland synpunkterna")
     return Publication(
         report.title, blocks, report.when, kind=KIND, info=tuple(_info(report)), contents=tuple(toc),
         header=f"{KIND} · {src.diarienummer}", short_title=KIND, status=wording.round_name(src).upper(),

@@ -38,7 +38,6 @@ class Web:
     masthead: bool = True  # kind, subtitle, the title page's facts and the downloads above the text
     assets: str = "assets"  # the stylesheet's and scripts' folder, from the page
     search_label: str = SEARCH_LABEL
-    direct: bool = False  # written by `render.html` instead of pandoc's html5 writer
 
 
 @dataclass(frozen=True)
@@ -137,10 +136,7 @@ def html_page(pub: Publication) -> bytes:
     """The web page: the edition's frame, the masthead and the blocks."""
     web = pub.web
     assert web is not None, "a publication without a web page"
-    if web.direct:
-        body = html.html_blocks(list(pub.blocks)) + "\n"
-    else:
-        body = fragment(list(pub.blocks))
+    body = html.blocks(list(pub.blocks)) + "\n"
     if web.masthead:
         info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pub.info)
         subtitle = f'<p class="subtitle">{escape(pub.subtitle)}</p>' if pub.subtitle else ""
@@ -152,7 +148,3 @@ def html_page(pub: Publication) -> bytes:
         main = f"<h1>{escape(pub.title)}</h1>\n{body}"
     return page(web.site, title=pub.title, main=main, toc=web.toc, banner=web.banner, body_class=web.body_class,
                 home=web.home, assets=web.assets, search_label=web.search_label).encode("utf-8")
-
-
-def fragment(blocks: list[ast.Node]) -> str:
-    return convert(ast.document(blocks), "html5", "--shift-heading-level-by=1", "--wrap=none").decode("utf-8")
