@@ -19,10 +19,12 @@ from . import ast
 _HTML_ATTRIBUTES = {"width", "height", "title", "lang", "dir", "style", "role", "datetime"}
 
 
-def _attrs(a: ast.Attr) -> str:
+def _attrs(a: ast.Attr, class_first: bool = False) -> str:
+    """id, class (pandoc writes a heading's class first) and the other attributes."""
     ident, classes, kv = a
-    out = f' id="{escape(ident)}"' if ident else ""
-    out += f' class="{escape(" ".join(classes))}"' if classes else ""
+    ident_attr = f' id="{escape(ident)}"' if ident else ""
+    class_attr = f' class="{escape(" ".join(classes))}"' if classes else ""
+    out = class_attr + ident_attr if class_first else ident_attr + class_attr
     for key, value in kv:
         name = key if key in _HTML_ATTRIBUTES or key.startswith(("data-", "aria-")) else f"data-{key}"
         out += f' {escape(name)}="{escape(value)}"'
@@ -75,7 +77,7 @@ def block(node: ast.Node, shift: int = 1) -> str:
         return inlines(c)
     if kind == "Header":
         level = min(c[0] + shift, 6)
-        return f"<h{level}{_attrs(c[1])}>{inlines(c[2])}</h{level}>"
+        return f"<h{level}{_attrs(c[1], class_first=True)}>{inlines(c[2])}</h{level}>"
     if kind == "Div":
         return _div(c[0], c[1], shift)
     if kind == "BulletList":

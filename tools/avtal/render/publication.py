@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from . import ast, html, ooxml, wording
 from . import typst as typst_writer
@@ -67,6 +67,37 @@ class Publication:
     letter: bool = False  # a letter's page design: no title page or contents, header and footer as given
     design: Path = DOCUMENT_DESIGN  # the typst page design
     web: Web | None = None
+    # A tree for every format (built once): how its links are spelled in a format ("docx", "typst", "html");
+    # its `ast.only` parts are kept for their formats. None: the blocks are already for the one format asked.
+    spell: Callable[[str, str], str] | None = None
+
+
+def blocks_for(pub: Publication, fmt: str) -> list[ast.Node]:
+    """The publication's blocks as format `fmt` shows them."""
+    if pub.spell is None:
+        return list(pub.blocks)
+    return _lowered(list(pub.blocks), fmt, pub.spell)
+
+
+def _lowered(value: Any, fmt: str, spell: Callable[[str, str], str]) -> Any:
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if isinstance(item, dict) and item.get("t") == "Div" and ast.ONLY in item["c"][0][1]:
+                if fmt in dict(item["c"][0][2])["formats"].split():
+                    out.extend(_lowered(item["c"][1], fmt, spell))
+            else:
+                out.append(_lowered(item, fmt, spell))
+        return out
+    if isinstance(value, dict) and "c" in value:
+        kind = value["t"]
+        if kind == "Str":
+            return value
+        if kind == "Link":
+            a, text, (url, title) = value["c"]
+            return {"t": kind, "c": [a, _lowered(text, fmt, spell), [spell(url, fmt), title]]}
+        return {"t": kind, "c": _lowered(value["c"], fmt, spell)}
+    return value
 
 
 # -- Word --
@@ -77,7 +108,7 @@ def docx(pub: Publication, pages: Mapping[str, int] | None = None) -> bytes:
                                                        list(pub.info))),
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", list(pub.contents))),
              ast.raw_block("openxml", ooxml.page_break())]
-    tree = ast.document([*front, *pub.blocks], {"lang": ast.meta_string(pub.language)})
+    tree = ast.document([*front, *blocks_for(pub, "docx")], {"lang": ast.meta_string(pub.language)})
     return _write_docx(tree, header=pub.header, properties=dict(pub.properties), custom=dict(pub.custom),
                        when=pub.when, tracked=pub.tracked, pages=dict(pages or {}))
 
@@ -110,7 +141,7 @@ def typst_source(pub: Publication) -> bytes:
         if pub.subtitle:
             fields["subtitle"] = pub.subtitle
     design = pub.design.read_text(encoding="utf-8")
-    return typst_writer.document(fields, design, list(pub.blocks)).encode("utf-8")
+    return typst_writer.document(fields, design, blocks_for(pub, "typst")).encode("utf-8")
 
 
 def pdf(pub: Publication) -> bytes:
@@ -136,7 +167,7 @@ def html_page(pub: Publication) -> bytes:
     """The web page: the edition's frame, the masthead and the blocks."""
     web = pub.web
     assert web is not None, "a publication without a web page"
-    body = html.blocks(list(pub.blocks)) + "\n"
+    body = html.blocks(blocks_for(pub, "html")) + "\n"
     if web.masthead:
         info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in pub.info)
         subtitle = f'<p class="subtitle">{escape(pub.subtitle)}</p>' if pub.subtitle else ""

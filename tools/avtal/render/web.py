@@ -37,12 +37,18 @@ def banner(doc: Document) -> str:
             f'{escape(meta.version_date.isoformat())}: texten är inte beslutad.</p>')
 
 
+def document_web(corpus: Corpus, doc: Document, *, files: str = "../", glossary: str = "begrepp.html",
+                 home: str = "index.html") -> Web:
+    """A document's page in the edition: contents, draft banner, its Word and PDF (in `files`)."""
+    return Web(corpus.package.title, _toc(doc, [(glossary, "Termer och begrepp")]), home=home, banner=banner(doc),
+               downloads=(("Word", f"{files}{doc.id}.docx"), ("PDF", f"{files}{doc.id}.pdf")))
+
+
 def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, *, files: str = "../",
                 title: str | None = None, glossary: str = "begrepp.html", home: str = "index.html") -> str:
     """The web page of one document (or of a redline: its builder, where its files are, its title)."""
     builder = builder or TreeBuilder(corpus, doc, "html", statute_texts=True)
-    web = Web(corpus.package.title, _toc(doc, [(glossary, "Termer och begrepp")]), home=home, banner=banner(doc),
-              downloads=(("Word", f"{files}{doc.id}.docx"), ("PDF", f"{files}{doc.id}.pdf")))
+    web = document_web(corpus, doc, files=files, glossary=glossary, home=home)
     pub = document_publication(corpus, doc, None, builder.body(), title=title, web=web)
     return publication.html_page(pub).decode("utf-8")
 
