@@ -16,12 +16,11 @@ from typing import Callable
 
 from ..fsutil import atomic_write_bytes, replace_folder
 from ..render import ast, publication, wording
-from ..render.build import build_time
-from ..render.docx import document_publication, render_docx
-from ..render.pdf import render_pdf
+from ..render.build import Once, build_time
+from ..render.docx import document_publication
 from ..render.publication import Publication, Web
 from ..render.site import static_assets
-from ..render.web import render_page, search_index
+from ..render.web import document_web, search_index
 from .diff import META_LABEL, ChangeSet, DocumentChange
 from .render import RedlineBuilder, kinds_label, version_names
 
@@ -95,17 +94,9 @@ class _RedlineBody(RedlineBuilder):
         if self.summary and self.fmt != "docx" and self.change.touched:
             out.append(ast.header(1, ast.text("Ändringar i detta dokument"), ast.attr("andringar", ["unnumbered"])))
             out.append(summary_table(self.change, link=True))
+        if out and self.fmt is None:
+            out = [ast.only(out, "typst", "html")]
         return out + super().body()
-
-
-class _WordLayout(_RedlineBody):
-    """The Word file's flowing text as typst, laid out for its contents' page numbers: no change summary,
-    and no notes (Word shows them as comments in the margin)."""
-
-    summary = False
-
-    def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None) -> list[ast.Node]:
-        return blocks
 
 
 def write_redline(changes: ChangeSet, dist: Path, notes: dict[str, str] | None = None, *,
@@ -134,25 +125,20 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str], version: st
         header = f"{doc.source.short_title} · ÄNDRINGAR {arrow}"  # type: ignore[union-attr]
         stem = out / doc.id  # type: ignore[union-attr]
 
-        pdf_says = {"title": title, "status": f"ÄNDRINGAR {arrow}", "dated": "", "draft": False}
+        web = document_web(corpus, doc, files="", glossary="../../web/begrepp.html", home=HOME)  # type: ignore[arg-type]
+        pub = Once(lambda change=change, doc=doc, corpus=corpus, title=title, header=header, web=web: _publication(
+            changes, change, corpus, doc, when, notes, title=title, header=header, version=version, web=web))
 
-        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, pdf_says=pdf_says) -> None:
-            layout = document_publication(corpus, doc, when, _WordLayout(changes, change, "typst", when).body(),
-                                          **pdf_says)
-            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes), header=header,
-                               title=title, tracked=True, pages=publication.pages(layout), version=version)
-            atomic_write_bytes(stem.with_suffix(".docx"), data)
+        def word(pub=pub, stem=stem) -> None:
+            atomic_write_bytes(stem.with_suffix(".docx"), publication.docx(pub(), publication.pages(pub())))
 
-        def pdf(change=change, doc=doc, corpus=corpus, stem=stem, pdf_says=pdf_says) -> None:
-            data = render_pdf(corpus, doc, when, _RedlineBody(changes, change, "typst", when, notes), **pdf_says)
-            atomic_write_bytes(stem.with_suffix(".pdf"), data)
+        def pdf(pub=pub, stem=stem) -> None:
+            atomic_write_bytes(stem.with_suffix(".pdf"), publication.pdf(pub()))
 
-        def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
-            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when, notes), files="", title=title,
-                               glossary="../../web/begrepp.html", home=HOME)
-            atomic_write_bytes(stem.with_suffix(".html"), html.encode("utf-8"))
+        def web_page(pub=pub, stem=stem) -> None:
+            atomic_write_bytes(stem.with_suffix(".html"), publication.html_page(pub()))
 
-        jobs.extend([pdf, word, web])
+        jobs.extend([pdf, word, web_page])
     jobs.append(lambda: _write_summary(changes, out, when))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         list(pool.map(lambda job: job(), jobs))  # list() re-raises the first failure
@@ -160,6 +146,17 @@ def _write_all(changes: ChangeSet, out: Path, notes: dict[str, str], version: st
     atomic_write_bytes(out / "assets" / "search-index.js", search_index(changes.new, only).encode("utf-8"))
     for name, data in static_assets().items():
         atomic_write_bytes(out / name, data)
+
+
+def _publication(changes: ChangeSet, change: DocumentChange, corpus, doc, when: dt.datetime, notes: dict[str, str],
+                 *, title: str, header: str, version: str | None, web: Web) -> Publication:
+    """One changed document, its tree built once: Word with tracked changes (its contents' pages from a typst
+    layout of the text Word holds), the PDF and web page with the change summary first and notes."""
+    builder = _RedlineBody(changes, change, None, when, notes)
+    arrow = " → ".join(version_names(changes))
+    return document_publication(corpus, doc, when, builder.body(), title=title, header=header, version=version,
+                                web=web, spell=builder.spell, tracked=True, status=f"ÄNDRINGAR {arrow}", dated="",
+                                draft=False)
 
 
 def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:

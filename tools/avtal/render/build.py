@@ -125,8 +125,8 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     for doc in corpus.documents:
         fp = document_fingerprint(corpus, doc, common)
         pub = Once(lambda d=doc: document(corpus, d, when))
-        jobs.append(Job(f"{doc.id}.pdf", fp, lambda pub=pub: publication.pdf(pub())))
-        # Word's contents show the PDF's pages: the same layout (the first of the two jobs to ask makes it).
+        # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
+        jobs.append(Job(f"{doc.id}.pdf", fp, lambda pub=pub: publication.pdf_and_pages(pub())[0]))
         jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub: publication.docx(pub(),
                                                                                publication.pdf_and_pages(pub())[1])))
         jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub())))

@@ -71,7 +71,7 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
                 version: str | None = None, pages: dict[str, int] | None = None) -> bytes:
     """The Word file of one document (or of a redline, given its builder, page header and title).
 
-    `pages` (clause id → page, from the PDF's layout: `pdf.heading_pages`) fills in the table of contents'
+    `pages` (clause id → page, from the PDF's layout: `publication.pdf_and_pages`) fills in the table of contents'
     page numbers.
     """
     builder = builder or TreeBuilder(corpus, doc, "docx")

@@ -10,12 +10,6 @@ from .docx import document_publication
 from .tree import TreeBuilder
 
 
-def heading_pages(corpus: Corpus, doc: Document, when: dt.datetime) -> dict[str, int]:
-    """The page of each clause (and the glossary) in the published PDF of `doc`."""
-    pub = document_publication(corpus, doc, when, TreeBuilder(corpus, doc, "typst").body())
-    return publication.pdf_and_pages(pub)[1]
-
-
 def render_pdf(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
                **changes: object) -> bytes:
     """The accessible PDF of one document (or of a redline, given its builder and what its PDF says instead)."""

@@ -73,21 +73,22 @@ class Publication:
 
 
 def blocks_for(pub: Publication, fmt: str) -> list[ast.Node]:
-    """The publication's blocks as format `fmt` shows them."""
+    """The publication's blocks as format `fmt` shows them ("word-layout": Word's text, spelled for typst, whose
+    layout gives the pages of a Word file's contents when its PDF shows more than its text, as a redline's)."""
     if pub.spell is None:
         return list(pub.blocks)
-    return _lowered(list(pub.blocks), fmt, pub.spell)
+    return _lowered(list(pub.blocks), fmt, "typst" if fmt == "word-layout" else fmt, pub.spell)
 
 
-def _lowered(value: Any, fmt: str, spell: Callable[[str, str], str]) -> Any:
+def _lowered(value: Any, keep: str, fmt: str, spell: Callable[[str, str], str]) -> Any:
     if isinstance(value, list):
         out = []
         for item in value:
             if isinstance(item, dict) and item.get("t") == "Div" and ast.ONLY in item["c"][0][1]:
-                if fmt in dict(item["c"][0][2])["formats"].split():
-                    out.extend(_lowered(item["c"][1], fmt, spell))
+                if keep in dict(item["c"][0][2])["formats"].split():
+                    out.extend(_lowered(item["c"][1], keep, fmt, spell))
             else:
-                out.append(_lowered(item, fmt, spell))
+                out.append(_lowered(item, keep, fmt, spell))
         return out
     if isinstance(value, dict) and "c" in value:
         kind = value["t"]
@@ -95,8 +96,8 @@ def _lowered(value: Any, fmt: str, spell: Callable[[str, str], str]) -> Any:
             return value
         if kind == "Link":
             a, text, (url, title) = value["c"]
-            return {"t": kind, "c": [a, _lowered(text, fmt, spell), [spell(url, fmt), title]]}
-        return {"t": kind, "c": _lowered(value["c"], fmt, spell)}
+            return {"t": kind, "c": [a, _lowered(text, keep, fmt, spell), [spell(url, fmt), title]]}
+        return {"t": kind, "c": _lowered(value["c"], keep, fmt, spell)}
     return value
 
 
@@ -129,8 +130,8 @@ def _write_docx(tree: ast.Node, *, header: str, properties: dict[str, str], cust
 
 # -- PDF --
 
-def typst_source(pub: Publication) -> bytes:
-    """The typst source: the page design's fields, the design, the blocks."""
+def typst_source(pub: Publication, parts: str = "typst") -> bytes:
+    """The typst source: the page design's fields, the design, the blocks (those `parts` shows)."""
     if pub.letter:
         fields: dict[str, object] = {"title": pub.title, "author": pub.author, "keywords": list(pub.keywords),
                                      "header": pub.header, "footer": pub.footer}
@@ -141,14 +142,12 @@ def typst_source(pub: Publication) -> bytes:
         if pub.subtitle:
             fields["subtitle"] = pub.subtitle
     design = pub.design.read_text(encoding="utf-8")
-    return typst_writer.document(fields, design, blocks_for(pub, "typst")).encode("utf-8")
+    return typst_writer.document(fields, design, blocks_for(pub, parts)).encode("utf-8")
 
 
 def pdf(pub: Publication) -> bytes:
     """The accessible PDF (PDF/UA-1 and PDF/A-2b)."""
-    if pub.letter:
-        return compile_pdf(typst_source(pub), pub.when)
-    return laid_out(typst_source(pub), pub.when)[0]
+    return compile_pdf(typst_source(pub), pub.when)
 
 
 def pdf_and_pages(pub: Publication) -> tuple[bytes, dict[str, int]]:
@@ -157,8 +156,9 @@ def pdf_and_pages(pub: Publication) -> tuple[bytes, dict[str, int]]:
 
 
 def pages(pub: Publication) -> dict[str, int]:
-    """The page of each heading as the PDF would lay it out, without writing a PDF (a redline's Word text)."""
-    return layout_pages(typst_source(pub))
+    """The page of each heading of Word's text as typst lays it out, without writing a PDF: the contents of a
+    Word file whose PDF shows more than its text (a redline's opens with a change summary)."""
+    return layout_pages(typst_source(pub, "word-layout"))
 
 
 # -- web --

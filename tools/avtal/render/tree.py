@@ -23,6 +23,8 @@ from . import ast, wording
 Format = Literal["docx", "typst", "html"]
 GLOSSARY_ID = "termer-och-begrepp"
 UNSPELLED = "avtal-link:"  # a link of a tree for every format, spelled per format by `TreeBuilder.spell`
+# Who shows the glossary appendix: Word, the PDF, and the typst layout of a redline's Word text (for its pages).
+APPENDIX_FORMATS = ("docx", "typst", "word-layout")
 
 
 def term_anchor(term_id: str) -> str:
@@ -196,7 +198,7 @@ class TreeBuilder:
         out = [self.glossary_heading()]
         for term in used:
             out.extend(self.term_entry(term.id))
-        return [ast.only(out, "docx", "typst")] if self.fmt is None else out
+        return [ast.only(out, *APPENDIX_FORMATS)] if self.fmt is None else out
 
     @staticmethod
     def glossary_heading() -> ast.Node:
