@@ -31,12 +31,12 @@ def _check_answers_and_positions(sources: Path, info, corpus: Corpus, problems: 
 
     Trace findings are warnings (errors with --strict), except a named clause in neither version.
     """
-    from .positions import check_positions
+    from .record.positions import check_positions
 
     data = check_positions(sources, info, corpus, problems)
     load_assessment(info, frozenset(data.comments), data.clause_ids, problems)
     if data.positions.against and data.readable and data.version is not None and data.against is not None:
-        from .trace import findings_as_problems, pair_index, trace_positions
+        from .report.trace import findings_as_problems, pair_index, trace_positions
 
         try:
             pair = pair_index(sources, data, data.positions.against)
