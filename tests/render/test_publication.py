@@ -93,3 +93,32 @@ def test_web_page_beside_other_files_uses_its_own_assets_folder():
     assert 'href="prov-filer/style.css"' in page and 'src="prov-filer/search.js"' in page
     assert 'src="prov-filer/search-index.js"' in page and '"assets/' not in page
     assert ">Sök i provet</label>" in page and "Provslag" not in page  # no masthead
+
+
+def test_nothing_outside_render_runs_pandoc_or_typst_or_finishes_ooxml():
+    """The publisher is the one door to the format programs: other packages hand it a Publication."""
+    import ast as python_ast
+    from pathlib import Path
+
+    package = Path(publication.__file__).resolve().parents[1]
+    doors = {"typst", "pypandoc", "avtal.render.pandoc.convert", "avtal.render.pandoc.pandoc_path",
+             "avtal.render.ooxml.finish_docx", "avtal.render.typeset.compile_pdf", "avtal.render.typeset.laid_out",
+             "avtal.render.typeset.layout_pages"}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.parent == package / "render":
+            continue
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        for node in python_ast.walk(python_ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, python_ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, python_ast.ImportFrom):
+                base = list(parts[:len(parts) - node.level]) if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                targets = [module, *(f"{module}.{alias.name}" for alias in node.names)]
+            elif isinstance(node, python_ast.Attribute) and node.attr == "finish_docx":
+                targets = ["avtal.render.ooxml.finish_docx"]  # ooxml.finish_docx(…)
+            else:
+                continue
+            found += [f"{path.relative_to(package)}: {t}" for t in targets if t in doors]
+    assert found == []
