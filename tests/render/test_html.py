@@ -17,7 +17,9 @@ from avtal.model import load
 from avtal.model.versions import load_version
 from avtal.redline.diff import compare
 from avtal.redline.publish import _RedlineBody, summary_blocks
-from avtal.remiss.report import Builder, _lower, collect
+from avtal.remiss.report.builder import Builder
+from avtal.remiss.report.collect import collect
+from avtal.remiss.report.report import _lower
 from avtal.render import ast, html, wording
 from avtal.render.build import build_time
 from avtal.render.pandoc import convert
