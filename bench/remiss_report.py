@@ -32,6 +32,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from dataclasses import replace
 from typing import Callable
 
 import yaml
@@ -49,6 +50,7 @@ from avtal.fsutil import atomic_write_text  # noqa: E402
 from avtal.model.versions import load_version  # noqa: E402
 from avtal.remiss.report import report as report_module  # noqa: E402
 from avtal.remiss.report.report import STEM, collect, write_report  # noqa: E402
+from avtal.render import publication  # noqa: E402
 
 WORDS = ("ansvar samverkan vård hemmet kommunen regionen patienten läkare insats planering uppföljning "
          "tydlighet rutin kompetens läkemedel hjälpmedel samordning information överföring dokumentation").split()
@@ -138,7 +140,9 @@ def our_pdf(sources: Path) -> Callable[[], bytes]:
     builder = report_module.Builder(report)
     blocks = builder.blocks()
     builder.draw_charts()
-    return lambda: report_module._pdf(report, report_module._lower(blocks, "typst", builder))
+    pub = replace(report_module._publication(report, blocks, builder.toc),
+                  blocks=report_module._lower(blocks, "typst", builder))
+    return lambda: publication.pdf(pub)
 
 
 def libreoffice_pdf(docx: Path, work: Path) -> Callable[[], None] | None:

@@ -598,3 +598,15 @@ def test_lxml_reject_all_of_a_renamed_term_gives_the_old_glossary(tmp_path: Path
     rejected = lxml_text(folder / f"{DOC}.docx", accept=False)
     assert ("FirstParagraph", "Kommunen ansvarar för vård i hemmet.") in rejected  # the clause text is right
     assert rejected == lxml_text(tmp_path / "from.docx")
+
+
+def test_each_changed_document_s_redline_tree_is_built_once_for_word_pdf_and_web(tmp_path: Path, monkeypatch):
+    from avtal.render import tree
+
+    built: list[str] = []
+    body = tree.TreeBuilder.body
+    monkeypatch.setattr(tree.TreeBuilder, "body", lambda self: built.append(self.doc.id) or body(self))
+    old, new = pair("renumbering").load(tmp_path)
+    folder = write_redline(compare(old, new, "a", "b"), tmp_path / "dist")
+    assert {p.name for p in folder.iterdir()} >= {f"{DOC}.docx", f"{DOC}.pdf", f"{DOC}.html"}
+    assert built == [DOC]  # one tree, not one per format (nor a fourth for the Word file's page layout)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from avtal.cli import main
-from avtal.render.web import scrolling_tables
+from avtal.render.site import scrolling_tables
 
 from ..clients import AXE_WIDTHS, axe
 from ..remiss.forms import packed

@@ -169,3 +169,30 @@ def test_removing_a_document_removes_its_outputs(tree):
     assert listed == set(files(dist)) - {MANIFEST}
     assert "web/index.html" in report.built, "the index no longer lists the document"
     assert "munhalsa" not in (dist / "web" / "index.html").read_text(encoding="utf-8")
+
+
+# ---- one tree per document ----------------------------------------------------
+
+def test_each_document_s_tree_is_built_once_for_its_word_pdf_and_web_outputs(corpus, tmp_path, monkeypatch):
+    from avtal.render import tree
+
+    built: list[str] = []
+    body = tree.TreeBuilder.body
+    monkeypatch.setattr(tree.TreeBuilder, "body", lambda self: built.append(self.doc.id) or body(self))
+    report = run_build(corpus, tmp_path / "dist")
+    assert all(outputs_of(doc.id) <= set(report.built) for doc in corpus.documents)
+    assert sorted(built) == sorted(doc.id for doc in corpus.documents)  # once each, not once per format
+
+
+def test_every_output_has_its_links_spelled_for_its_format(corpus, dist):
+    """The one tree holds links for every format; each writer spells them (no marker is left in any output)."""
+    for doc in corpus.documents:
+        page = (dist / f"web/{doc.id}.html").read_text(encoding="utf-8")
+        word = docx.Document(str(dist / f"{doc.id}.docx"))
+        targets = {rel.target_ref for rel in word.part.rels.values() if rel.is_external}
+        for shown in (page, *targets):
+            assert "avtal-link:" not in shown and "avtal-only" not in shown
+    huvudavtal = (dist / "web/huvudavtal.html").read_text(encoding="utf-8")
+    assert 'href="begrepp.html#begrepp:' in huvudavtal and 'class="lagtext"' in huvudavtal  # web-only parts kept
+    word_text = "\n".join(p.text for p in docx.Document(str(dist / "huvudavtal.docx")).paragraphs)
+    assert "Bilaga. Termer och begrepp" in word_text and "Lagtext:" not in word_text  # and Word's own

@@ -17,7 +17,7 @@ import yaml
 from avtal.cli import main
 from avtal.model.freeze import freeze
 from avtal.remiss.record.status import round_status
-from avtal.remiss.report.report import NOT_NEEDED, collect
+from avtal.remiss.report.collect import NOT_NEEDED, collect
 from avtal.remiss.report.trace import PARTLY_UNCHANGED, UNCOVERED, trace
 
 from .test_positions import POSITIONS, ROUND, make_round

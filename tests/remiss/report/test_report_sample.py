@@ -55,8 +55,8 @@ def page(tmp_path_factory) -> str:
 def blocks(page) -> dict[str, list[str]]:
     """Comment id → the text of each paragraph of its block."""
     out = {}
-    for chunk in page.split('<div class="comment">')[1:]:
-        match = re.match(r'\n<h4[^>]*id="synpunkt-([^"]+)"[^>]*>(.*?)</h4>(.*)', chunk, re.S)
+    for chunk in page.split('<section id="synpunkt-')[1:]:  # the comment's block, named by its heading's id
+        match = re.match(r'([^"]+)" class="[^"]*\bcomment\b[^"]*">\n<h4[^>]*>(.*?)</h4>(.*)', chunk, re.S)
         body = re.split(r"<h[1-3][ >]", match[3])[0]  # up to the next avsnitt or chapter
         out[match[1]] = [text_of(match[2])] + [text_of(p) for p in re.findall(r"<p>(.*?)</p>", body, re.S)]
     return out

@@ -9,18 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from html import escape
 from pathlib import Path
 from typing import Callable
 
 from ..fsutil import atomic_write_bytes, replace_folder
-from ..render import ast, ooxml, wording
-from ..render.build import build_time
-from ..render.docx import TEMPLATES, render_docx
-from ..render.pdf import compile_pdf, laid_out, layout_pages, typst_source
-from ..render import typst as typst_writer
-from ..render.word import write_docx
-from ..render.web import fragment, page, render_page, search_index, static_assets
+from ..render import ast, publication, wording
+from ..render.build import Once, build_time
+from ..render.docx import document_publication
+from ..render.publication import Publication, Web
+from ..render.site import static_assets
+from ..render.web import document_web, search_index
 from .diff import META_LABEL, ChangeSet, DocumentChange
 from .render import RedlineBuilder, kinds_label, version_names
 
@@ -96,17 +96,9 @@ class _RedlineBody(RedlineBuilder):
         if self.summary and self.fmt != "docx" and self.change.touched:
             out.append(ast.header(1, ast.text("Ändringar i detta dokument"), ast.attr("andringar", ["unnumbered"])))
             out.append(summary_table(self.change, link=True))
+        if out and self.fmt is None:
+            out = [ast.only(out, "typst", "html")]
         return out + super().body()
-
-
-class _WordLayout(_RedlineBody):
-    """The Word file's flowing text as typst, laid out for its contents' page numbers: no change summary,
-    and no notes (Word shows them as comments in the margin)."""
-
-    summary = False
-
-    def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None) -> list[ast.Node]:
-        return blocks
 
 
 def write_redline(changes: ChangeSet, dist: Path, notes: Notes | Callable[[], Notes] | None = None, *,
@@ -114,9 +106,9 @@ def write_redline(changes: ChangeSet, dist: Path, notes: Notes | Callable[[], No
     """Write the whole redline folder; returns it.
 
     `notes` (clause id → text) annotate changed clauses: a Word comment, a note in PDF and web. Given as a
-    function (a future's result), they are asked for only when needed: the work without notes (the
-    ändringsförteckning, the Word files' layouts) runs first, so reading the remiss record behind them
-    overlaps typst instead of going before everything.
+    function (a future's result), they are asked for only when a document's tree is built: the
+    ändringsförteckning, which needs none, runs first, so reading the remiss record behind them overlaps
+    typst instead of going before everything.
     `version` names the frozen TO version in the Word files' properties: with every change accepted they
     read as it, so `avtal apply` knows which version an edited redline was made from.
     """
@@ -138,24 +130,20 @@ def _write_all(changes: ChangeSet, out: Path, notes: Callable[[], Notes], versio
         header = f"{doc.source.short_title} · ÄNDRINGAR {arrow}"  # type: ignore[union-attr]
         stem = out / doc.id  # type: ignore[union-attr]
 
-        meta = {"title": title, "status-upper": f"ÄNDRINGAR {arrow}", "version-iso": "", "draft": False}
+        web = document_web(corpus, doc, files="", glossary="../../web/begrepp.html", home=HOME)  # type: ignore[arg-type]
+        pub = Once(lambda change=change, doc=doc, corpus=corpus, title=title, header=header, web=web: _publication(
+            changes, change, corpus, doc, when, notes, title=title, header=header, version=version, web=web))
 
-        def word(change=change, doc=doc, corpus=corpus, title=title, header=header, stem=stem, meta=meta) -> None:
-            pages = layout_pages(typst_source(corpus, doc, _WordLayout(changes, change, "typst", when), **meta))
-            data = render_docx(corpus, doc, when, _RedlineBody(changes, change, "docx", when, notes()), header=header,
-                               title=title, tracked=True, pages=pages, version=version)
-            atomic_write_bytes(stem.with_suffix(".docx"), data)
+        def word(pub=pub, stem=stem) -> None:
+            atomic_write_bytes(stem.with_suffix(".docx"), publication.docx(pub(), publication.pages(pub())))
 
-        def pdf(change=change, doc=doc, corpus=corpus, stem=stem, meta=meta) -> None:
-            source = typst_source(corpus, doc, _RedlineBody(changes, change, "typst", when, notes()), **meta)
-            atomic_write_bytes(stem.with_suffix(".pdf"), compile_pdf(source, when))
+        def pdf(pub=pub, stem=stem) -> None:
+            atomic_write_bytes(stem.with_suffix(".pdf"), publication.pdf(pub()))
 
-        def web(change=change, doc=doc, corpus=corpus, title=title, stem=stem) -> None:
-            html = render_page(corpus, doc, _RedlineBody(changes, change, "html", when, notes()), files="", title=title,
-                               glossary="../../web/begrepp.html", home=HOME)
-            atomic_write_bytes(stem.with_suffix(".html"), html.encode("utf-8"))
+        def web_page(pub=pub, stem=stem) -> None:
+            atomic_write_bytes(stem.with_suffix(".html"), publication.html_page(pub()))
 
-        jobs.extend([word, pdf, web])  # Word lays out its pages before it needs the notes
+        jobs.extend([pdf, word, web_page])
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         list(pool.map(lambda job: job(), jobs))  # list() re-raises the first failure
     notes()  # notes that failed stop the redline here too, before it replaces the last one
@@ -165,32 +153,34 @@ def _write_all(changes: ChangeSet, out: Path, notes: Callable[[], Notes], versio
         atomic_write_bytes(out / name, data)
 
 
+def _publication(changes: ChangeSet, change: DocumentChange, corpus, doc, when: dt.datetime, notes: Callable[[], Notes],
+                 *, title: str, header: str, version: str | None, web: Web) -> Publication:
+    """One changed document, its tree built once: Word with tracked changes (its contents' pages from a typst
+    layout of the text Word holds), the PDF and web page with the change summary first and notes."""
+    builder = _RedlineBody(changes, change, None, when, notes())
+    arrow = " → ".join(version_names(changes))
+    return document_publication(corpus, doc, when, builder.body(), title=title, header=header, version=version,
+                                web=web, spell=builder.spell, tracked=True, status=f"ÄNDRINGAR {arrow}", dated="",
+                                draft=False)
+
+
 def _write_summary(changes: ChangeSet, out: Path, when: dt.datetime) -> None:
     """Word and PDF show the same pages: title page, contents, the summary (so the PDF's pages fill Word's contents)."""
     from_name, to_name = version_names(changes)
     arrow = f"{from_name} → {to_name}"
     title = f"{SUMMARY_TITLE} {arrow}"
-    info = [("Från", from_name), ("Till", to_name)]
-    meta = {"title": title, "short-title": SUMMARY_TITLE, "kind": SUMMARY_TITLE, "status-upper": arrow,
-            "version-iso": "", "diarienummer": "", "author": wording.GROUP, "keywords": [from_name, to_name],
-            "draft": False, "info": [list(pair) for pair in info]}
-    template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
-    pdf, pages = laid_out(typst_writer.document(meta, template, summary_blocks(changes, "pdf")).encode(), when)
-    atomic_write_bytes(out / f"{SUMMARY}.pdf", pdf)
-    blocks = summary_blocks(changes, "docx")
-    entries = [(b["c"][0], b["c"][1][0], ast.stringify(b["c"][2])) for b in blocks if b["t"] == "Header"]
-    front = [ast.raw_block("openxml", ooxml.title_page(SUMMARY_TITLE, title, None, info)),
-             ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
-             ast.raw_block("openxml", ooxml.page_break())]
-    tree = ast.document(front + blocks, {"lang": ast.meta_string("sv-SE")})
-    atomic_write_bytes(out / f"{SUMMARY}.docx", write_docx(tree, header=title, when=when, pages=pages, custom=None,
-                                                          properties={
-        "title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
-        "subject": "Ändringsförteckning"}))
-    main = f"<h1>{escape(title)}</h1>\n" + fragment(ast.document(summary_blocks(changes, "html")))
     toc = "<ol>" + "".join(f'<li><a href="#andringar-{escape((c.new or c.old).id)}">'  # type: ignore[union-attr]
                            f'{escape((c.new or c.old).source.short_title)}</a></li>'  # type: ignore[union-attr]
                            for c in changes.documents) + "</ol>"
-    atomic_write_bytes(out / f"{SUMMARY}.html",
-                       page(changes.new, title=title, main=main, toc=toc, body_class="summary",
-                            home=HOME).encode("utf-8"))
+    blocks = summary_blocks(changes, "docx")
+    entries = tuple((b["c"][0], b["c"][1][0], ast.stringify(b["c"][2])) for b in blocks if b["t"] == "Header")
+    pub = Publication(
+        title, summary_blocks(changes, "pdf"), when, kind=SUMMARY_TITLE, info=(("Från", from_name), ("Till", to_name)),
+        contents=entries, header=title, short_title=SUMMARY_TITLE, status=arrow, keywords=(from_name, to_name),
+        properties={"title": title, "language": "sv-SE", "creator": wording.GROUP, "lastModifiedBy": wording.GROUP,
+                    "subject": "Ändringsförteckning"},
+        web=Web(changes.new.package.title, toc, body_class="summary", home=HOME, masthead=False))
+    pdf, pages = publication.pdf_and_pages(pub)
+    atomic_write_bytes(out / f"{SUMMARY}.pdf", pdf)
+    atomic_write_bytes(out / f"{SUMMARY}.docx", publication.docx(replace(pub, blocks=blocks), pages))
+    atomic_write_bytes(out / f"{SUMMARY}.html", publication.html_page(replace(pub, blocks=summary_blocks(changes, "html"))))

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..model import Clause
 from ..render import ast, wording
-from ..render.tree import Format, TreeBuilder
+from ..render.tree import APPENDIX_FORMATS, Format, TreeBuilder
 from .diff import CHANGED, DELETED, MOVED, NEW, RENUMBERED, ChangeSet, DocumentChange, Node, Side
 from .words import Token, diff, similarity
 
@@ -69,18 +69,22 @@ class RedlineBuilder(TreeBuilder):
 
     # -- links point at the redline's copy of a document, else at the published edition --
 
-    def doc_url(self, doc_id: str, anchor: str = "") -> str:
+    def doc_url(self, doc_id: str, anchor: str = "", fmt: Format | None = None) -> str:
+        fmt = fmt or self.fmt
         if doc_id == self.doc.id:
             return f"#{anchor}" if anchor else "#"
-        ext = {"typst": "pdf", "docx": "docx", "html": "html"}[self.fmt]
+        if fmt is None:
+            return super().doc_url(doc_id, anchor)
+        ext = {"typst": "pdf", "docx": "docx", "html": "html"}[fmt]
         if doc_id in self.in_redline:
             target = f"{doc_id}.{ext}"
         else:
-            target = f"../../web/{doc_id}.html" if self.fmt == "html" else f"../../{doc_id}.{ext}"
+            target = f"../../web/{doc_id}.html" if fmt == "html" else f"../../{doc_id}.{ext}"
         return f"{target}#{anchor}" if anchor else target
 
-    def term_url(self, term_id: str) -> str:
-        return "../../web/" + super().term_url(term_id) if self.fmt == "html" else super().term_url(term_id)
+    def term_url(self, term_id: str, fmt: Format | None = None) -> str:
+        fmt = fmt or self.fmt
+        return "../../web/" + super().term_url(term_id, fmt) if fmt == "html" else super().term_url(term_id, fmt)
 
     # -- marks --
 
@@ -88,7 +92,7 @@ class RedlineBuilder(TreeBuilder):
         cls = "insertion" if op == "insert" else "deletion"
         if op == "delete":
             inlines = strip_links(inlines)
-        if self.fmt == "html":  # <ins>/<del> carry the meaning for assistive technology, not just the look
+        if self.fmt in ("html", None):  # <ins>/<del> carry the meaning for assistive technology, not just the look
             tag = "ins" if op == "insert" else "del"
             inlines = [ast.raw_inline("html", f'<{tag} datetime="{self.date}">'), *inlines,
                        ast.raw_inline("html", f"</{tag}>")]
@@ -162,7 +166,7 @@ class RedlineBuilder(TreeBuilder):
                 out.extend(self.mark_blocks(_without_ids(self.old.term_entry(tid)), "delete"))  # type: ignore[union-attr]
             if b is not None:
                 out.extend(self.mark_blocks(self.term_entry(tid), "insert"))
-        return out
+        return [ast.only(out, *APPENDIX_FORMATS)] if self.fmt is None else out
 
     # -- the display tree --
 
@@ -190,23 +194,37 @@ class RedlineBuilder(TreeBuilder):
             blocks = self.changed(change.old, change.new)  # type: ignore[arg-type]
         else:
             blocks = self.own(change.new)  # type: ignore[arg-type]
+        notes = []
         if MOVED in kinds:
-            blocks = self.with_move_note(blocks, change.old.label)  # type: ignore[union-attr]
+            notes.append((f"Flyttad från avsnitt {change.old.label} i {version_names(self.changes)[0]}.", None))  # type: ignore[union-attr]
         if change.id in self.notes:
-            blocks = self.with_note(blocks, self.notes[change.id], "remiss-note")
+            notes.append((self.notes[change.id], "remiss-note"))
+        blocks = self.with_notes(blocks, notes)
         if kinds - {RENUMBERED}:
             blocks = [ast.div(blocks, ast.attr(classes=["changed"]))]
         for child in node.children:
             blocks.extend(self.node(child))
         return blocks
 
-    def with_move_note(self, blocks: list[ast.Node], old_label: str) -> list[ast.Node]:
-        return self.with_note(blocks, f"Flyttad från avsnitt {old_label} i {version_names(self.changes)[0]}.")
+    def with_notes(self, blocks: list[ast.Node], notes: list[tuple[str, str | None]]) -> list[ast.Node]:
+        """The clause with its notes (a move, the remiss comments behind it); for every format, one variant of
+        its heading per format (the typst layout of the Word text shows neither comments nor notes)."""
+        if self.fmt is not None or not notes:
+            for text, kind in notes:
+                blocks = self.with_note(blocks, text, kind)
+            return blocks
+        word, shown = blocks[:1], blocks[:1]
+        for text, kind in notes:
+            word = self.with_note(word, text, kind, fmt="docx")
+            shown = self.with_note(shown, text, kind, fmt="typst")
+        return [ast.only(word, "docx"), ast.only(blocks[:1], "word-layout"), ast.only(shown, "typst", "html"),
+                *blocks[1:]]
 
-    def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None) -> list[ast.Node]:
+    def with_note(self, blocks: list[ast.Node], text: str, kind: str | None = None,
+                  fmt: Format | None = None) -> list[ast.Node]:
         """A note on the clause: a Word comment on its heading, a note paragraph after it elsewhere."""
         heading, rest = blocks[0], blocks[1:]
-        if self.fmt == "docx":  # a Word comment: never part of the text that changes are accepted into
+        if (fmt or self.fmt) == "docx":  # a Word comment: never part of the text that changes are accepted into
             self.comments += 1
             cid = str(self.comments)
             level, attr, inlines = heading["c"]

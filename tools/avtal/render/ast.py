@@ -64,6 +64,14 @@ def div(blocks: list[Node], a: Attr | None = None) -> Node:
     return {"t": "Div", "c": [a or attr(), blocks]}
 
 
+ONLY = "avtal-only"  # a Div whose blocks only some formats show (`only`); the publisher unwraps or drops it
+
+
+def only(blocks: list[Node], *formats: str) -> Node:
+    """Blocks that only `formats` show, in a tree written for every format (e.g. the web's statute texts)."""
+    return div(blocks, attr(classes=[ONLY], formats=" ".join(formats)))
+
+
 def raw_block(fmt: str, content: str) -> Node:
     return {"t": "RawBlock", "c": [fmt, content]}
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,10 +26,13 @@ from .. import __version__
 from ..fsutil import atomic_write_bytes
 from ..model import Corpus, Document
 from ..model.text import Cite, DocRef, Ref, block_inlines, walk_inlines
-from . import wording
-from .docx import TEMPLATES, render_docx
-from .pdf import heading_pages, render_pdf
-from .web import render_glossary, render_index, render_page, search_index, static_assets
+from . import publication, wording
+from .docx import document_publication
+from .house import TEMPLATES
+from .publication import Publication
+from .site import static_assets
+from .tree import TreeBuilder
+from .web import document_web, render_glossary, render_index, search_index
 
 MANIFEST = ".avtal-build.json"
 CODE = Path(__file__).resolve().parents[1]
@@ -95,16 +99,37 @@ class BuildReport:
     seconds: float = 0.0
 
 
+class Once:
+    """A value made on first use, by whichever job asks first; the others wait for it (a failure is raised to each)."""
+
+    def __init__(self, make: Callable[[], Publication]):
+        self.make, self.lock, self.value = make, threading.Lock(), None
+
+    def __call__(self) -> Publication:
+        with self.lock:
+            if self.value is None:
+                self.value = self.make()
+            return self.value
+
+
+def document(corpus: Corpus, doc: Document, when: dt.datetime) -> Publication:
+    """One document's publication: its tree built once for Word, PDF and web (each spells its own links)."""
+    builder = TreeBuilder(corpus, doc, None, statute_texts=True)
+    return document_publication(corpus, doc, when, builder.body(), web=document_web(corpus, doc), spell=builder.spell)
+
+
 def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     """Every output of a build, each with its fingerprint and how to make it."""
     common = common_fingerprint(when)
     jobs: list[Job] = []
     for doc in corpus.documents:
         fp = document_fingerprint(corpus, doc, common)
-        jobs.append(Job(f"{doc.id}.pdf", fp, lambda d=doc: render_pdf(corpus, d, when)))
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda d=doc: render_docx(corpus, d, when,
-                                                                        pages=heading_pages(corpus, d, when))))
-        jobs.append(Job(f"web/{doc.id}.html", fp, lambda d=doc: render_page(corpus, d).encode("utf-8")))
+        pub = Once(lambda d=doc: document(corpus, d, when))
+        # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
+        jobs.append(Job(f"{doc.id}.pdf", fp, lambda pub=pub: publication.pdf_and_pages(pub())[0]))
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub: publication.docx(pub(),
+                                                                               publication.pdf_and_pages(pub())[1])))
+        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub())))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))

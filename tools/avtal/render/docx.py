@@ -1,17 +1,15 @@
-"""Word: a document's tree (with its title page and contents) written by `word.write_docx`."""
+"""A document of the package as a `Publication`, and its Word file."""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from ..model import Corpus, Document
-from . import ast, ooxml, wording
+from . import ooxml, publication, wording
+from .house import TEMPLATES  # noqa: F401  (where the templates are, for those who fill Word templates)
+from .publication import Publication, Web
 from .stamp import TEXT_PROPERTY, text_digest
 from .tree import GLOSSARY_ID, TreeBuilder
-from .word import write_docx
-
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 def title_info(doc: Document) -> list[tuple[str, str]]:
@@ -28,19 +26,46 @@ def title_info(doc: Document) -> list[tuple[str, str]]:
     return info
 
 
-def front_matter(builder: TreeBuilder) -> list[ast.Node]:
-    """Title page and table of contents as raw OOXML blocks."""
-    doc = builder.doc
-    meta = doc.source
+def contents(corpus: Corpus, doc: Document) -> tuple[tuple[int, str, str], ...]:
+    """Word's contents: avsnitt and clauses to level 2, then the glossary appendix when there is one."""
     entries = [(c.level, c.id, f"{c.label} {c.title}") for c in doc.clauses() if c.level <= 2]
-    if wording.terms_used(builder.corpus, doc):
+    if wording.terms_used(corpus, doc):
         entries.append((1, GLOSSARY_ID, "Bilaga. Termer och begrepp"))
-    return [
-        ast.raw_block("openxml", ooxml.title_page(wording.KIND_LABEL[meta.kind], meta.title, meta.subtitle,
-                                                  title_info(doc))),
-        ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", entries)),
-        ast.raw_block("openxml", ooxml.page_break()),
-    ]
+    return tuple(entries)
+
+
+def document_publication(corpus: Corpus, doc: Document, when: dt.datetime, blocks: list, *, title: str | None = None,
+                         header: str | None = None, version: str | None = None, web: Web | None = None,
+                         **changes) -> Publication:
+    """One document (or its redline: its title, page header, and the PDF's status line in `changes`).
+
+    The Word file names its document id (and `version`, the frozen version's name, when given) in custom
+    properties, so a draft a party sends back is recognised without guessing.
+    """
+    meta = doc.source
+    fields = dict(
+        title=title or meta.title, blocks=blocks, when=when, kind=wording.KIND_LABEL[meta.kind],
+        subtitle=meta.subtitle, info=tuple(title_info(doc)), cover=meta.title, contents=contents(corpus, doc),
+        header=header or wording.header_line(doc), short_title=meta.short_title, status=meta.status.upper(),
+        dated=meta.version_date.isoformat(), footer=meta.diarienummer, draft=wording.is_draft(doc),
+        keywords=(meta.diarienummer, meta.short_title),
+        properties={
+            "title": title or meta.title,
+            "subject": meta.subtitle or wording.KIND_LABEL[meta.kind],
+            "creator": wording.GROUP,
+            "lastModifiedBy": wording.GROUP,
+            "language": "sv-SE",
+            "identifier": meta.diarienummer,
+            "keywords": f"{meta.diarienummer}; {meta.short_title}; {wording.STATUS_LABEL[meta.status]}",
+            "version": meta.version_date.isoformat(),
+            "contentStatus": wording.STATUS_LABEL[meta.status],
+            "category": wording.KIND_LABEL[meta.kind],
+        },
+        custom={ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {}),
+                TEXT_PROPERTY: text_digest(corpus, doc)},  # finds the base of an edited file that names no version
+        web=web)
+    fields.update(changes)
+    return Publication(**fields)
 
 
 def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
@@ -48,26 +73,10 @@ def render_docx(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeB
                 version: str | None = None, pages: dict[str, int] | None = None) -> bytes:
     """The Word file of one document (or of a redline, given its builder, page header and title).
 
-    The file names its document id (and `version`, the frozen version's name, when given) in custom
-    properties, so a draft a party sends back is recognised without guessing. `pages` (clause id → page,
-    from the PDF's layout: `pdf.heading_pages`) fills in the table of contents' page numbers.
+    `pages` (clause id → page, from the PDF's layout: `publication.pdf_and_pages`) fills in the table of contents'
+    page numbers.
     """
     builder = builder or TreeBuilder(corpus, doc, "docx")
-    meta = doc.source
-    tree = builder.tree(meta={"lang": ast.meta_string("sv-SE")}, front=front_matter(builder))
-    custom = {ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {}),
-              TEXT_PROPERTY: text_digest(corpus, doc)}  # finds the base of an edited file that names no version
-    properties = {
-        "title": title or meta.title,
-        "subject": meta.subtitle or wording.KIND_LABEL[meta.kind],
-        "creator": wording.GROUP,
-        "lastModifiedBy": wording.GROUP,
-        "language": "sv-SE",
-        "identifier": meta.diarienummer,
-        "keywords": f"{meta.diarienummer}; {meta.short_title}; {wording.STATUS_LABEL[meta.status]}",
-        "version": meta.version_date.isoformat(),
-        "contentStatus": wording.STATUS_LABEL[meta.status],
-        "category": wording.KIND_LABEL[meta.kind],
-    }
-    return write_docx(tree, header=header or wording.header_line(doc), when=when, tracked=tracked,
-                      properties=properties, custom=custom, pages=pages)
+    pub = document_publication(corpus, doc, when, builder.body(), title=title, header=header, version=version,
+                               tracked=tracked)
+    return publication.docx(pub, pages)

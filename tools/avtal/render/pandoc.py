@@ -39,3 +39,11 @@ def convert(tree: Node, to: str, *args: str, env: dict[str, str] | None = None) 
     if result.returncode != 0:
         raise PandocError(f"pandoc --to={to} failed: {result.stderr.decode('utf-8', 'replace').strip()}")
     return result.stdout
+
+
+def read_docx(data: bytes) -> Node:
+    """pandoc's docx reader on a Word file: the pandoc JSON tree (a Word template's text, for its PDF)."""
+    result = subprocess.run([pandoc_path(), "--from=docx", "--to=json"], input=data, capture_output=True)
+    if result.returncode != 0:
+        raise PandocError(f"pandoc --from=docx failed: {result.stderr.decode('utf-8', 'replace').strip()}")
+    return json.loads(result.stdout)

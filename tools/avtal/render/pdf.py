@@ -1,133 +1,17 @@
-"""PDF: the document tree written as typst (templates/document.typ), compiled to PDF/UA-1 + PDF/A-2b."""
+"""A document's PDF: its tree written as typst (templates/document.typ), compiled to PDF/UA-1 + PDF/A-2b."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import importlib.util
-import json
-import tempfile
-import threading
-from collections import OrderedDict
-from concurrent.futures import Future
-from functools import cache
-from pathlib import Path
-
-import typst
 
 from ..model import Corpus, Document
-from . import typst as typst_writer
-from . import wording
-from .docx import TEMPLATES, title_info
+from . import publication
+from .docx import document_publication
 from .tree import TreeBuilder
-
-PDF_STANDARDS = ["a-2b", "ua-1"]
-
-
-@cache
-def font_paths() -> list[str]:
-    """Lato from the font-lato package: shipped with the project, so PDFs are identical on every machine."""
-    spec = importlib.util.find_spec("font_lato")
-    if spec is None or not spec.submodule_search_locations:
-        return []
-    return [str(Path(next(iter(spec.submodule_search_locations))) / "files")]
-
-
-def metadata(doc: Document) -> dict:
-    """What the page design shows: title page, header, footer, watermark, PDF metadata."""
-    meta = doc.source
-    fields = {
-        "title": meta.title,
-        "short-title": meta.short_title,
-        "kind": wording.KIND_LABEL[meta.kind],
-        "status-upper": meta.status.upper(),
-        "version-iso": meta.version_date.isoformat(),
-        "diarienummer": meta.diarienummer,
-        "author": wording.GROUP,
-        "keywords": [meta.diarienummer, meta.short_title],
-        "draft": wording.is_draft(doc),
-        "info": [list(pair) for pair in title_info(doc)],
-    }
-    if meta.subtitle:
-        fields["subtitle"] = meta.subtitle
-    return fields
-
-
-def typst_source(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, **meta: object) -> bytes:
-    """Typst source of a document; `meta` overrides fields of its metadata (e.g. a redline's title)."""
-    builder = builder or TreeBuilder(corpus, doc, "typst")
-    template = (TEMPLATES / "document.typ").read_text(encoding="utf-8")
-    return typst_writer.document({**metadata(doc), **meta}, template, builder.body()).encode("utf-8")
-
-
-def compile_pdf(source: bytes, when: dt.datetime) -> bytes:
-    return typst.compile(source, format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()),
-                         font_paths=font_paths(), ignore_system_fonts=True)
-
-
-# Appended to the source: the page of every labelled heading, read back by a query on the laid-out document.
-_PAGES_PROBE = (b'\n#context [#metadata(query(heading).filter(h => h.has("label"))'
-                b'.map(h => (str(h.label), h.location().page())))<avtal-heading-pages>]\n')
-_LAYOUTS: OrderedDict[str, Future] = OrderedDict()
-_LAYOUTS_LOCK = threading.Lock()
-
-
-def _compiler(folder: str, source: bytes) -> typst.Compiler:
-    main = Path(folder) / "main.typ"
-    main.write_bytes(source + _PAGES_PROBE)
-    return typst.Compiler(str(main), root=folder, font_paths=font_paths(), ignore_system_fonts=True)
-
-
-def _pages(compiler: typst.Compiler) -> dict[str, int]:
-    return {label: page for label, page in json.loads(compiler.query("<avtal-heading-pages>", field="value", one=True))}
-
-
-def _compile_with_pages(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
-    with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
-        compiler = _compiler(folder, source)
-        pdf = compiler.compile(format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()))
-        return pdf, _pages(compiler)  # the query is memoized: no second layout
-
-
-def layout_pages(source: bytes) -> dict[str, int]:
-    """The page of each labelled heading of a typst source, from its layout alone (no PDF is written).
-
-    For a Word file whose text no PDF shows as it is (a redline's: its PDF opens with a change summary).
-    """
-    with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
-        return _pages(_compiler(folder, source))
-
-
-def laid_out(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
-    """The PDF of a typst source and the page of each labelled heading (clause id → page), from one layout.
-
-    The Word file of the same document shows these pages in its table of contents; its job and the
-    PDF's job run in parallel, so the first to ask lays the document out and the other waits for it.
-    """
-    key = hashlib.sha256(source + when.isoformat().encode()).hexdigest()
-    with _LAYOUTS_LOCK:
-        future = _LAYOUTS.get(key)
-        owner = future is None
-        if owner:
-            future = _LAYOUTS[key] = Future()
-            while len(_LAYOUTS) > 32:  # both jobs of a document ask within moments; keep only recent ones
-                _LAYOUTS.popitem(last=False)
-    if owner:
-        try:
-            future.set_result(_compile_with_pages(source, when))
-        except BaseException as error:
-            future.set_exception(error)
-            with _LAYOUTS_LOCK:
-                _LAYOUTS.pop(key, None)
-    return future.result()
-
-
-def heading_pages(corpus: Corpus, doc: Document, when: dt.datetime) -> dict[str, int]:
-    """The page of each clause (and the glossary) in the published PDF of `doc`."""
-    return laid_out(typst_source(corpus, doc), when)[1]
 
 
 def render_pdf(corpus: Corpus, doc: Document, when: dt.datetime, builder: TreeBuilder | None = None,
-               **meta: object) -> bytes:
-    """The accessible PDF of one document (or of a redline, given its builder and metadata overrides)."""
-    return laid_out(typst_source(corpus, doc, builder, **meta), when)[0]
+               **changes: object) -> bytes:
+    """The accessible PDF of one document (or of a redline, given its builder and what its PDF says instead)."""
+    builder = builder or TreeBuilder(corpus, doc, "typst")
+    return publication.pdf(document_publication(corpus, doc, when, builder.body(), **changes))

@@ -1,9 +1,12 @@
 """Model → pandoc document tree: the one tree every output format is written from.
 
 A `TreeBuilder` walks a Document and emits pandoc AST. Output formats differ
-only in how a link to another document is spelled (`.docx`, `.pdf`, `.html`)
-and in a few raw blocks (the Word title page and table of contents); the
-redline renderer subclasses it to mark insertions and deletions.
+only in how a link to another document or the glossary is spelled (`.docx`,
+`.pdf`, `.html`) and in a few parts only some show (the web's statute texts,
+the Word and PDF glossary appendix). Built for every format (`fmt=None`), the
+tree holds those links unspelled and those parts marked (`ast.only`); the
+publisher spells and keeps them per format (`spell`). The redline renderer
+subclasses it, for one format at a time, to mark insertions and deletions.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from . import ast, wording
 
 Format = Literal["docx", "typst", "html"]
 GLOSSARY_ID = "termer-och-begrepp"
+UNSPELLED = "avtal-link:"  # a link of a tree for every format, spelled per format by `TreeBuilder.spell`
+# Who shows the glossary appendix: Word, the PDF, and the typst layout of a redline's Word text (for its pages).
+APPENDIX_FORMATS = ("docx", "typst", "word-layout")
 
 
 def term_anchor(term_id: str) -> str:
@@ -30,7 +36,7 @@ def term_anchor(term_id: str) -> str:
 class TreeBuilder:
     corpus: Corpus
     doc: Document
-    fmt: Format
+    fmt: Format | None  # None: one tree for every format
     statute_texts: bool = False  # web: the text of each cited section on demand, after the text that cites it
 
     @property
@@ -40,15 +46,28 @@ class TreeBuilder:
 
     # -- links --
 
-    def doc_url(self, doc_id: str, anchor: str = "") -> str:
+    def doc_url(self, doc_id: str, anchor: str = "", fmt: Format | None = None) -> str:
         """A link to an anchor in this document or (relative) in another one."""
-        target = "" if doc_id == self.here else f"{doc_id}.{ 'pdf' if self.fmt == 'typst' else self.fmt}"
+        fmt = fmt or self.fmt
+        if fmt is None and doc_id != self.here:
+            return f"{UNSPELLED}doc:{doc_id}:{anchor}"
+        target = "" if doc_id == self.here else f"{doc_id}.{ 'pdf' if fmt == 'typst' else fmt}"
         return f"{target}#{anchor}" if anchor else (target or "#")
 
-    def term_url(self, term_id: str) -> str:
-        if self.fmt == "html":
+    def term_url(self, term_id: str, fmt: Format | None = None) -> str:
+        fmt = fmt or self.fmt
+        if fmt is None:
+            return f"{UNSPELLED}term:{term_id}"
+        if fmt == "html":
             return f"begrepp.html#{term_anchor(term_id)}"
         return f"#{term_anchor(term_id)}"
+
+    def spell(self, url: str, fmt: Format) -> str:
+        """A link of the tree for every format as `fmt` spells it (other links are the same in all)."""
+        if not url.startswith(UNSPELLED):
+            return url
+        kind, ident, *anchor = url[len(UNSPELLED):].split(":", 2)
+        return self.doc_url(ident, anchor[0], fmt) if kind == "doc" else self.term_url(ident, fmt)
 
     # -- inlines --
 
@@ -108,7 +127,7 @@ class TreeBuilder:
         A <details> may not sit inside a paragraph, so it follows the paragraph, list item or cell that
         cites the section: the reader opens it without leaving the page. Word and PDF keep the citation only.
         """
-        if not (self.statute_texts and self.fmt == "html"):
+        if not (self.statute_texts and self.fmt in ("html", None)):
             return []
         day = self.doc.source.valid_from
         out: list[ast.Node] = []
@@ -127,7 +146,7 @@ class TreeBuilder:
                 f'</summary><blockquote>{paragraphs}</blockquote><p class="lagtext-kalla">Lydelse den '
                 f"{escape(wording.long_date(day))}, då dokumentet börjar gälla, enligt den konsoliderade texten "
                 f"publicerad {escape(wording.long_date(snapshot.consolidated))}.</p></details>")))
-        return out
+        return [ast.only(out, "html")] if out and self.fmt is None else out
 
     def heading(self, clause: Clause) -> ast.Node:
         number = ast.span(ast.text(clause.label), ast.attr(classes=["number"]))
@@ -179,7 +198,7 @@ class TreeBuilder:
         out = [self.glossary_heading()]
         for term in used:
             out.extend(self.term_entry(term.id))
-        return out
+        return [ast.only(out, *APPENDIX_FORMATS)] if self.fmt is None else out
 
     @staticmethod
     def glossary_heading() -> ast.Node:

@@ -1,70 +1,16 @@
-"""Web edition: one static page per document, an index, the glossary, and client-side search.
-
-Works offline straight from the folder: no CDN, fonts and scripts alongside,
-the search index loaded as a script (file:// pages cannot fetch JSON).
-"""
+"""Web edition: one static page per document, an index, the glossary, and client-side search."""
 
 from __future__ import annotations
 
-import itertools
 import json
-import re
 from html import escape
-from pathlib import Path
-from string import Template
 
 from ..model import Corpus, Document
-from . import ast, wording
-from .docx import TEMPLATES, title_info
-from .pandoc import convert
-from .pdf import font_paths
+from . import ast, publication, wording
+from .docx import document_publication
+from .publication import Publication, Web
+from .site import page
 from .tree import TreeBuilder, term_anchor
-
-WEB_TEMPLATES = TEMPLATES / "web"
-FONTS = ("Lato-Regular.ttf", "Lato-Italic.ttf", "Lato-Bold.ttf", "Lato-BoldItalic.ttf")
-
-
-def page(corpus: Corpus, *, title: str, main: str, toc: str, banner: str = "", body_class: str = "",
-         home: str = "index.html") -> str:
-    template = Template((WEB_TEMPLATES / "page.html").read_text(encoding="utf-8"))
-    package = corpus.package.title
-    return template.substitute(
-        page_title=escape(f"{title} – {package}" if title != package else package),
-        description=escape(title),
-        package_title=escape(package),
-        status_banner=banner,
-        toc=toc,
-        main=scrolling_tables(main),
-        footer=escape(f"{wording.GROUP}. Webbversion genererad från avtalets källtext."),
-        body_class=body_class,
-        home=home,
-    )
-
-
-_TABLE = re.compile(r"<table\b.*?</table>", re.S)
-_CAPTION = re.compile(r"<caption\b([^>]*)>")
-_ID = re.compile(r'\bid="([^"]*)"')
-
-
-def scrolling_tables(html: str) -> str:
-    """Each table in its own focusable region labelled by its caption, which scrolls sideways when the table is
-    wider than the screen, so the page itself never does (WCAG 1.4.10 Reflow) and a keyboard can scroll it."""
-    numbers = itertools.count(1)
-
-    def wrap(match: re.Match[str]) -> str:
-        table, number = match.group(0), next(numbers)
-        caption = _CAPTION.search(table)
-        if caption is None:
-            label = 'aria-label="Tabell"'
-        else:
-            known = _ID.search(caption.group(1))
-            ident = known.group(1) if known else f"tabell:{number}"
-            if not known:
-                table = f'{table[:caption.start()]}<caption id="{ident}"{caption.group(1)}>{table[caption.end():]}'
-            label = f'aria-labelledby="{ident}"'
-        return f'<div class="table-scroll" role="region" tabindex="0" {label}>\n{table}\n</div>'
-
-    return _TABLE.sub(wrap, html)
 
 
 def _toc(doc: Document, extra: list[tuple[str, str]] = ()) -> str:
@@ -91,24 +37,20 @@ def banner(doc: Document) -> str:
             f'{escape(meta.version_date.isoformat())}: texten är inte beslutad.</p>')
 
 
-def fragment(tree: ast.Node) -> str:
-    return convert(tree, "html5", "--shift-heading-level-by=1", "--wrap=none").decode("utf-8")
+def document_web(corpus: Corpus, doc: Document, *, files: str = "../", glossary: str = "begrepp.html",
+                 home: str = "index.html") -> Web:
+    """A document's page in the edition: contents, draft banner, its Word and PDF (in `files`)."""
+    return Web(corpus.package.title, _toc(doc, [(glossary, "Termer och begrepp")]), home=home, banner=banner(doc),
+               downloads=(("Word", f"{files}{doc.id}.docx"), ("PDF", f"{files}{doc.id}.pdf")))
 
 
 def render_page(corpus: Corpus, doc: Document, builder: TreeBuilder | None = None, *, files: str = "../",
                 title: str | None = None, glossary: str = "begrepp.html", home: str = "index.html") -> str:
     """The web page of one document (or of a redline: its builder, where its files are, its title)."""
     builder = builder or TreeBuilder(corpus, doc, "html", statute_texts=True)
-    meta = doc.source
-    info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in title_info(doc))
-    downloads = (f'<p class="downloads">Ladda ner: <a href="{files}{escape(doc.id)}.docx">Word</a> · '
-                 f'<a href="{files}{escape(doc.id)}.pdf">PDF</a></p>')
-    subtitle = f'<p class="subtitle">{escape(meta.subtitle)}</p>' if meta.subtitle else ""
-    heading = title or meta.title
-    main = (f'<p class="kind">{escape(wording.KIND_LABEL[meta.kind])}</p><h1>{escape(heading)}</h1>{subtitle}'
-            f'<dl class="meta">{info}</dl>{downloads}\n{fragment(builder.tree())}')
-    return page(corpus, title=heading, main=main, toc=_toc(doc, [(glossary, "Termer och begrepp")]), home=home,
-                 banner=banner(doc))
+    web = document_web(corpus, doc, files=files, glossary=glossary, home=home)
+    pub = document_publication(corpus, doc, None, builder.body(), title=title, web=web)
+    return publication.html_page(pub).decode("utf-8")
 
 
 def render_index(corpus: Corpus) -> str:
@@ -129,7 +71,7 @@ def render_index(corpus: Corpus) -> str:
             "avtalsdokument.</p>")
     toc = "<ol>" + "".join(f'<li><a href="{escape(d.id)}.html">{escape(d.source.short_title)}</a></li>'
                            for d in corpus.documents) + '<li><a href="begrepp.html">Termer och begrepp</a></li></ol>'
-    return page(corpus, title=corpus.package.title, main=main, toc=toc, body_class="index")
+    return page(corpus.package.title, title=corpus.package.title, main=main, toc=toc, body_class="index")
 
 
 class _GlossaryBuilder(TreeBuilder):
@@ -145,10 +87,10 @@ def render_glossary(corpus: Corpus) -> str:
     blocks: list[ast.Node] = []
     for term in wording.all_terms(corpus):
         blocks.extend(builder.term_entry(term.id))
-    main = "<h1>Termer och begrepp</h1>\n" + fragment(ast.document(blocks))
     toc = "<ol>" + "".join(f'<li><a href="#{escape(term_anchor(t.id))}">{escape(t.source.term)}</a></li>'
                            for t in wording.all_terms(corpus)) + "</ol>"
-    return page(corpus, title="Termer och begrepp", main=main, toc=toc, body_class="glossary")
+    web = Web(corpus.package.title, toc, body_class="glossary", masthead=False)
+    return publication.html_page(Publication("Termer och begrepp", blocks, None, web=web)).decode("utf-8")
 
 
 def search_index(corpus: Corpus, only: set[str] | None = None) -> str:
@@ -159,15 +101,3 @@ def search_index(corpus: Corpus, only: set[str] | None = None) -> str:
         for doc in corpus.documents if only is None or doc.id in only for c in doc.clauses()
     ]
     return "window.AVTAL_INDEX = " + json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + ";\n"
-
-
-def static_assets() -> dict[str, bytes]:
-    """Files copied as they are: stylesheet, search script, fonts."""
-    assets = {
-        "assets/style.css": (WEB_TEMPLATES / "style.css").read_bytes(),
-        "assets/search.js": (WEB_TEMPLATES / "search.js").read_bytes(),
-    }
-    for folder in font_paths():
-        for name in FONTS:
-            assets[f"assets/fonts/{name}"] = (Path(folder) / name).read_bytes()
-    return assets

@@ -7,14 +7,12 @@ from templates/reference.docx (`ooxml.package`). Same tree, same bytes.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from .ast import Node
+from .house import REFERENCE_DOCX
 from .ooxml import fill_page_numbers
 from .ooxml.body import BodyWriter
 from .ooxml.package import package
-
-REFERENCE = Path(__file__).resolve().parents[3] / "templates" / "reference.docx"
 
 
 def write_docx(tree: Node, *, header: str, properties: dict[str, str], custom: dict[str, str] | None,
@@ -26,4 +24,4 @@ def write_docx(tree: Node, *, header: str, properties: dict[str, str], custom: d
     """
     writer = BodyWriter(tracked=tracked)
     body = fill_page_numbers(writer.blocks(tree["blocks"]), pages or {})
-    return package(writer, body, REFERENCE, header=header, properties=properties, custom=custom, when=when)
+    return package(writer, body, REFERENCE_DOCX, header=header, properties=properties, custom=custom, when=when)

@@ -19,7 +19,8 @@ from lxml import etree
 
 from ...archive import zip_bytes
 from ...model.problems import Problems
-from ...render import ooxml, wording
+from ...render import ooxml, publication, wording
+from ...render.publication import Publication
 from ..form_contract import (FIELD_MARK, FORM_KIND, ID_MARK, LINE_FIELDS, PLACEHOLDER_STYLE, STANCE_CHOICES,
                              STANCE_PLACEHOLDER, TEXT_PLACEHOLDER)
 from ..form_layout import (COLUMN_LABELS, CUSTOM, chunks, fingerprint, is_hidden, numbered_properties, read_layout,
@@ -229,13 +230,12 @@ class FormWriter:
                   "avtal.version_checksum": identity.checksum,
                   **numbered_properties("avtal.rows", chunks(list(identity.rows))),
                   **numbered_properties("avtal.texts", [sentinel(f"{self.TEXTS_SLOTS}{i}") for i in range(slots)])}
-        data = ooxml.finish_docx(zip_bytes(parts.items(), self.when, stored=lambda name: True), header="", when=self.when,
-                                 custom=custom, properties={
-                                     "title": f"Svarsformulär {self.round_name} – {party_name}",
-                                     "subject": "Svarsformulär", "creator": wording.GROUP,
-                                     "lastModifiedBy": wording.GROUP, "language": "sv-SE",
-                                     "identifier": self.round_name,
-                                     "keywords": f"{self.round_name}; {party_name}; svarsformulär"})
+        title = f"Svarsformulär {self.round_name} – {party_name}"
+        data = publication.finish_template(zip_bytes(parts.items(), self.when, stored=lambda name: True), Publication(
+            title, (), self.when, custom=custom, properties={
+                "title": title, "subject": "Svarsformulär", "creator": wording.GROUP,
+                "lastModifiedBy": wording.GROUP, "language": "sv-SE", "identifier": self.round_name,
+                "keywords": f"{self.round_name}; {party_name}; svarsformulär"}))
         return Prepared(read_parts(data), self.when), static, slots
 
     def prepare(self, sample_context: dict[str, Any]) -> None:

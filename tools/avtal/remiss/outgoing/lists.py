@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from ...model.remiss import Addressee, RoundInfo
 from ...render import wording
-from ...render.web import scrolling_tables
+from ...render.site import scrolling_tables
 
 MANIFEST = "manifest.csv"
 MANIFEST_HEADER = ("party", "name", "email", "email_placeholder", "file", "bytes", "sha256")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from ...render.pdf import font_paths
+from ...render.typeset import font_paths, rasterise
 
 WIDTH_CM = 16  # the text width of an A4 page in Word and PDF
 WIDTH_IN = WIDTH_CM / 2.54
@@ -45,13 +45,7 @@ class Chart:
     def png(self) -> bytes:
         """The SVG rasterised by typst at DPI on white (thread-safe; typst runs outside the GIL)."""
         if self._png is None:
-            import typst
-
-            from ...render.typst import string
-
-            source = ('#set page(width: auto, height: auto, margin: 0pt, fill: white)\n'
-                      f'#image(bytes({string(self.svg.decode("utf-8"))}), format: "svg")\n')
-            self._png = typst.compile(source.encode("utf-8"), format="png", ppi=DPI, ignore_system_fonts=True)
+            self._png = rasterise(self.svg, DPI)
         return self._png
 
 
