@@ -163,6 +163,8 @@ class LivePage:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.process.stdout.close()
+        self.process.stderr.close()
 
     def __enter__(self) -> "LivePage":
         return self

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from ..render.pdf import KeptLayouts, typst_source
 
 # A change to one of these restyles or re-scripts every page: each open page reloads entirely.
 _EVERY_PAGE = ("web/assets/style.css", "web/assets/search.js", "web/assets/fonts/")
+BACKGROUND_NICE = 10  # PDF and Word wait for the CPU while a page is being written
 
 
 @dataclass
@@ -138,6 +140,8 @@ class _Documents:
             self._wake.notify()
 
     def _run(self) -> None:
+        if sys.platform == "linux":  # this thread (and the pandoc it starts) yields the CPU to the next page
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
         while True:
             with self._wake:
                 while self._pending is None and not self._closing:
@@ -147,9 +151,8 @@ class _Documents:
                 corpus, when, jobs = self._pending
                 self._pending = None
             for doc in corpus.documents:
-                with self._wake:
-                    if self._pending is not None or self._closing:
-                        break  # a newer model: its jobs include whatever is still out of date here
+                if self._superseded():
+                    break  # a newer model: its jobs include whatever is still out of date here
                 pdf, docx = jobs.get(f"{doc.id}.pdf"), jobs.get(f"{doc.id}.docx")
                 if pdf or docx:
                     try:
@@ -158,12 +161,16 @@ class _Documents:
                         print(f"avtal serve: {doc.id}: PDF/Word not written: {error}", file=sys.stderr)
             self.preview._save_manifest()
 
+    def _superseded(self) -> bool:
+        with self._wake:
+            return self._pending is not None or self._closing
+
     def _document(self, corpus: Corpus, doc: Document, when: dt.datetime, pdf: Job | None, docx: Job | None) -> None:
         data, pages = self.layouts.laid_out(doc.id, typst_source(corpus, doc), when)
         if pdf is not None:
             self.preview.put(pdf.path, pdf.fingerprint, data)
             self.preview.written(pdf.path)
-        if docx is not None:
+        if docx is not None and not self._superseded():  # else the newer model's Word file comes next
             self.preview.put(docx.path, docx.fingerprint, render_docx(corpus, doc, when, pages=pages))
             self.preview.written(docx.path)
 
