@@ -106,6 +106,10 @@ class Preview:
             data = json.dumps({"outputs": self._on_disk}, indent=1, sort_keys=True) + "\n"
             atomic_write_bytes(self.dist / MANIFEST, data.encode())
 
+    def settle(self) -> None:
+        """Wait until the background has written every PDF and Word file of the latest model."""
+        self._documents.settle()
+
     def close(self) -> None:
         """Stop the background work (a layout already running finishes) and free the kept compilers."""
         self._documents.close()
@@ -130,6 +134,7 @@ class _Documents:
         self._pending: tuple[Corpus, dt.datetime, dict[str, Job]] | None = None
         self._wake = threading.Condition()
         self._closing = False
+        self._busy = False
         self._thread = threading.Thread(target=self._run, name="avtal-documents", daemon=True)
         self._thread.start()
 
@@ -137,7 +142,7 @@ class _Documents:
         """Write these jobs (none: only the manifest) after the work running now."""
         with self._wake:
             self._pending = (corpus, when, jobs)
-            self._wake.notify()
+            self._wake.notify_all()
 
     def _run(self) -> None:
         if sys.platform == "linux":  # this thread (and the pandoc it starts) yields the CPU to the next page
@@ -149,7 +154,7 @@ class _Documents:
                 if self._closing:
                     return
                 corpus, when, jobs = self._pending
-                self._pending = None
+                self._pending, self._busy = None, True
             for doc in corpus.documents:
                 if self._superseded():
                     break  # a newer model: its jobs include whatever is still out of date here
@@ -160,6 +165,14 @@ class _Documents:
                     except Exception as error:  # one document failing must not stop the preview
                         print(f"avtal serve: {doc.id}: PDF/Word not written: {error}", file=sys.stderr)
             self.preview._save_manifest()
+            with self._wake:
+                self._busy = False
+                self._wake.notify_all()
+
+    def settle(self) -> None:
+        with self._wake:
+            while (self._pending is not None or self._busy) and not self._closing:
+                self._wake.wait()
 
     def _superseded(self) -> bool:
         with self._wake:
@@ -177,7 +190,7 @@ class _Documents:
     def close(self) -> None:
         with self._wake:
             self._closing = True
-            self._wake.notify()
+            self._wake.notify_all()
         self._thread.join(timeout=30)
         if not self._thread.is_alive():
             self.layouts.close()
