@@ -80,3 +80,19 @@ def test_after_an_edit_the_preview_leaves_avtal_build_nothing_to_do(tmp_path, mo
     builder.build(corpus, fresh)
     for name in ("munhalsa.pdf", "web/munhalsa.html", "web/assets/search-index.js"):
         assert (dist / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_the_overlay_also_shows_what_avtal_check_finds_in_the_remiss_sources(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # as `avtal serve` runs, in the project folder
+    shutil.copytree(ROOT / "sources", tmp_path / "sources")
+    round_file = tmp_path / "sources" / "remiss" / "remiss-2025.yaml"
+    text = round_file.read_text(encoding="utf-8")
+    round_file.write_text(text.replace("\nversion: remiss-2025\n", "\nversion: remiss-2052\n", 1), encoding="utf-8")
+    preview = Preview(tmp_path / "sources", tmp_path / "dist", tmp_path)
+    try:
+        preview.refresh()
+        errors = preview.further_errors()
+    finally:
+        preview.close()
+    assert any(p.location.file == "sources/remiss/remiss-2025.yaml" and "'remiss-2052' is not frozen" in p.message
+               for p in errors), errors

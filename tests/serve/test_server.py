@@ -30,6 +30,7 @@ def test_it_serves_the_files_of_dist_and_adds_its_script_only_to_what_it_sends(s
     on_disk = page.read_bytes()
     assert b"/__avtal/" not in on_disk  # never written into dist/
     assert body == on_disk.replace(b"</body>", b'<script src="/__avtal/live.js"></script>\n</body>')
+    served.documents_written()  # PDFs follow the pages in the background
     status, body, _ = get(served, "/huvudavtal.pdf")
     assert status == 200 and body[:5] == b"%PDF-"
     status, body, headers = get(served, "/web/assets/style.css", "HEAD")
@@ -123,3 +124,10 @@ def test_start_in_a_folder_with_errors_still_serves_and_reports_them(project):
         assert served.stop() == 0
     out, err = served.output()
     assert "sources/documents/munhalsa.yaml:" in err and "YAML syntax error" in err
+
+
+def test_without_a_sources_folder_it_says_where_it_looked(tmp_path):
+    result = subprocess.run([str(AVTAL), "serve", "--port", "0"], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert "no folder sources/" in result.stderr and "Traceback" not in result.stderr

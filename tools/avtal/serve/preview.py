@@ -17,7 +17,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..fsutil import atomic_write_bytes
 from ..model import Corpus, Document, Problem, Problems
@@ -42,13 +41,11 @@ class Update:
 class Preview:
     """Loads the sources (only the edited file again) and writes what an edit touched into `dist`."""
 
-    def __init__(self, sources: Path, dist: Path, root: Path,
-                 written: Callable[[str], None] = lambda path: None) -> None:
+    def __init__(self, sources: Path, dist: Path, root: Path) -> None:
         self.sources, self.dist, self.root = sources, dist, root
         self.memo = Memo()
         self.corpus: Corpus | None = None
         self.errors: list[Problem] = []
-        self.written = written  # told the dist path of every file the background writes
         self._lock = threading.Lock()  # guards _on_disk and the manifest
         self._on_disk = self._read_manifest()
         self._pages = ThreadPoolExecutor(max_workers=2, thread_name_prefix="avtal-web")
@@ -182,10 +179,8 @@ class _Documents:
         data, pages = self.layouts.laid_out(doc.id, typst_source(corpus, doc), when)
         if pdf is not None:
             self.preview.put(pdf.path, pdf.fingerprint, data)
-            self.preview.written(pdf.path)
         if docx is not None and not self._superseded():  # else the newer model's Word file comes next
             self.preview.put(docx.path, docx.fingerprint, render_docx(corpus, doc, when, pages=pages))
-            self.preview.written(docx.path)
 
     def close(self) -> None:
         with self._wake:

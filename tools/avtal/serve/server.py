@@ -13,6 +13,7 @@ import queue
 import signal
 import sys
 import threading
+from html import escape
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -196,8 +197,6 @@ def _with_live(html: bytes) -> bytes:
 
 
 def _missing(path: str, why: str = "") -> bytes:
-    from html import escape
-
     reason = f" ({escape(why)})" if why else ""
     return (f'<!DOCTYPE html><html lang="sv"><head><meta charset="utf-8"><title>Saknas: {escape(path)}</title></head>'
             f'<body data-avtal-missing="1"><main>'
@@ -235,6 +234,10 @@ def _say(message: str) -> None:
 
 def serve(sources: Path, dist: Path, port: int = 8000, round_id: str | None = None) -> int:
     """Serve dist/ on 127.0.0.1:`port` and keep it current until Ctrl-C; returns the exit code."""
+    if not sources.is_dir():
+        print(f"avtal serve: no folder {sources}/: expected the project's sources (run it in the project folder, "
+              "or give --sources)", file=sys.stderr)
+        return 1
     if round_id is not None:
         Round.read(sources, round_id)  # an unknown round is a clear error now, not a missing page later
     try:
@@ -247,7 +250,7 @@ def serve(sources: Path, dist: Path, port: int = 8000, round_id: str | None = No
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     hub = Hub()
-    preview = Preview(sources, dist, Path.cwd(), written=lambda path: hub.publish("written", {"path": path}))
+    preview = Preview(sources, dist, Path.cwd())
     server.hub, server.preview, server.dist, server.sources = hub, preview, dist, sources
     server.round_id = round_id or latest_round(sources)
     update = preview.refresh()

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from ..model import Clause, Corpus, Document
 from ..model.remiss import Answer, Comment, RoundInfo, load_round, round_ids
-from ..model.problems import Problem
+from ..model.problems import Problem, SourceError
 from ..remiss.answers import live_comments, load_answers
 from ..remiss.report import STANCE_LABEL, STATE_LABEL
 from ..remiss.status import status_of
@@ -27,8 +28,6 @@ STYLE = '<link rel="stylesheet" href="/__avtal/live.css">'
 
 def latest_round(sources: Path) -> str | None:
     """The round sent last (by its `sent` date); None when there is none or none loads."""
-    from ..model.problems import SourceError
-
     sent = []
     for round_id in round_ids(sources):
         try:
@@ -146,7 +145,5 @@ def problem_json(problem: Problem, root: Path) -> dict:
     path = Path(problem.location.file)
     absolute = (path if path.is_absolute() else root / path).resolve()
     line, column = problem.location.line or 1, problem.location.column or 1
-    from urllib.parse import quote
-
     return {"file": problem.location.file, "line": line, "column": column, "where": problem.where,
             "message": problem.message, "href": f"vscode://file{quote(absolute.as_posix())}:{line}:{column}"}
