@@ -76,7 +76,8 @@ class _RoundBuilder(TreeBuilder):
         return out
 
 
-def _aside(label: str, comments: list[tuple[Answer, Comment]], round: Round) -> str:
+def _aside(label: str, comments: list[tuple[Answer, Comment]], round: Round, beside: bool = True) -> str:
+    """The comments as a labelled list; `beside` a clause's text (on a wide screen, in a column to its right)."""
     items = []
     for answer, comment in comments:
         stance = STANCE_LABEL.get(comment.stance, STANCE_LABEL[None])
@@ -86,9 +87,13 @@ def _aside(label: str, comments: list[tuple[Answer, Comment]], round: Round) -> 
         items.append(f'<li id="synpunkt:{escape(comment.id)}"><p class="who"><strong>{escape(round.who(answer))}'
                      f'</strong> · {escape(stance)} · {escape(wording.comment_label(comment.id))}</p>'
                      f"{text}{proposal}</li>")
-    count = f"{len(comments)} synpunkt" + ("er" if len(comments) != 1 else "")
-    return (f'<aside class="remiss-comments" aria-label="{escape(label)}"><p class="count">{count}</p>'
+    return (f'<aside class="remiss-comments{" beside" if beside else ""}" aria-label="{escape(label)}">'
+            f'<p class="count">{_count(len(comments))}</p>'
             f'<ul>{"".join(items)}</ul></aside>')
+
+
+def _count(n: int) -> str:
+    return f"{n} synpunkt" if n == 1 else f"{n} synpunkter"
 
 
 def round_page(corpus: Corpus, doc: Document, round: Round) -> str:
@@ -116,25 +121,28 @@ def status_page(corpus: Corpus, round: Round) -> str:
         f"{escape(f' (via {r.joint_via})') if r.joint_via else ''}</td><td>{escape(r.received or '–')}</td>"
         f"<td>{r.comments}</td></tr>"
         for r in [*report.recipients, *report.others])
-    known = {c.id for d in corpus.documents for c in d.clauses()}
+    home = {c.id: d.id for d in corpus.documents for c in d.clauses()}
     comments = round.comments()
-    per_doc = "".join(
-        f'<li><a href="{escape(d.id)}.html?{ROUND_VIEW}">{escape(d.source.short_title)}</a>: '
-        f"{sum(1 for _, c in comments if c.clause in {x.id for x in d.clauses()} or (c.document == d.id and not c.clause))}"
-        " synpunkter</li>" for d in corpus.documents)
+    on = {d.id: sum(1 for _, c in comments if home.get(c.clause) == d.id or (c.document == d.id and not c.clause))
+          for d in corpus.documents}
+    per_doc = "".join(f'<li><a href="{escape(d.id)}.html?{ROUND_VIEW}">{escape(d.source.short_title)}</a>: '
+                      f"{_count(on[d.id])}</li>" for d in corpus.documents)
     general = [(a, c) for a, c in comments if not c.clause and not c.document]
-    gone = [(a, c) for a, c in comments if c.clause and c.clause not in known]
+    gone = [(a, c) for a, c in comments if c.clause and c.clause not in home]
+    table = ('<div class="table-scroll" role="region" tabindex="0" aria-labelledby="svar"><table>'
+             '<caption id="svar">Svar per remissinstans</caption><thead><tr><th scope="col">Remissinstans</th>'
+             '<th scope="col">Status</th><th scope="col">Inkom</th><th scope="col">Synpunkter</th></tr></thead>'
+             f"<tbody>{rows}</tbody></table></div>")
     main = (f"{STYLE}<h1>{escape(wording.round_name(round.info.source))}: svar</h1>"
             f"<p>Sista svarsdag {escape(report.deadline)}. {len(report.recipients) - len(report.reminders)} av "
             f"{len(report.recipients)} parter har svarat (eget eller gemensamt svar).</p>"
+            f"<h2>Remissinstanser</h2>{table}"
             f'<h2>Synpunkter per dokument</h2><ul class="doc-list">{per_doc}</ul>'
-            + (f"<h2>Allmänna synpunkter</h2>{_aside('Allmänna synpunkter', general, round)}" if general else "")
+            + (f"<h2>Allmänna synpunkter</h2>{_aside('Allmänna synpunkter', general, round, beside=False)}"
+               if general else "")
             + (f"<h2>Synpunkter på avsnitt som inte finns i texten nu</h2>"
-               f"{_aside('Synpunkter på avsnitt som inte finns i texten nu', gone, round)}" if gone else "")
-            + '<h2>Remissinstanser</h2><div class="table-scroll" role="region" tabindex="0" aria-labelledby="svar">'
-            '<table><caption id="svar">Svar per remissinstans</caption><thead><tr><th scope="col">Remissinstans</th>'
-            '<th scope="col">Status</th><th scope="col">Inkom</th><th scope="col">Synpunkter</th></tr></thead>'
-            f"<tbody>{rows}</tbody></table></div>")
+               f"{_aside('Synpunkter på avsnitt som inte finns i texten nu', gone, round, beside=False)}"
+               if gone else ""))
     toc = "<ol>" + "".join(f'<li><a href="{escape(d.id)}.html?{ROUND_VIEW}">{escape(d.source.short_title)}</a></li>'
                            for d in corpus.documents) + "</ol>"
     return page(corpus, title=f"{round.info.source.title}: svar", main=main, toc=toc)
