@@ -81,6 +81,12 @@ class _Server(ThreadingHTTPServer):
     sources: Path
     round_id: str | None
 
+    def handle_error(self, request, client_address) -> None:
+        """One line on the terminal for a request that failed, not a traceback."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, (BrokenPipeError, ConnectionResetError)):
+            _say(f"request failed: {type(error).__name__}: {error}")
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
@@ -208,24 +214,31 @@ def _watch(preview: Preview, hub: Hub, paths: list[Path], remiss: list[Path], st
     """Refresh the preview after every change to the sources or templates, and tell the pages."""
     for changes in watchfiles.watch(*paths, step=WATCH_STEP_MS, stop_event=stop, raise_interrupt=False,
                                     rust_timeout=500, yield_on_timeout=False):
+        try:
+            _update(preview, hub, changes, remiss, stop)
+        except Exception as error:  # a failure to write one page must not end the preview
+            _say(f"not updated: {type(error).__name__}: {error}")
+
+
+def _update(preview: Preview, hub: Hub, changes: set, remiss: list[Path], stop: threading.Event) -> None:
+    """One refresh after a batch of file changes; the pages are told before the slower checks run."""
+    update = preview.refresh()
+    if update.errors:  # perhaps a file caught half-written: look again before showing errors
+        if stop.wait(SETTLE):
+            return
         update = preview.refresh()
-        if update.errors:  # perhaps a file caught half-written: look again before showing errors
-            if stop.wait(SETTLE):
-                return
-            update = preview.refresh()
-        pages = update.pages
-        if any(Path(p).is_relative_to(r) for _, p in changes for r in remiss):
-            pages = [*pages, f"?{ROUND_VIEW}"]  # answers or parties changed: every round view
-        if update.errors:
-            hub.show_problems([problem_json(p, preview.root) for p in update.errors])
-            _say(f"{len(update.errors)} error(s): {update.errors[0]}")
-            continue
-        hub.show_problems([])
-        if pages:
-            hub.publish("reload", {"pages": pages})
-            _say(f"updated {', '.join(pages)}")
-        further = preview.further_errors()  # remiss and frozen versions: after the page, they are slower
-        hub.show_problems([problem_json(p, preview.root) for p in further])
+    pages = update.pages
+    if any(Path(p).is_relative_to(r) for _, p in changes for r in remiss):
+        pages = [*pages, f"?{ROUND_VIEW}"]  # answers or parties changed: every round view
+    if update.errors:
+        hub.show_problems([problem_json(p, preview.root) for p in update.errors])
+        _say(f"{len(update.errors)} error(s): {update.errors[0]}")
+        return
+    if pages:
+        hub.publish("reload", {"pages": pages})
+        _say(f"updated {', '.join(pages)}")
+    further = preview.further_errors()  # remiss and frozen versions: after the page, they are slower
+    hub.show_problems([problem_json(p, preview.root) for p in further])  # none: the overlay closes
 
 
 def _say(message: str) -> None:
