@@ -61,8 +61,8 @@ def peer(work: Path, pack: Path, runs: int, soffice: str) -> tuple[list[float], 
 
     from avtal.model.remiss import load_round
     from avtal.model.versions import load_version
-    from avtal.remiss.pack import Loaded, Names, party_context, round_context
-    from avtal.remiss.templates import FORM, MISSIV
+    from avtal.remiss.outgoing.pack import Loaded, Names, party_context, round_context
+    from avtal.remiss.outgoing.templates import FORM, MISSIV
 
     info = load_round(ROOT / "sources", ROUND)
     corpus, _ = load_version(ROOT / "sources", info.source.version)

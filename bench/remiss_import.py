@@ -47,8 +47,8 @@ RUNS, SCALE_RUNS = 5, 3
 
 import yaml  # noqa: E402
 
-from avtal.remiss import importer  # noqa: E402
-from avtal.remiss.importer import import_files  # noqa: E402
+from avtal.remiss.incoming import recognise  # noqa: E402
+from avtal.remiss.incoming.importer import import_files  # noqa: E402
 
 
 def fresh(target: Path, parties: str | None = None) -> Path:
@@ -86,11 +86,11 @@ def sample(work: Path) -> dict:
     files = len(report.files)
     comments = sum(f.added for f in report.files)
     parallel = timed(run, RUNS, lambda: fresh(target))
-    saved, importer.PARALLEL_MIN = importer.PARALLEL_MIN, 10 ** 9
+    saved, recognise.PARALLEL_MIN = recognise.PARALLEL_MIN, 10 ** 9
     try:
         sequential = timed(run, RUNS, lambda: fresh(target))
     finally:
-        importer.PARALLEL_MIN = saved
+        recognise.PARALLEL_MIN = saved
     # What `make` runs: the whole command on the committed, already imported round.
     make = timed(lambda: subprocess.run([*command(), "remiss", "import", ROUND, "--batch", str(BATCH)], cwd=ROOT,
                                         capture_output=True, check=True), RUNS)
@@ -123,7 +123,7 @@ def parties_yaml(n: int) -> str:
 def one_form(work: Path) -> tuple[Path, list[str]]:
     """One real svarsformulär filled with 39 rows and a general comment; returns it and the clause ids used."""
     from avtal.model.versions import load_version
-    from avtal.remiss.pack import pack_round
+    from avtal.remiss.outgoing.pack import pack_round
     from tests.remiss.forms import fill_form
 
     sources = fresh(work / "pack" / "sources")

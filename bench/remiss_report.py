@@ -47,8 +47,8 @@ PARTIES, COMMENTS = 290, 40
 
 from avtal.fsutil import atomic_write_text  # noqa: E402
 from avtal.model.versions import load_version  # noqa: E402
-from avtal.remiss import report as report_module  # noqa: E402
-from avtal.remiss.report import STEM, collect, write_report  # noqa: E402
+from avtal.remiss.report import report as report_module  # noqa: E402
+from avtal.remiss.report.report import STEM, collect, write_report  # noqa: E402
 
 WORDS = ("ansvar samverkan vård hemmet kommunen regionen patienten läkare insats planering uppföljning "
          "tydlighet rutin kompetens läkemedel hjälpmedel samordning information överföring dokumentation").split()

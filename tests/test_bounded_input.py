@@ -107,7 +107,7 @@ MEMORY = textwrap.dedent("""\
     import re, sys
     from pathlib import Path
     from avtal.model.problems import SourceError
-    from avtal.remiss.importer import import_files
+    from avtal.remiss.incoming.importer import import_files
     try:
         import_files(Path("sources"), "{round}", [Path(sys.argv[1])], party="lerum")
     except SourceError as exc:

@@ -10,7 +10,8 @@ import pytest
 from avtal.cli import main
 from tests.conftest import SOURCES
 from avtal.model.problems import SourceError
-from avtal.model.versions import freeze, list_versions, load_version, read_version
+from avtal.model.freeze import freeze
+from avtal.model.versions import list_versions, load_version, read_version
 
 DAY = dt.date(2025, 1, 30)
 

@@ -53,7 +53,7 @@ from docx.table import Table, _Cell, _Row
 from avtal.model import Corpus
 from avtal.model.remiss import STANCES, RoundInfo, load_round
 from avtal.model.versions import load_version, read_version, versions_dir
-from avtal.remiss.pack import Names, PackReport, pack_round
+from avtal.remiss.outgoing.pack import Names, PackReport, pack_round
 from avtal.render import wording
 
 from ..conftest import SOURCES

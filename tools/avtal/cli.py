@@ -27,7 +27,7 @@ def _report(problems: Problems, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .check import further_problems
+    from .remiss.check import further_problems
 
     started = time.perf_counter()
     corpus, problems = load(args.sources)
@@ -59,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
-    from .model.versions import freeze
+    from .model.freeze import freeze
 
     version = freeze(args.sources, args.name, date=args.date or dt.date.today(), status=args.status, title=args.title)
     print(f"froze {version.name} ({version.status}, {version.date}{f', {version.title!r}' if version.title else ''})"
@@ -87,7 +87,7 @@ def cmd_redline(args: argparse.Namespace) -> int:
     new, new_name = load_version(args.sources, args.new)
     titles = [v.title if (v := frozen_version(args.sources, spec)) else None for spec in (args.old, args.new)]
     changes = compare(old, new, old_name, new_name, *titles)
-    from .remiss.trace import redline_notes
+    from .remiss.report.trace import redline_notes
 
     notes = redline_notes(args.sources, changes, args.round)  # the remiss comments behind each change
     frozen = frozen_version(args.sources, args.new) is not None  # only a frozen TO is a stable base for `apply`
@@ -133,21 +133,21 @@ def cmd_apply(args: argparse.Namespace) -> int:
 # -- avtal remiss … : each body calls one library function and prints its report --
 
 def cmd_remiss_pack(args: argparse.Namespace) -> int:
-    from .remiss.pack import pack_round
+    from .remiss.outgoing.pack import pack_round
 
     print(pack_round(args.sources, args.round, args.dist))
     return 0
 
 
 def cmd_remiss_mail(args: argparse.Namespace) -> int:
-    from .remiss.mail import mail_round
+    from .remiss.outgoing.mail import mail_round
 
     print(mail_round(args.sources, args.round, args.dist, send=args.send, resend=tuple(args.resend)))
     return 0
 
 
 def cmd_remiss_import(args: argparse.Namespace) -> int:
-    from .remiss.importer import import_files
+    from .remiss.incoming.importer import import_files
 
     print(import_files(args.sources, args.round, args.files, party=args.party, on_behalf_of=tuple(args.on_behalf_of),
                        received=args.received, batch=args.batch))
@@ -155,14 +155,14 @@ def cmd_remiss_import(args: argparse.Namespace) -> int:
 
 
 def cmd_remiss_status(args: argparse.Namespace) -> int:
-    from .remiss.status import round_status
+    from .remiss.record.status import round_status
 
     print(round_status(args.sources, args.round).render(args.format), end="")
     return 0
 
 
 def cmd_remiss_position(args: argparse.Namespace) -> int:
-    from .remiss.positions import set_position
+    from .remiss.record.positions import set_position
 
     print(set_position(args.sources, args.round, args.comments, status=args.status, reason=args.motivering,
                        clauses=tuple(args.clauses)))
@@ -170,21 +170,21 @@ def cmd_remiss_position(args: argparse.Namespace) -> int:
 
 
 def cmd_remiss_export(args: argparse.Namespace) -> int:
-    from .remiss.positions import export_positions
+    from .remiss.record.workbook import export_positions
 
     print(export_positions(args.sources, args.round, args.output))
     return 0
 
 
 def cmd_remiss_import_positions(args: argparse.Namespace) -> int:
-    from .remiss.positions import import_positions
+    from .remiss.record.workbook import import_positions
 
     print(import_positions(args.sources, args.round, args.file))
     return 0
 
 
 def cmd_remiss_report(args: argparse.Namespace) -> int:
-    from .remiss.report import write_report
+    from .remiss.report.report import write_report
 
     print(write_report(args.sources, args.round, args.dist, against=args.against))
     return 0

@@ -29,7 +29,7 @@ from ..model.problems import Location, Problems, SourceError, relative
 from ..model.text import Para, Ref, Str, block_inlines, walk_inlines
 from ..model.versions import load_version
 from ..model.yamlfile import KeyPath, read_yaml
-from ..remiss import readers, untrusted
+from ..remiss.incoming import draft_stream, readers, untrusted
 from ..render.docx import render_docx
 from ..render.wording import plain
 from . import markup
@@ -210,7 +210,7 @@ def _formatting_changes(pkg: untrusted.OfficePackage) -> int:
     root = pkg.xml(readers.DOCUMENT_PART)
     if root is None:
         return 0
-    w = f"{{{readers.W}}}"
+    w = f"{{{draft_stream.W}}}"
     return sum(1 for _ in root.iter(f"{w}rPrChange", f"{w}pPrChange"))
 
 

@@ -20,7 +20,7 @@ from typing import Callable
 from ..model.corpus import load
 from ..model.problems import Location, Problems, SourceError
 from ..model.versions import load_version
-from ..remiss.positions import load_round_positions, set_position
+from ..remiss.record.positions import load_round_positions, set_position
 from .engine import Mode, Report, apply_clause_lines, clause_lines
 
 _REPLACE = re.compile(r"Ersätt ”(?P<old>.+?)” med ”(?P<new>.+?)”")

@@ -1,6 +1,6 @@
 """A Word file's text clause by clause, one line per paragraph, as it reads with every change accepted.
 
-The reader of returned drafts (`remiss.readers`) already walks a distributed file into
+The reader of returned drafts (`remiss.incoming.readers`) already walks a distributed file into
 clause regions (by heading bookmark, or by heading text where a re-saving program lost
 the bookmark) with tracked changes resolved into a draft and a proposal reading. This
 module reuses that walk and only adds what authoring needs: where each paragraph of the
@@ -16,7 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..model.corpus import Corpus
-from ..remiss import readers, untrusted
+from ..remiss.incoming import draft_stream, readers, untrusted
 from ..render import ooxml
 
 _W = f"{{{ooxml.W}}}"
@@ -42,7 +42,7 @@ class Line:
 
 
 @dataclass
-class _LineStream(readers._Stream):
+class _LineStream(draft_stream.DraftStream):
     """The remiss reader's walk, noting each paragraph that remains once every change is accepted."""
 
     numbers: dict[str, str] = field(default_factory=dict)  # clause number as shown ('3.2') -> clause id

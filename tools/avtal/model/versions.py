@@ -1,8 +1,8 @@
 """Frozen versions: named, immutable snapshots of all sources, and resolving a version name.
 
-`freeze` writes sources/versions/<name>/ (a complete sources tree, every
-document stamped with the version's date and status) plus version.yaml with
-each file's SHA-256, so a snapshot edited after freezing is detected and
+`freeze` (in `model.freeze`) writes sources/versions/<name>/ (a complete sources
+tree, every document stamped with the version's date and status) plus version.yaml
+with each file's SHA-256, so a snapshot edited after freezing is detected and
 refused. Wherever a version is expected, `resolve` accepts a frozen name, a
 git ref, or `working` (the current sources).
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import os
 import subprocess
 import tarfile
 import tempfile
@@ -27,12 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import yaml
-
-from ..fsutil import staging_folder, sweep_folder
+from ..fsutil import sweep_folder
 from .corpus import Corpus, load
 from .problems import Location, Problems, SourceError, relative
-from .schema import ID_PATTERN, Status
 from .yamlfile import read_yaml
 
 VERSIONS_DIR = "versions"
@@ -50,12 +46,12 @@ class Version:
     title: str | None = None  # what readers call it; None: status and date (render.wording.version_name)
 
 
-def _digest_files(folder: Path) -> dict[str, str]:
+def digest_files(folder: Path) -> dict[str, str]:
     files = sorted(p for p in folder.rglob("*.yaml") if p.name != VERSION_FILE and p.is_file())
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
-def _checksum(files: dict[str, str]) -> str:
+def files_checksum(files: dict[str, str]) -> str:
     return hashlib.sha256("".join(f"{sha}  {path}\n" for path, sha in sorted(files.items())).encode()).hexdigest()
 
 
@@ -80,7 +76,7 @@ def read_version(folder: Path) -> Version:
         problems.add(Location(shown), f"unreadable version record ({exc.__class__.__name__}): expected name, date, "
                      "status, files and checksum")
         raise SourceError(problems) from None
-    actual = _digest_files(folder)
+    actual = digest_files(folder)
     for path in sorted(set(recorded) | set(actual)):
         if path not in actual:
             problems.add(Location(shown), f"frozen version '{version.name}' is missing {path}")
@@ -90,7 +86,7 @@ def read_version(folder: Path) -> Version:
             problems.add(Location(relative(folder / path)), f"frozen version '{version.name}' was modified after "
                          f"freezing (SHA-256 {actual[path][:12]}…, recorded {recorded[path][:12]}…): frozen versions "
                          "are immutable; restore the file from git, or freeze a new version")
-    if not problems and _checksum(actual) != version.checksum:
+    if not problems and files_checksum(actual) != version.checksum:
         problems.add(Location(shown), f"checksum of version '{version.name}' does not match its files")
     if problems:
         raise SourceError(problems)
@@ -103,47 +99,6 @@ def list_versions(sources: Path) -> list[Version]:
     sweep_folder(folder)  # the staging folders of killed freezes
     found = [read_version(p) for p in sorted(folder.iterdir()) if (p / VERSION_FILE).exists()] if folder.exists() else []
     return sorted(found, key=lambda v: (v.date, v.name))
-
-
-def freeze(sources: Path, name: str, *, date: dt.date, status: Status, title: str | None = None) -> Version:
-    """Snapshot the working sources as version `name`; refuses an existing name or invalid sources.
-
-    `title` is what readers will call the version (e.g. "Förslag till SRO 2025-08-21"); without it they
-    see its status and date."""
-    import re
-
-    from .dump import dump_sources
-
-    problems = Problems()
-    target = versions_dir(sources) / name
-    if not re.match(ID_PATTERN, name):
-        problems.add(Location(str(name)), f"malformed version name '{name}': expected lowercase a-z, 0-9, hyphens "
-                     "and dots, like 'remiss-2025'")
-    elif target.exists() or name == WORKING:
-        problems.add(Location(relative(target)), f"version '{name}' already exists: frozen versions are immutable; "
-                     "choose a new name")
-    if title is not None and (not title.strip() or "\n" in title.strip()):
-        problems.add(Location(str(name)), f"malformed version title {title!r}: expected one line of text, like "
-                     "'Remissversion 2025-01-30'")
-    if problems:
-        raise SourceError(problems)
-    corpus, found = load(sources)
-    if corpus is None:
-        raise SourceError(found)
-    docs = [d.source.model_copy(update={"status": status, "version_date": date}) for d in corpus.documents]
-    with staging_folder(target) as staging:  # also removes the staging of a killed freeze of this name
-        from .schema import Glossary, Statutes
-
-        dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),
-                      Statutes(statutes=corpus.statutes), *docs], staging, schemas=False)
-        files = _digest_files(staging)
-        record = {"name": name, **({"title": " ".join(title.split())} if title else {}), "date": date,
-                  "status": status, "files": files, "checksum": _checksum(files)}
-        (staging / VERSION_FILE).write_text(
-            "# Written by `avtal freeze`; never edit a frozen version (its checksum would fail).\n"
-            + yaml.safe_dump(record, allow_unicode=True, sort_keys=False), encoding="utf-8")
-        os.replace(staging, target)  # the whole version appears at once, or not at all
-    return read_version(target)
 
 
 @contextmanager

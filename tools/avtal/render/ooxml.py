@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape
 
 from lxml import etree
 
+from ..archive import zip_bytes
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 DC = "http://purl.org/dc/elements/1.1/"
@@ -146,9 +148,8 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
     with `pages` (heading id → page), the table of contents shows them.
     """
     source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = when.timetuple()[:6]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+
+    def finished() -> Iterator[tuple[str, bytes]]:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename.startswith("word/header") and info.filename.endswith(".xml"):
@@ -166,11 +167,9 @@ def finish_docx(data: bytes, *, header: str, properties: dict[str, str], when: d
                 content = _update_fields_on_open(content)
             elif info.filename == "word/_rels/document.xml.rels":
                 content = _link_bookmarks(content)
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+            yield info.filename, content
+
+    return zip_bytes(finished(), when)
 
 
 # The children of w:settings that the schema puts after w:updateFields.

@@ -14,6 +14,8 @@ import zipfile
 
 from lxml import etree
 
+from ..archive import zip_bytes
+
 S = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -55,14 +57,7 @@ def finish_xlsx(data: bytes, when: dt.datetime) -> bytes:
         parts["[Content_Types].xml"] = _add_override(parts["[Content_Types].xml"])
     if "xl/styles.xml" in parts:
         parts["xl/styles.xml"] = _fonts_in_order(parts["xl/styles.xml"])
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in parts.items():
-            entry = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, content)
-    return out.getvalue()
+    return zip_bytes(parts.items(), when)
 
 
 def _share_strings(xml: bytes, strings: dict[bytes, int], table: etree._Element) -> bytes:

@@ -77,7 +77,7 @@ class Preview:
 
     def further_errors(self) -> list[Problem]:
         """What `avtal check` finds beyond loading (frozen versions, remiss sources), for the last good model."""
-        from ..check import further_problems
+        from ..remiss.check import further_problems
 
         return further_problems(self.sources, self.corpus).errors if self.corpus is not None else []
 

@@ -15,9 +15,9 @@ from urllib.parse import quote
 from ..model import Clause, Corpus, Document
 from ..model.remiss import Answer, Comment, RoundInfo, load_round, round_ids
 from ..model.problems import Problem, SourceError
-from ..remiss.answers import live_comments, load_answers
-from ..remiss.report import STANCE_LABEL, STATE_LABEL
-from ..remiss.status import status_of
+from ..remiss.record.answers import live_comments, load_answers
+from ..remiss.record.status import status_of
+from ..remiss.report.report import STANCE_LABEL, STATE_LABEL
 from ..render import ast, wording
 from ..render.tree import TreeBuilder
 from ..render.web import page, render_page

@@ -1,0 +1,1 @@
+"""What comes back: hostile files opened within bounds, drafts, letters and forms read, answers imported."""

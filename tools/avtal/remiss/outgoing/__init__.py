@@ -1,0 +1,1 @@
+"""What goes out to the parties: the packages (missiv, documents, redline, svarsformulär) and the e-mails."""
