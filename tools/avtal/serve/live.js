@@ -4,7 +4,6 @@
 // (shown in a dialog over the page, each linked to its place in the editor).
 (function () {
   "use strict";
-  var here = location.pathname + location.search;
   var style = document.createElement("link");
   style.rel = "stylesheet";
   style.href = "/__avtal/live.css";
@@ -78,7 +77,8 @@
   events.addEventListener("reload", function (e) {
     var pages = JSON.parse(e.data).pages;
     if (pages.indexOf("*") >= 0) return location.reload();
-    if (pages.indexOf(here) >= 0 || (location.search && pages.indexOf(location.search) >= 0)) update();
+    // a page's round view (?runda) shows its text too; "?runda" alone: the round's record changed
+    if (pages.indexOf(location.pathname) >= 0 || (location.search && pages.indexOf(location.search) >= 0)) update();
   });
   events.addEventListener("problems", function (e) { show(JSON.parse(e.data).problems); });
 })();
