@@ -108,6 +108,71 @@ def typed_search(page: Path, queries: list[str], width: int = 1280) -> list[dict
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
 
+class LivePage:
+    """One page open in headless Chromium (tests/validators/live.mjs), driven command by command: for
+    `avtal serve`, whose pages change while they are open. Use as a context manager."""
+
+    def __init__(self, url: str, width: int = 1280):
+        chromium = require_client("chromium")
+        node = require_client("node")
+        if not (HERE / "node_modules" / "puppeteer-core").is_dir():
+            missing("puppeteer-core is not installed in tests/validators/node_modules")
+        self.process = subprocess.Popen([node, str(HERE / "live.mjs"), chromium, url, str(width)], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._answer()  # {"ready": true}
+
+    def _answer(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            raise AssertionError(f"live.mjs ended: {self.process.stderr.read()[-3000:]}")
+        answer = json.loads(line)
+        assert "error" not in answer, answer["error"]
+        return answer
+
+    def _ask(self, **command) -> dict:
+        self.process.stdin.write(json.dumps(command) + "\n")
+        self.process.stdin.flush()
+        return self._answer()
+
+    def start_waiting(self, js: str, timeout_ms: int = 10000) -> None:
+        """Start waiting, in the page, until the expression `js` is true; `waited` gives the outcome."""
+        assert self._ask(op="wait", js=js, timeout=timeout_ms) == {"waiting": True}
+
+    def waited(self) -> dict | None:
+        """{seen, painted} (epoch milliseconds: when it became true, and after the next frame), None on timeout."""
+        answer = self._answer()
+        return None if answer.get("timeout") else answer
+
+    def eval(self, js: str):
+        return self._ask(op="eval", js=js)["value"]
+
+    def press(self, key: str) -> None:
+        self._ask(op="press", key=key)
+
+    def axe(self) -> list[dict]:
+        """axe-core's WCAG 2.x A/AA violations on the page as it is now."""
+        if not (HERE / "node_modules" / "axe-core").is_dir():
+            missing("axe-core is not installed in tests/validators/node_modules")
+        return self._ask(op="axe")["violations"]
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        self.process.stderr.close()
+
+    def __enter__(self) -> "LivePage":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 # ---- veraPDF --------------------------------------------------------------
 
 def verapdf(pdfs: list[Path], flavours: str = "ua1,2b") -> dict[tuple[str, str], list[str]]:

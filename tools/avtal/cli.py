@@ -80,20 +80,11 @@ def _report(problems: Problems, strict: bool) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from .model import load
     from .model.versions import list_versions, version_notes
+    from .remiss.check import further_problems
 
     started = time.perf_counter()
     corpus, problems = load(args.sources)
-    try:
-        versions = list_versions(args.sources)  # frozen versions must still match their checksums
-    except SourceError as exc:
-        problems.extend(exc.problems)
-        versions = []
-    for version in versions:  # what a frozen version cites that was not in force on its date: notes, never errors
-        problems.extend(version_notes(version.folder))
-    if corpus is not None:
-        from .remiss.check import check_remiss
-
-        problems.extend(check_remiss(args.sources, corpus))
+    problems.extend(further_problems(args.sources, corpus))
     code = _report(problems, args.strict)
     if corpus is not None and code == 0:
         clauses = sum(1 for d in corpus.documents for _ in d.clauses())
@@ -114,6 +105,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"built {len(report.built)} file(s), {len(report.unchanged)} unchanged"
           f"{f', {len(report.removed)} removed' if report.removed else ''} in {report.seconds:.2f} s → {args.dist}/")
     return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.sources, args.dist, port=args.port, round_id=args.round)
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
@@ -418,6 +415,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--dist", type=Path, default=DIST, help="output folder (default: dist)")
     build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
     build.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
+    serve = command("serve", cmd_serve, "live preview: serve dist/ on 127.0.0.1, rebuild what an edit touches and "
+                    "update the open pages; errors from `avtal check` show over the page")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000; 0: any free port)")
+    serve.add_argument("--dist", type=Path, default=Path("dist"), help="output folder (default: dist)")
+    serve.add_argument("--round", metavar="ROUND", help="the remiss round the pages show (default: the latest)")
     freeze = command("freeze", cmd_freeze, "record the current sources as an immutable named version")
     freeze.add_argument("name", help="version name, e.g. remiss-2025")
     freeze.add_argument("--date", type=_date, help="version date (default: today)")

@@ -121,8 +121,12 @@ def sweep_folder(folder: Path) -> None:
         sweep(folder / name)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder, fsync, then rename over the target."""
+def atomic_write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write via a temporary file in the same folder, fsync, then rename over the target.
+
+    `durable=False` skips the fsync (readers still see the old file or the new one, never a part): for a
+    file the live preview rewrites on every edit, where an fsync on a busy disk costs more than the edit.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep(path)
     fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=".tmp", dir=path.parent)
@@ -130,7 +134,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.chmod(tmp, FILE_MODE)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:

@@ -177,19 +177,59 @@ class _Use:
     doc: str | None
 
 
-def load(sources: Path, *, root: Path | None = None) -> tuple[Corpus | None, Problems]:
-    """Load and check all sources; the corpus is None when any error was found."""
+def load(sources: Path, *, root: Path | None = None, memo: "Memo | None" = None) -> tuple[Corpus | None, Problems]:
+    """Load and check all sources; the corpus is None when any error was found.
+
+    With a `memo` kept between calls (`avtal serve`), files unchanged since the last call are not read,
+    parsed or validated again, and texts unchanged are not parsed again: only the edited file is.
+    """
     problems = Problems()
-    loader = _Loader(sources, root or Path.cwd(), problems)
+    loader = _Loader(sources, root or Path.cwd(), problems, memo or Memo())
     corpus = loader.run()
+    loader.memo.forget_unused()
     return (corpus if not problems.errors else None), problems
 
 
+@dataclass
+class Memo:
+    """What one load read, for the next: each clean file by its stat, each parsed text by its content.
+
+    Only files read without any problem are kept (a file with problems is read again, so its problems are
+    reported afresh); entries the last load did not use are dropped, so the memo does not grow with edits.
+    """
+
+    files: dict[tuple[Path, type], tuple[tuple[int, int, int], YamlFile, schema.Node]] = field(default_factory=dict)
+    texts: dict[str, tuple[tuple[Block, ...], list]] = field(default_factory=dict)
+    used_files: set = field(default_factory=set)
+    used_texts: set[str] = field(default_factory=set)
+
+    def forget_unused(self) -> None:
+        self.files = {k: v for k, v in self.files.items() if k in self.used_files}
+        self.texts = {k: v for k, v in self.texts.items() if k in self.used_texts}
+        self.used_files, self.used_texts = set(), set()
+
+    def parse(self, text: str) -> tuple[tuple[Block, ...], list]:
+        self.used_texts.add(text)
+        found = self.texts.get(text)
+        if found is None:
+            found = self.texts[text] = parse_blocks(text)
+        return found
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
 class _Loader:
-    def __init__(self, sources: Path, root: Path, problems: Problems):
+    def __init__(self, sources: Path, root: Path, problems: Problems, memo: Memo):
         self.sources = sources
         self.root = root
         self.problems = problems
+        self.memo = memo
         self.uses: list[_Use] = []
         self.failed_docs: set[str] = set()
         self.unparsed: dict[str, str] = {}  # file -> text of a file that is not YAML (searched for ids and uses)
@@ -202,6 +242,19 @@ class _Loader:
 
     def read(self, path: Path, model: type[schema.Node], listed_as: str = ""):
         """(source, model) of a file; with schema errors, the model holds the parts that are valid (`salvage`)."""
+        key, stamp = (path, model), _stamp(path)
+        kept = self.memo.files.get(key)
+        if kept is not None and stamp is not None and kept[0] == stamp:
+            self.memo.used_files.add(key)
+            return kept[1], kept[2]
+        before = len(self.problems.items)
+        source, valid = self._read(path, model, listed_as)
+        if stamp is not None and valid is not None and len(self.problems.items) == before and id(valid) not in self.salvaged:
+            self.memo.files[key] = (stamp, source, valid)
+            self.memo.used_files.add(key)
+        return source, valid
+
+    def _read(self, path: Path, model: type[schema.Node], listed_as: str):
         if not path.exists():
             why = f"'{listed_as}' is listed in {PACKAGE_FILE} but " if listed_as else ""
             self.problems.add(Location(self.shown(path)), f"missing file: {why}{self.shown(path)} does not exist")
@@ -327,7 +380,7 @@ class _Loader:
             self.problems.add(source.location(path), f"empty text in '{path[-1]}': write the text, or remove the key",
                               where=where)
             return ()
-        blocks, issues = parse_blocks(text)
+        blocks, issues = self.memo.parse(text)
         for issue in issues:
             self.problems.add(source.location(path, needle=issue.needle), issue.message, where=where)
         for inlines in block_inlines(blocks):

@@ -1,4 +1,5 @@
-"""What `avtal check` verifies about remiss sources: parties, rounds, answers, positions and the assessment."""
+"""What `avtal check` verifies beyond loading the sources: frozen versions, and the remiss sources (parties,
+rounds, answers, positions and the assessment). `avtal serve` shows the same problems over its pages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,24 @@ from pathlib import Path
 from ..model.corpus import Corpus
 from ..model.problems import Problems, SourceError
 from ..model.remiss import load_assessment, load_parties, load_round, parties_path, round_ids
+
+
+def further_problems(sources: Path, corpus: Corpus | None) -> Problems:
+    """Frozen versions that no longer match their checksums or cite what was not in force (notes), and,
+    when the sources loaded, every problem in the remiss sources."""
+    from ..model.versions import list_versions, version_notes
+
+    problems = Problems()
+    try:
+        versions = list_versions(sources)  # frozen versions must still match their checksums
+    except SourceError as exc:
+        problems.extend(exc.problems)
+        versions = []
+    for version in versions:  # what a frozen version cites that was not in force on its date: notes, never errors
+        problems.extend(version_notes(version.folder))
+    if corpus is not None:
+        problems.extend(check_remiss(sources, corpus))
+    return problems
 
 
 def check_remiss(sources: Path, corpus: Corpus) -> Problems:

@@ -106,3 +106,32 @@ def rasterise(svg: bytes, ppi: int) -> bytes:
     source = ('#set page(width: auto, height: auto, margin: 0pt, fill: white)\n'
               f'#image(bytes({string(svg.decode("utf-8"))}), format: "svg")\n')
     return typst.compile(source.encode("utf-8"), format="png", ppi=ppi, ignore_system_fonts=True)
+
+
+class KeptLayouts:
+    """One typst compiler per document, kept between layouts (`avtal serve`).
+
+    typst reuses what an edit did not touch, so laying out an edited document again takes a
+    fraction of a fresh compile; the PDF is byte for byte the one `laid_out` writes. Not thread-safe:
+    one thread lays out.
+    """
+
+    def __init__(self) -> None:
+        self._folder = tempfile.TemporaryDirectory(prefix="avtal-typst-")
+        self._compilers: dict[str, typst.Compiler] = {}
+
+    def laid_out(self, key: str, source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
+        """As `laid_out`, for the document `key` (a document id), by its kept compiler."""
+        folder = Path(self._folder.name) / key
+        compiler = self._compilers.get(key)
+        if compiler is None:
+            folder.mkdir(exist_ok=True)
+            compiler = self._compilers[key] = _compiler(str(folder), source)
+        else:
+            (folder / "main.typ").write_bytes(source + _PAGES_PROBE)
+        pdf = compiler.compile(format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()))
+        return pdf, _pages(compiler)
+
+    def close(self) -> None:
+        self._compilers.clear()
+        self._folder.cleanup()
