@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 from avtal.model.corpus import Memo, load
 from avtal.render import build as builder

@@ -79,7 +79,6 @@ def _report(problems: Problems, strict: bool) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .model import load
-    from .model.versions import list_versions, version_notes
     from .remiss.check import further_problems
 
     started = time.perf_counter()

@@ -1,8 +1,8 @@
 """The one publisher: a `Publication` says what a published document is; one function per format writes it.
 
 Documents, redlines, the ändringsförteckning, the remissammanställning and the missiv build a tree
-and hand it over here. Only this module talks to pandoc, typst and the OOXML finisher, so a fix to
-page headers, accessibility or OOXML validity is made once, for all of them.
+and hand it over here. Only this module calls the writers (`word`, `html`, `typst`), typst and the
+OOXML finisher, so a fix to page headers, accessibility or OOXML validity is made once, for all of them.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def docx(pub: Publication, pages: Mapping[str, int] | None = None) -> bytes:
 def finish_template(data: bytes, pub: Publication) -> bytes:
     """A Word file rendered from a Word template (the missiv): its page header, properties and stable zip."""
     return ooxml.finish_docx(data, header=pub.header, when=pub.when, properties=dict(pub.properties),
-                             custom=dict(pub.custom), tracked=pub.tracked)
+                             custom=dict(pub.custom))
 
 
 # -- PDF --

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..fsutil import atomic_write_bytes
-from ..model import Corpus, Document, Problem, Problems
+from ..model import Corpus, Document, Problem
 from ..model.corpus import Memo, load
 from ..render import publication
 from ..render.build import MANIFEST, Job, build_time, document, plan
