@@ -206,7 +206,8 @@ def docxodus(before: Path, after: Path, out: Path) -> Callable[[], float] | None
 def typst_sources(sources: Path, folder: Path, only: str | None = None) -> list[Path]:
     """Our typst sources of the documents (what the PDF route compiles), written to `folder`."""
     from avtal.model import load
-    from avtal.render.pdf import typst_source
+    from avtal.render import publication
+    from avtal.render.build import build_time, document
 
     loaded, _ = load(sources)
     folder.mkdir(parents=True, exist_ok=True)
@@ -214,12 +215,12 @@ def typst_sources(sources: Path, folder: Path, only: str | None = None) -> list[
     for doc in loaded.documents:
         if only in (None, doc.id):
             paths.append(folder / f"{doc.id}.typ")
-            paths[-1].write_bytes(typst_source(loaded, doc))
+            paths[-1].write_bytes(publication.typst_source(document(loaded, doc, build_time(loaded))))
     return paths
 
 
 def fonts() -> str:
-    from avtal.render.pdf import font_paths
+    from avtal.render.typeset import font_paths
 
     return font_paths()[0]
 

@@ -87,11 +87,12 @@ def start(project: Path) -> tuple[subprocess.Popen, str]:
 
 
 def parts_of_the_web_step(runs: int) -> dict[str, float]:
-    """Medians (ms), in process: warm load of an edited file, the plan, the page (tree, pandoc)."""
+    """Medians (ms), in process: warm load of an edited file, the plan, the page (tree, HTML writer)."""
     from avtal.model.corpus import Memo, load
     from avtal.render import build as builder
     from avtal.render.tree import TreeBuilder
-    from avtal.render.web import fragment, render_page
+    from avtal.render import html
+    from avtal.render.web import render_page
 
     with tempfile.TemporaryDirectory(prefix="avtal-bench-") as folder:
         sources = Path(folder) / "sources"
@@ -100,7 +101,7 @@ def parts_of_the_web_step(runs: int) -> dict[str, float]:
         corpus, _ = load(sources, root=Path(folder), memo=memo)
         path = sources / EDITED
         original = path.read_text(encoding="utf-8")
-        times: dict[str, list[float]] = {"load_ms": [], "plan_ms": [], "tree_ms": [], "pandoc_html_ms": [],
+        times: dict[str, list[float]] = {"load_ms": [], "plan_ms": [], "tree_ms": [], "html_ms": [],
                                          "page_ms": []}
         for n in range(runs):
             path.write_text(original.replace(CLAUSE, f"Regionen och kommunerna Del{n} har sedan", 1), encoding="utf-8")
@@ -115,8 +116,8 @@ def parts_of_the_web_step(runs: int) -> dict[str, float]:
             tree = TreeBuilder(corpus, doc, "html", statute_texts=True).tree()
             times["tree_ms"].append(time.perf_counter() - started)
             started = time.perf_counter()
-            fragment(tree)
-            times["pandoc_html_ms"].append(time.perf_counter() - started)
+            html.blocks(tree["blocks"])
+            times["html_ms"].append(time.perf_counter() - started)
             started = time.perf_counter()
             render_page(corpus, doc)
             times["page_ms"].append(time.perf_counter() - started)

@@ -8,7 +8,9 @@ import shutil
 
 from avtal.model.corpus import Memo, load
 from avtal.render import build as builder
-from avtal.render.pdf import KeptLayouts, render_pdf
+from avtal.render import publication
+from avtal.render.pdf import render_pdf
+from avtal.render.typeset import KeptLayouts
 from avtal.serve.preview import Preview
 
 from ..conftest import ROOT
@@ -49,9 +51,8 @@ def test_a_kept_compiler_writes_the_same_pdf_as_a_fresh_one():
     layouts = KeptLayouts()
     try:
         layouts.laid_out(doc.id, b"#set document(title: [x])\n= x\n", when)  # the compiler has seen another text
-        from avtal.render.pdf import typst_source
-
-        pdf, pages = layouts.laid_out(doc.id, typst_source(corpus, doc), when)
+        source = publication.typst_source(builder.document(corpus, doc, when))
+        pdf, pages = layouts.laid_out(doc.id, source, when)
     finally:
         layouts.close()
     assert pdf == render_pdf(corpus, doc, when)

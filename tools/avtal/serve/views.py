@@ -17,7 +17,7 @@ from ..model.remiss import Answer, Comment, RoundInfo, load_round, round_ids
 from ..model.problems import Problem, SourceError
 from ..remiss.record.answers import live_comments, load_answers
 from ..remiss.record.status import status_of
-from ..remiss.report.report import STANCE_LABEL, STATE_LABEL
+from ..remiss.report.collect import STANCE_LABEL, STATE_LABEL
 from ..render import ast, wording
 from ..render.tree import TreeBuilder
 from ..render.web import page, render_page
