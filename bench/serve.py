@@ -8,7 +8,7 @@ Measured on a temporary copy of the sources, the server started as a drafter sta
   memory - the server's resident memory (VmRSS) over consecutive edits, each waited for on the
            page: first and last, and every 100th; goal: flat
 and, in process, what the web step is made of: loading the edited sources (warm), the build
-plan (fingerprints), and writing the page (the document tree, then pandoc's HTML writer).
+plan (fingerprints), and writing the page (the document tree, then our HTML writer).
 Each web/pdf edit starts on a quiet server (the previous edit's PDF and Word written).
 Run: .venv/bin/python bench/serve.py [--edits 15] [--memory-edits 500]
 """

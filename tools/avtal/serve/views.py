@@ -20,7 +20,8 @@ from ..remiss.record.status import status_of
 from ..remiss.report.collect import STANCE_LABEL, STATE_LABEL
 from ..render import ast, wording
 from ..render.tree import TreeBuilder
-from ..render.web import page, render_page
+from ..render.site import page
+from ..render.web import render_page
 
 ROUND_VIEW = "runda"  # the query that asks a document page for its round view: huvudavtal.html?runda
 STYLE = '<link rel="stylesheet" href="/__avtal/live.css">'
@@ -145,7 +146,7 @@ def status_page(corpus: Corpus, round: Round) -> str:
                if gone else ""))
     toc = "<ol>" + "".join(f'<li><a href="{escape(d.id)}.html?{ROUND_VIEW}">{escape(d.source.short_title)}</a></li>'
                            for d in corpus.documents) + "</ol>"
-    return page(corpus, title=f"{round.info.source.title}: svar", main=main, toc=toc)
+    return page(corpus.package.title, title=f"{round.info.source.title}: svar", main=main, toc=toc)
 
 
 def problem_json(problem: Problem, root: Path) -> dict:
