@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from aiosmtpd.controller import Controller
 
 from avtal.cli import main
 from avtal.model.problems import SourceError
@@ -27,7 +26,6 @@ from avtal.remiss.outgoing.pack import pack_round
 
 from ...conftest import SOURCES
 from ..records import manual
-from .test_mail import Collector, _free_port, _point_at
 
 ROUND = "remiss-2025"
 SMALL = "remiss-nu"
@@ -35,27 +33,6 @@ RECIPIENTS = ("vgr", "boras", "goteborg")
 TODAY = dt.date.today()
 DEADLINE = TODAY + dt.timedelta(days=125)  # over three months ahead
 TESTER = "granskare@vgregion.test"
-
-
-@pytest.fixture(scope="module")
-def server():
-    handler = Collector()
-    port = _free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp(server, monkeypatch) -> Collector:
-    handler, port = server
-    handler.arrived.clear()
-    handler.refuse.clear()
-    _point_at(monkeypatch, port)
-    return handler
 
 
 @pytest.fixture(scope="module")
