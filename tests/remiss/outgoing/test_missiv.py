@@ -25,7 +25,7 @@ from avtal.remiss.outgoing.pack import Loaded, pack_round, pack_time, party_cont
 from avtal.remiss.outgoing.template_design import design_missiv
 from avtal.remiss.outgoing.templates import FORM, MISSIV, MISSIV_REQUIRED, check_template
 from avtal.render import wording
-from avtal.render.docx import TEMPLATES
+from avtal.render.house import TEMPLATES
 
 from ..forms import Packed, copy_sources, packed
 

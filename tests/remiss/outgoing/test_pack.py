@@ -25,7 +25,7 @@ from avtal.cli import main
 from avtal.model.problems import SourceError
 from avtal.remiss.outgoing.lists import MANIFEST_HEADER, SANDLISTA_HEADER
 from avtal.remiss.outgoing.pack import pack_round, portable
-from avtal.render.docx import TEMPLATES
+from avtal.render.house import TEMPLATES
 
 from ...conftest import SOURCES
 from ..forms import Packed, copy_sources, edit, edit_docx, packed

@@ -6,7 +6,6 @@ import datetime as dt
 
 from ..model import Corpus, Document
 from . import ooxml, publication, wording
-from .house import TEMPLATES  # noqa: F401  (where the templates are, for those who fill Word templates)
 from .publication import Publication, Web
 from .stamp import TEXT_PROPERTY, text_digest
 from .tree import GLOSSARY_ID, TreeBuilder

@@ -40,7 +40,8 @@ from ...model.problems import Location, Problems, SourceError, relative
 from ...model.remiss import Addressee, RoundInfo, load_round
 from ...model.versions import load_version, read_version, versions_dir
 from ...render import wording
-from ...render.docx import TEMPLATES, render_docx
+from ...render.docx import render_docx
+from ...render.house import TEMPLATES
 from ...render.pdf import render_pdf
 from ..record.lock import writes_round
 from .form import FormIdentity, FormWriter, check_form_template

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ...render.docx import TEMPLATES
+from ...render.house import TEMPLATES
 from ..form_contract import CLAUSE_COLUMNS
 from .templates import FIELDS, FORM, MISSIV, REFERENCE
 

@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ...archive import zip_bytes
 from ...model.problems import Location, Problems, relative
-from ...render.docx import TEMPLATES
+from ...render.house import TEMPLATES
 
 MISSIV = TEMPLATES / "missiv.docx"
 FORM = TEMPLATES / "svarsformular.docx"
