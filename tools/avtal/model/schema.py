@@ -38,9 +38,12 @@ Kind = Literal["huvudavtal", "ramavtal", "överenskommelse"]
 
 
 class Node(BaseModel):
-    """Base of every source model: frozen, and unknown keys are errors."""
+    """Base of every source model: frozen, and unknown keys are errors.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    Each class builds its validator on first use, not at import (`defer_build`): a command that reads no
+    source of a kind, or gets its Corpus unpickled, never pays for building it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True)
 
 
 class StatuteRef(Node):
