@@ -6,12 +6,15 @@ Kept in one place so that Word, PDF, web and the redline say it the same way.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from ..model import Clause, Corpus, Document, Term
-from ..model.remiss import Round
 from ..model.schema import Statute
 from ..model.versions import Version
 from ..model.text import Cite, TermUse, block_inlines, walk_inlines
+
+if TYPE_CHECKING:  # only named in an annotation: the remiss model stays off build and redline
+    from ..model.remiss import Round
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december"]
