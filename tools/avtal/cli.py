@@ -398,7 +398,8 @@ def _add_remiss(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="avtal", description="Drafting toolchain for the Hälso- och sjukvårdsavtal.")
-    parser.add_argument("--version", action="version", version=f"avtal {_installed_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, default=argparse.SUPPRESS,
+                        help="show the installed version and exit")
     parser.add_argument("--sources", type=Path, default=SOURCES, help="source folder (default: sources, found in "
                         "this folder or the nearest one above it)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
@@ -451,6 +452,14 @@ def build_parser() -> argparse.ArgumentParser:
     command("schema", cmd_schema, "regenerate the JSON Schemas editors use (sources/schema/)")
     _add_remiss(sub)
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`, looked up only when asked for: importlib.metadata costs every other command ~10 ms."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"avtal {_installed_version()}")
+        parser.exit()
 
 
 def _installed_version() -> str:
