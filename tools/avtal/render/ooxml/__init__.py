@@ -14,8 +14,8 @@ import hashlib
 import io
 import re
 import zipfile
+from html import escape as _escape_markup
 from typing import Iterator
-from xml.sax.saxutils import escape
 
 from lxml import etree
 
@@ -35,6 +35,15 @@ CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one format id of 
 DOCUMENT_PROPERTY = "avtal.document"
 VERSION_PROPERTY = "avtal.version"
 HEADER_PLACEHOLDER = "{{header}}"
+
+
+def escape(data: str, entities: dict[str, str] | None = None) -> str:
+    """XML character data: what xml.sax.saxutils.escape does, without its module's imports (urllib.request,
+    http.client, ssl: ~6 ms on every build)."""
+    data = _escape_markup(data, quote=False)
+    for char, entity in (entities or {}).items():
+        data = data.replace(char, entity)
+    return data
 
 
 def bookmark_name(ident: str) -> str:

@@ -15,10 +15,9 @@ import re
 import struct
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
-from xml.sax.saxutils import escape
 
 from ..ast import Node, stringify
-from . import TEXT_WIDTH, bookmark_name
+from . import TEXT_WIDTH, bookmark_name, escape
 
 # How pandoc's docx writer named its paragraph and character styles; templates/reference.docx defines them.
 FIRST, BODY, COMPACT = "FirstParagraph", "BodyText", "Compact"
