@@ -28,17 +28,14 @@ from pydantic import Field
 
 from .corpus import Corpus
 from .problems import Location, Problems, SourceError, relative
+# Where the files are: kept without pydantic in remiss_files, and re-exported here for the remiss layers.
+from .remiss_files import (ANSWERS_DIR, ASSESSMENT_FILE, INCOMING_DIR, PARTIES_FILE, POSITIONS_FILE, REMISS_DIR,
+                           parties_path, round_ids, round_path)
 from .schema import Id, Line, Node, Text
 from .statuses import POSITION_STATUSES as POSITION_STATUSES  # re-exported: positions and the report use it from here
 from .validate import validate
 from .yamlfile import YamlFile, read_yaml
 
-PARTIES_FILE = "parter.yaml"
-REMISS_DIR = "remiss"
-ANSWERS_DIR = "svar"
-INCOMING_DIR = "inkommet"
-POSITIONS_FILE = "stallningstaganden.yaml"
-ASSESSMENT_FILE = "bedomning.yaml"
 MIN_MONTHS = 3  # government practice: at least three months to answer
 # The answerer of the working group's own comments in a round (`avtal apply FILE --comments-to ROUND`): not a
 # remissinstans, so it is in no party list and answers for no one.
@@ -422,19 +419,6 @@ class RoundInfo:
     def addressees(self) -> tuple[Addressee, ...]:
         """Everyone the remiss is sent to (the remisslista): the parties, then the other remissinstanser."""
         return (*self.recipients, *self.others)
-
-
-def parties_path(sources: Path) -> Path:
-    return sources / PARTIES_FILE
-
-
-def round_path(sources: Path, round_id: str) -> Path:
-    return sources / REMISS_DIR / f"{round_id}.yaml"
-
-
-def round_ids(sources: Path) -> list[str]:
-    folder = sources / REMISS_DIR
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.exists() else []
 
 
 def load_parties(sources: Path, problems: Problems) -> PartyBook | None:

@@ -22,14 +22,16 @@ import hashlib
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Optional
+from typing import TYPE_CHECKING, Literal, Optional
 
 from ...model.problems import Problems, SourceError
-from ...model.remiss import round_ids
+from ...model.remiss_files import round_ids
 from ...model.versions import load_version
 from ...redline.diff import CHANGED, DELETED, MOVED, NEW, ChangeSet, Node, compare
 from ...render import wording
-from ..record.positions import RoundPositions, load_round_positions
+
+if TYPE_CHECKING:
+    from ..record.positions import RoundPositions
 
 CHANGE_KINDS = frozenset({NEW, DELETED, CHANGED, MOVED})  # what makes a clause changed ("renumbered" alone does not)
 PAST = {NEW: "added", DELETED: "deleted", MOVED: "moved", CHANGED: "changed"}
@@ -247,6 +249,8 @@ def trace(sources: Path, round_id: str, against: str) -> TraceResult:
     Raises SourceError when the answers or positions have errors (`avtal check` lists them) or a
     version does not load.
     """
+    from ..record.positions import load_round_positions
+
     data = load_round_positions(sources, round_id)
     data.raise_errors()
     if data.version is None:  # not frozen: load_round reported it, as an error
@@ -389,6 +393,8 @@ def redline_notes(sources: Path, changes: ChangeSet, round_id: Optional[str] = N
     for rid in candidates:
         if not explicit and _against_of(sources, rid) != changes.to_name:
             continue  # cheap: the round's answers are read only when its positions trace to TO
+        from ..record.positions import load_round_positions  # the remiss model, only once a round is at hand
+
         try:
             data = load_round_positions(sources, rid)  # type: ignore[arg-type]
         except SourceError:
@@ -411,7 +417,7 @@ def redline_notes(sources: Path, changes: ChangeSet, round_id: Optional[str] = N
 def _against_of(sources: Path, round_id: str) -> Optional[str]:
     """The `against:` of a round's positions file, read without validating anything (None if unreadable)."""
     from ...model.problems import Problems
-    from ...model.remiss import POSITIONS_FILE, REMISS_DIR
+    from ...model.remiss_files import POSITIONS_FILE, REMISS_DIR
     from ...model.yamlfile import read_yaml
 
     path = sources / REMISS_DIR / round_id / POSITIONS_FILE
