@@ -133,3 +133,27 @@ def test_help_starts_without_the_heavy_libraries(argv):
     result = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True)
     assert result.stdout.splitlines()[-1] == "[]"
     assert "usage: avtal" in result.stdout
+
+
+# What only some commands need: the remiss model (its pydantic classes), and the stdlib's network stack that
+# xml.sax.saxutils drags in (urllib.request → http.client, ssl).
+NOT_FOR_DOCUMENTS = ("avtal.model.remiss", "urllib.request", "http.client", "ssl")
+
+
+def test_build_and_redline_without_a_round_import_neither_the_remiss_model_nor_the_network_stack(in_tree):
+    """`avtal build` and `avtal redline` run for real in fresh processes, and pay only for what they use."""
+    probe = ("import sys\nfrom avtal.cli import main\ncode = main(sys.argv[1:])\n"
+             f"print(sorted(set(sys.modules) & set({NOT_FOR_DOCUMENTS!r})))\nsys.exit(code)")
+
+    def run(*argv: str) -> str:
+        result = subprocess.run([sys.executable, "-c", probe, *argv], cwd=in_tree.root, capture_output=True,
+                                text=True, encoding="utf-8", timeout=120)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()[-1]
+
+    assert run("build") == "[]"
+    assert (in_tree.root / "dist" / "huvudavtal.docx").is_file()
+    assert main(["freeze", "v1", "--date", "2025-01-30"]) == 0
+    in_tree.edit(MUN, "    title: Inledning\n", "    title: Inledningen\n")
+    assert run("redline", "v1", "working") == "[]"
+    assert (in_tree.root / "dist" / "redline" / "v1--working" / "munhalsa.docx").is_file()
