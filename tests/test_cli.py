@@ -135,6 +135,12 @@ def test_help_starts_without_the_heavy_libraries(argv):
     assert "usage: avtal" in result.stdout
 
 
+def test_only_version_reads_the_installed_package_metadata():
+    """importlib.metadata (~10 ms) is imported by `avtal --version` alone, not to build every command's parser."""
+    probe = "import sys\nfrom avtal.cli import build_parser\nbuild_parser()\nprint('importlib.metadata' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
 # What only some commands need: the remiss model (its pydantic classes), and the stdlib's network stack that
 # xml.sax.saxutils drags in (urllib.request → http.client, ssl).
 NOT_FOR_DOCUMENTS = ("avtal.model.remiss", "urllib.request", "http.client", "ssl")
