@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generic, TypeVar
 
 from .. import __version__
 from ..fsutil import atomic_write_bytes
@@ -35,6 +35,7 @@ from .tree import TreeBuilder
 from .web import document_web, render_glossary, render_index, search_index
 
 MANIFEST = ".avtal-build.json"
+T = TypeVar("T")
 CODE = Path(__file__).resolve().parents[1]
 
 
@@ -99,13 +100,13 @@ class BuildReport:
     seconds: float = 0.0
 
 
-class Once:
+class Once(Generic[T]):
     """A value made on first use, by whichever job asks first; the others wait for it (a failure is raised to each)."""
 
-    def __init__(self, make: Callable[[], Publication]):
+    def __init__(self, make: Callable[[], T]):
         self.make, self.lock, self.value = make, threading.Lock(), None
 
-    def __call__(self) -> Publication:
+    def __call__(self) -> T:
         with self.lock:
             if self.value is None:
                 self.value = self.make()
@@ -126,9 +127,9 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
         fp = document_fingerprint(corpus, doc, common)
         pub = Once(lambda d=doc: document(corpus, d, when))
         # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
-        jobs.append(Job(f"{doc.id}.pdf", fp, lambda pub=pub: publication.pdf_and_pages(pub())[0]))
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub: publication.docx(pub(),
-                                                                               publication.pdf_and_pages(pub())[1])))
+        layout = Once(lambda pub=pub: publication.pdf_and_pages(pub()))
+        jobs.append(Job(f"{doc.id}.pdf", fp, lambda layout=layout: layout()[0]))
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, layout=layout: publication.docx(pub(), layout()[1])))
         jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub())))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
