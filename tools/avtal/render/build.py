@@ -90,6 +90,7 @@ class Job:
     path: str  # relative to dist/
     fingerprint: str
     make: Callable[[], bytes]
+    size: int = 0  # its document's clauses: the largest is laid out first, so it does not finish last alone
 
 
 @dataclass
@@ -128,9 +129,11 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
         pub = Once(lambda d=doc: document(corpus, d, when))
         # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
         layout = Once(lambda pub=pub: publication.pdf_and_pages(pub()))
-        jobs.append(Job(f"{doc.id}.pdf", fp, lambda layout=layout: layout()[0]))
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, layout=layout: publication.docx(pub(), layout()[1])))
-        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub())))
+        size = sum(1 for _ in doc.clauses())
+        jobs.append(Job(f"{doc.id}.pdf", fp, lambda layout=layout: layout()[0], size))
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, layout=layout: publication.docx(pub(), lambda: layout()[1]),
+                        size))
+        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub()), size))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))
@@ -184,9 +187,10 @@ def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = 
         else:
             todo.append(job)
     progress = Progress(len(todo))
-    # PDFs first: the heaviest, and their layout gives Word's contents its page numbers. Web pages next, while
-    # typst runs (it releases the GIL); Word last, so no worker sits waiting for a layout another one is making.
-    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), j.path.endswith(".docx")))
+    # PDFs first, largest first: the heaviest, and their layout gives Word's contents its page numbers. Web pages
+    # next, while typst runs (it releases the GIL); Word last: it writes its body while typst lays the document out,
+    # and waits for the pages only to fill in its contents.
+    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), j.path.endswith(".docx"), -j.size))
 
     def run(job: Job) -> str:
         atomic_write_bytes(dist / job.path, job.make())
