@@ -127,13 +127,17 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     for doc in corpus.documents:
         fp = document_fingerprint(corpus, doc, common)
         pub = Once(lambda d=doc: document(corpus, d, when))
+        source = Once(lambda pub=pub: publication.typst_source(pub()))
         # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
-        layout = Once(lambda pub=pub: publication.pdf_and_pages(pub()))
+        layout = Once(lambda pub=pub, source=source: publication.pdf_and_pages(pub(), source()))
         size = sum(1 for _ in doc.clauses())
         jobs.append(Job(f"{doc.id}.pdf", fp, lambda layout=layout: layout()[0], size))
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, layout=layout: publication.docx(pub(), lambda: layout()[1]),
-                        size))
-        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub()), size))
+        # Word and web wait for typst's source: the layout, the longest step, starts before they take the
+        # interpreter (typst lays out without it); Word then writes its body and waits for the pages.
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, source=source, layout=layout: (
+            source(), publication.docx(pub(), lambda: layout()[1]))[1], size))
+        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub, source=source: (
+            source(), publication.html_page(pub()))[1], size))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))

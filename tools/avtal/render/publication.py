@@ -142,9 +142,9 @@ def pdf(pub: Publication) -> bytes:
     return compile_pdf(typst_source(pub), pub.when)
 
 
-def pdf_and_pages(pub: Publication) -> tuple[bytes, dict[str, int]]:
-    """The PDF and the page of each heading in it, from one layout (shared with a parallel call for the same)."""
-    return laid_out(typst_source(pub), pub.when)
+def pdf_and_pages(pub: Publication, source: bytes | None = None) -> tuple[bytes, dict[str, int]]:
+    """The PDF and the page of each heading in it, from one layout (of `source`, when already made for `pub`)."""
+    return laid_out(typst_source(pub) if source is None else source, pub.when)
 
 
 def pages(pub: Publication) -> dict[str, int]:
