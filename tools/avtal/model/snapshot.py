@@ -12,7 +12,8 @@ the folders it was given (problems name files relative to them), the model's own
 versions of the parsers it relies on. Any change is a miss, never a stale corpus. Only loads
 without errors are kept (a failing load is reported afresh each time). `corpus.load` says what
 the files are and where the cache lives (CACHE_DIR/corpus/ beside the project's sources, like the
-statute cache); it holds the newest KEEP entries. Its files are ours, as trusted as __pycache__; one that does not unpickle is ignored.
+statute cache); it holds the newest KEEP entries. Its files are ours, as trusted as __pycache__;
+one that does not unpickle is ignored.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def read(where: Path, files: list[Path], context: str):
 def write(where: Path, name: str, value) -> None:
     """Keep `value` under `name`, and only the newest KEEP entries; a read-only checkout keeps none."""
     try:
-        atomic_write_bytes(where / f"{name}.pickle", pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), durable=False)
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        atomic_write_bytes(where / f"{name}.pickle", data, durable=False)  # a lost entry is only a miss
         kept = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for old in kept[KEEP:]:
             old.unlink(missing_ok=True)
