@@ -1,19 +1,23 @@
 """Our figures against fair peers (issue 16), each pair timed in alternating runs; medians and their ratio.
 
 Every figure is a whole process, as a user waits for it (interpreter start-up included), run as:
-  cold build   `avtal build` into an empty dist/: 5 documents x Word + PDF + web
+  cold build   `avtal build` into an empty dist/, no kept load (.build-cache/corpus; see `uncached`):
+               5 documents x Word + PDF + web
                peer: LibreOffice converting our five .docx to PDF in ONE soffice process (how a user
                converts a folder), with a private, already initialised user profile
-  5 PDFs       load + our five PDFs, model -> typst -> PDF (what `avtal build` does for the PDFs)
+  5 PDFs       load + our five PDFs, model -> typst -> PDF (what `avtal build` does for the PDFs), no kept load
                peer: typst alone compiling the five typst sources, two at a time (the floor on two cores)
   redline      the huvudavtal's Word redline, FROM and TO versions -> one .docx with tracked changes
                (bench/_redline_word.py); peer: python-redlines (Docxodus) comparing the two versions'
-               .docx files, in its own process. At 1x and 8x the huvudavtal's size.
+               .docx files, in its own process. At 1x and 8x the huvudavtal's size. Both versions were loaded
+               before (as after `avtal build` or `freeze`), so their kept load is read back (model/snapshot.py);
+               the row "… no cache" clears the kept loads before each run.
   edit         `avtal build` after one huvudavtal clause changed (the largest document)
                peer: typst alone compiling the huvudavtal's typst source in a fresh process
   help         `avtal --help`; peer: `python -c pass`
 Curves at 1x, 2x, 4x, 8x the huvudavtal (its sections cloned with new ids, in a temp folder): `avtal check`,
-cold `avtal build`, `avtal redline FROM working` (all its outputs) and the Word-only redline.
+cold `avtal build`, `avtal redline FROM working` (all its outputs) and the Word-only redline, each with
+the kept loads cleared before every run, so the curves show the work itself.
 Run: .venv/bin/python bench/peers.py [--runs 5] [--quick]; writes bench/results/peers.json.
 """
 
@@ -74,6 +78,16 @@ from pathlib import Path
 from python_redlines import DocxodusEngine
 Path(sys.argv[3]).write_bytes(DocxodusEngine().run_redline("Arbetsgruppen", sys.argv[1], sys.argv[2])[0])
 """
+
+
+def uncached(sources: Path, *also: Path) -> Callable[[], None]:
+    """Before a run: no kept load of any version of `sources` (and the folders `also` removed). The statute
+    snapshots' cache stays: the statutes did not change, as between any two builds (a first command after a
+    clone also parses them: ~0.1 s more, once)."""
+    def clear() -> None:
+        for folder in (sources.parent / ".build-cache" / "corpus", *also):
+            shutil.rmtree(folder, ignore_errors=True)
+    return clear
 
 
 def timed(command: list[str], before: Callable[[], object] = lambda: None) -> Callable[[], float]:
@@ -231,7 +245,7 @@ def figures(work: Path, runs: int) -> dict[str, dict]:
     build = [AVTAL, "--sources", str(sources), "build", "--dist", str(dist)]
     found: dict[str, dict] = {}
 
-    cold = timed(build, lambda: shutil.rmtree(dist, ignore_errors=True))
+    cold = timed(build, uncached(sources, dist))
     cold()
     docx = sorted(dist.glob("*.docx"))
     found["cold build, 5 docs x Word+PDF+web"] = {
@@ -242,7 +256,7 @@ def figures(work: Path, runs: int) -> dict[str, dict]:
     typ = typst_sources(sources, work / "typ")
     found["our 5 PDFs"] = {
         "peer": "typst alone: the 5 typst sources, 2 at a time",
-        **alternate(timed([PYTHON, "-c", PDFS_OURS, str(sources), str(pdfs)]),
+        **alternate(timed([PYTHON, "-c", PDFS_OURS, str(sources), str(pdfs)], uncached(sources)),
                     timed([PYTHON, "-c", TYPST_ALONE, fonts(), *map(str, typ)]), runs)}
 
     run(build)
@@ -258,11 +272,17 @@ def figures(work: Path, runs: int) -> dict[str, dict]:
     for factor in (1, 8):
         folder = work / f"redline-{factor}"
         pair_sources, before, after = redline_pair(folder, factor)
-        ours = timed([PYTHON, str(ROOT / "bench" / "_redline_word.py"), str(pair_sources), "fore", "working",
-                      str(folder / "ours.docx")])
+        ours_command = [PYTHON, str(ROOT / "bench" / "_redline_word.py"), str(pair_sources), "fore", "working",
+                        str(folder / "ours.docx")]
+        ours = timed(ours_command)
+        peer = docxodus(before, after, folder / "peer.docx")
         found[f"redline huvudavtal {factor}x, Word, whole process"] = {
             "peer": "python-redlines (Docxodus) on the two .docx", "size_kb": before.stat().st_size // 1024,
-            **alternate(ours, docxodus(before, after, folder / "peer.docx"), runs if factor == 1 else max(3, runs // 2))}
+            **alternate(ours, peer, runs if factor == 1 else max(3, runs // 2))}
+        ours_cold = timed(ours_command, uncached(pair_sources))
+        found[f"redline huvudavtal {factor}x, Word, no cache"] = {
+            "peer": "python-redlines (Docxodus) on the two .docx",
+            **alternate(ours_cold, peer, runs if factor == 1 else max(3, runs // 2))}
     return found
 
 
@@ -274,13 +294,13 @@ def curves(work: Path, runs: int) -> dict[str, dict[int, float]]:
         sources, _, _ = redline_pair(folder, factor)
         dist = folder / "dist"
         samples = {
-            "check": timed([AVTAL, "--sources", str(sources), "check"]),
+            "check": timed([AVTAL, "--sources", str(sources), "check"], uncached(sources)),
             "build (cold)": timed([AVTAL, "--sources", str(sources), "build", "--dist", str(dist)],
-                                  lambda: shutil.rmtree(dist, ignore_errors=True)),
+                                  uncached(sources, dist)),
             "redline (avtal redline)": timed([AVTAL, "--sources", str(sources), "redline", "fore", "working",
-                                              "--dist", str(folder / "redline")]),
+                                              "--dist", str(folder / "redline")], uncached(sources)),
             "redline (Word only)": timed([PYTHON, str(ROOT / "bench" / "_redline_word.py"), str(sources), "fore",
-                                          "working", str(folder / "ours.docx")]),
+                                          "working", str(folder / "ours.docx")], uncached(sources)),
         }
         for name, measure in samples.items():
             found[name][factor] = alternate(measure, None, runs)["ours_s"]

@@ -14,8 +14,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Iterator
 
-from ..fsutil import read_limited
-from . import law, schema
+from ..fsutil import CACHE_DIR, read_limited
+from . import law, schema, snapshot
 from .problems import Location, Problems, relative
 from .text import (
     Block,
@@ -182,12 +182,38 @@ def load(sources: Path, *, root: Path | None = None, memo: "Memo | None" = None)
 
     With a `memo` kept between calls (`avtal serve`), files unchanged since the last call are not read,
     parsed or validated again, and texts unchanged are not parsed again: only the edited file is.
+    Without one, a load of sources loaded before (by content) is read back from disk (`snapshot`).
     """
+    root = root or Path.cwd()
+    if memo is None:  # a command's one load: kept on disk for the next command on the same sources
+        where, files = _kept_in(sources), _inputs(sources)
+        name, kept = snapshot.read(where, files, f"{sources}\0{sources.resolve()}\0{root.resolve()}")
+        if kept is not None:
+            return kept
     problems = Problems()
-    loader = _Loader(sources, root or Path.cwd(), problems, memo or Memo())
+    loader = _Loader(sources, root, problems, memo or Memo())
     corpus = loader.run()
     loader.memo.forget_unused()
-    return (corpus if not problems.errors else None), problems
+    if problems.errors:
+        return None, problems
+    if memo is None:
+        snapshot.write(where, name, (corpus, problems))
+    return corpus, problems
+
+
+def _inputs(sources: Path) -> list[Path]:
+    """Every file a load of `sources` reads: what its kept copy is keyed by (mirrors `_Loader`)."""
+    named = [sources / PACKAGE_FILE, sources / TERMS_FILE, sources / STATUTES_FILE, sources / FROZEN_MARK]
+    return [*named, *sorted((sources / DOCUMENTS_DIR).glob("*.yaml")),
+            *sorted(law.snapshot_folder(sources).glob("*.yaml"))]
+
+
+def _kept_in(sources: Path) -> Path:
+    """CACHE_DIR/corpus beside the project's sources (a frozen version's, beside its project's)."""
+    sources = sources.resolve()
+    if (sources / FROZEN_MARK).exists() and sources.parent.name == "versions":
+        sources = sources.parent.parent
+    return sources.parent / CACHE_DIR / "corpus"
 
 
 @dataclass

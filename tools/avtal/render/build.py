@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Generic, TypeVar
 
 from .. import __version__
 from ..fsutil import atomic_write_bytes
@@ -35,6 +35,7 @@ from .tree import TreeBuilder
 from .web import document_web, render_glossary, render_index, search_index
 
 MANIFEST = ".avtal-build.json"
+T = TypeVar("T")
 CODE = Path(__file__).resolve().parents[1]
 
 
@@ -89,6 +90,7 @@ class Job:
     path: str  # relative to dist/
     fingerprint: str
     make: Callable[[], bytes]
+    size: int = 0  # its document's clauses: the largest is laid out first, so it does not finish last alone
 
 
 @dataclass
@@ -99,13 +101,13 @@ class BuildReport:
     seconds: float = 0.0
 
 
-class Once:
+class Once(Generic[T]):
     """A value made on first use, by whichever job asks first; the others wait for it (a failure is raised to each)."""
 
-    def __init__(self, make: Callable[[], Publication]):
+    def __init__(self, make: Callable[[], T]):
         self.make, self.lock, self.value = make, threading.Lock(), None
 
-    def __call__(self) -> Publication:
+    def __call__(self) -> T:
         with self.lock:
             if self.value is None:
                 self.value = self.make()
@@ -125,11 +127,17 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     for doc in corpus.documents:
         fp = document_fingerprint(corpus, doc, common)
         pub = Once(lambda d=doc: document(corpus, d, when))
+        source = Once(lambda pub=pub: publication.typst_source(pub()))
         # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
-        jobs.append(Job(f"{doc.id}.pdf", fp, lambda pub=pub: publication.pdf_and_pages(pub())[0]))
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub: publication.docx(pub(),
-                                                                               publication.pdf_and_pages(pub())[1])))
-        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub: publication.html_page(pub())))
+        layout = Once(lambda pub=pub, source=source: publication.pdf_and_pages(pub(), source()))
+        size = sum(1 for _ in doc.clauses())
+        jobs.append(Job(f"{doc.id}.pdf", fp, lambda layout=layout: layout()[0], size))
+        # Word and web wait for typst's source: the layout, the longest step, starts before they take the
+        # interpreter (typst lays out without it); Word then writes its body and waits for the pages.
+        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, source=source, layout=layout: (
+            source(), publication.docx(pub(), lambda: layout()[1]))[1], size))
+        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub, source=source: (
+            source(), publication.html_page(pub()))[1], size))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))
@@ -183,9 +191,10 @@ def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = 
         else:
             todo.append(job)
     progress = Progress(len(todo))
-    # PDFs first: the heaviest, and their layout gives Word's contents its page numbers. Web pages next, while
-    # typst runs (it releases the GIL); Word last, so no worker sits waiting for a layout another one is making.
-    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), j.path.endswith(".docx")))
+    # PDFs first, largest first: the heaviest, and their layout gives Word's contents its page numbers. Web pages
+    # next, while typst runs (it releases the GIL); Word last: it writes its body while typst lays the document out,
+    # and waits for the pages only to fill in its contents.
+    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), j.path.endswith(".docx"), -j.size))
 
     def run(job: Job) -> str:
         atomic_write_bytes(dist / job.path, job.make())

@@ -100,15 +100,18 @@ def _lowered(value: Any, keep: str, fmt: str, spell: Callable[[str, str], str]) 
 
 # -- Word --
 
-def docx(pub: Publication, pages: Mapping[str, int] | None = None) -> bytes:
-    """The Word file: title page, contents (with `pages`, heading id → page, from a layout), the blocks."""
+def docx(pub: Publication, pages: Mapping[str, int] | Callable[[], Mapping[str, int]] | None = None) -> bytes:
+    """The Word file: title page, contents (with `pages`, heading id → page, from a layout), the blocks.
+
+    `pages` may be a function, called once the body is written: a build writes Word's body while typst
+    lays out the same document, and waits for its pages only to fill in the contents."""
     front = [ast.raw_block("openxml", ooxml.title_page(pub.kind, pub.cover or pub.title, pub.subtitle,
                                                        list(pub.info))),
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", list(pub.contents))),
              ast.raw_block("openxml", ooxml.page_break())]
     tree = ast.document([*front, *blocks_for(pub, "docx")], {"lang": ast.meta_string(pub.language)})
     return write_docx(tree, header=pub.header, properties=dict(pub.properties), custom=dict(pub.custom),
-                      when=pub.when, tracked=pub.tracked, pages=dict(pages or {}))
+                      when=pub.when, tracked=pub.tracked, pages=pages)
 
 
 def finish_template(data: bytes, pub: Publication) -> bytes:
@@ -139,9 +142,9 @@ def pdf(pub: Publication) -> bytes:
     return compile_pdf(typst_source(pub), pub.when)
 
 
-def pdf_and_pages(pub: Publication) -> tuple[bytes, dict[str, int]]:
-    """The PDF and the page of each heading in it, from one layout (shared with a parallel call for the same)."""
-    return laid_out(typst_source(pub), pub.when)
+def pdf_and_pages(pub: Publication, source: bytes | None = None) -> tuple[bytes, dict[str, int]]:
+    """The PDF and the page of each heading in it, from one layout (of `source`, when already made for `pub`)."""
+    return laid_out(typst_source(pub) if source is None else source, pub.when)
 
 
 def pages(pub: Publication) -> dict[str, int]:

@@ -6,13 +6,10 @@ Only the publisher (`render.publication`) calls this; what a source says is writ
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib.util
 import json
 import tempfile
 import threading
-from collections import OrderedDict
-from concurrent.futures import Future
 from functools import cache
 from pathlib import Path
 
@@ -45,8 +42,6 @@ def compile_pdf(source: bytes, when: dt.datetime) -> bytes:
 # Appended to the source: the page of every labelled heading, read back by a query on the laid-out document.
 _PAGES_PROBE = (b'\n#context [#metadata(query(heading).filter(h => h.has("label"))'
                 b'.map(h => (str(h.label), h.location().page())))<avtal-heading-pages>]\n')
-_LAYOUTS: OrderedDict[str, Future] = OrderedDict()
-_LAYOUTS_LOCK = threading.Lock()
 
 
 def _compiler(folder: str, source: bytes) -> typst.Compiler:
@@ -59,13 +54,6 @@ def _pages(compiler: typst.Compiler) -> dict[str, int]:
     return {label: page for label, page in json.loads(compiler.query("<avtal-heading-pages>", field="value", one=True))}
 
 
-def _compile_with_pages(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
-    with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
-        compiler = _compiler(folder, source)
-        pdf = compiler.compile(format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()))
-        return pdf, _pages(compiler)  # the query is memoized: no second layout
-
-
 def layout_pages(source: bytes) -> dict[str, int]:
     """The page of each labelled heading of a typst source, from its layout alone (no PDF is written).
 
@@ -76,27 +64,12 @@ def layout_pages(source: bytes) -> dict[str, int]:
 
 
 def laid_out(source: bytes, when: dt.datetime) -> tuple[bytes, dict[str, int]]:
-    """The PDF of a typst source and the page of each labelled heading (clause id → page), from one layout.
-
-    The Word file of the same document shows these pages in its table of contents; its job and the
-    PDF's job run in parallel, so the first to ask lays the document out and the other waits for it.
-    """
-    key = hashlib.sha256(source + when.isoformat().encode()).hexdigest()
-    with _LAYOUTS_LOCK:
-        future = _LAYOUTS.get(key)
-        owner = future is None
-        if owner:
-            future = _LAYOUTS[key] = Future()
-            while len(_LAYOUTS) > 32:  # both jobs of a document ask within moments; keep only recent ones
-                _LAYOUTS.popitem(last=False)
-    if owner:
-        try:
-            future.set_result(_compile_with_pages(source, when))
-        except BaseException as error:
-            future.set_exception(error)
-            with _LAYOUTS_LOCK:
-                _LAYOUTS.pop(key, None)
-    return future.result()
+    """The PDF of a typst source and the page of each labelled heading (clause id → page), from one layout:
+    the Word file of the same document shows these pages in its table of contents."""
+    with tempfile.TemporaryDirectory(prefix="avtal-typst-") as folder:
+        compiler = _compiler(folder, source)
+        pdf = compiler.compile(format="pdf", pdf_standards=PDF_STANDARDS, timestamp=int(when.timestamp()))
+        return pdf, _pages(compiler)  # the query is memoized: no second layout
 
 
 def rasterise(svg: bytes, ppi: int) -> bytes:

@@ -1,0 +1,146 @@
+"""The kept load (`model.snapshot`): a command on sources loaded before reads the corpus back; any change
+to what a load reads is loaded afresh, and the reference for "afresh" is the loader run without the cache."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from avtal.model import corpus as corpus_module
+from avtal.model import snapshot
+from avtal.model.corpus import Memo, load
+from avtal.model.freeze import freeze
+
+
+def fresh(tree, root=None):
+    """The loader itself, past the cache (a memo is what `avtal serve` passes; it never reads the disk cache)."""
+    return load(tree.sources, root=root or tree.root, memo=Memo())
+
+
+def entries(tree) -> list[Path]:
+    return sorted((tree.root / ".build-cache" / "corpus").glob("*.pickle"))
+
+
+def same(loaded, expected):
+    (corpus, problems), (want, want_problems) = loaded, expected
+    assert corpus == want
+    assert [str(p) for p in problems] == [str(p) for p in want_problems]
+    if want is not None:
+        assert [d.file for d in corpus.documents] == [d.file for d in want.documents]
+        assert corpus.laws == want.laws
+
+
+def test_a_second_load_reads_the_kept_corpus_and_parses_nothing(tree, monkeypatch):
+    first = tree.load()
+    assert first[0] is not None and len(entries(tree)) == 1
+
+    def parse(*_args, **_kwargs):
+        raise AssertionError("a kept load parsed a file again")
+
+    monkeypatch.setattr(corpus_module, "read_yaml", parse)
+    monkeypatch.setattr(corpus_module, "parse_blocks", parse)
+    again = tree.load()
+    same(again, first)
+    assert [c.label for c in again[0].document("huvudavtal").clauses()] == ["1", "1.1", "1.1.1", "2", "2.1", "2.1.1",
+                                                                             "2.1.2", "2.1.3", "2.2"]
+
+
+@pytest.mark.parametrize("name, old, new", [
+    ("documents/huvudavtal.yaml", "title: Syfte", "title: Avtalets syfte"),
+    ("documents/munhalsa.yaml", "Andra steget", "Andra och sista steget"),
+    ("terms.yaml", "Hälso- och sjukvård som ges", "Vård som ges"),
+    ("statutes.yaml", "name: hälso- och sjukvårdslagen", "name: hälso- och sjukvårdslag"),
+    ("avtal.yaml", "title: Hälso- och sjukvårdsavtal i Västra Götaland", "title: Avtal i Västra Götaland"),
+    # the pinpoint HSL 16 kap. 4 § cited in the glossary and the huvudavtal no longer exists: an error now
+    ("lagar/hsl.yaml", "  section: '4'\n  from: 2017-04-01\n  text: |-\n    När",
+     "  section: '5'\n  from: 2017-04-01\n  text: |-\n    När"),
+    # the snapshot's text of a cited section changes: the corpus shows the new text
+    ("lagar/hsl.yaml", "avsätta de läkarresurser som behövs", "avsätta de resurser som behövs"),
+])
+def test_any_change_to_a_file_the_load_reads_is_loaded_afresh(tree, name, old, new):
+    tree.load()
+    tree.edit(name, old, new)
+    expected = fresh(tree)
+    same(tree.load(), expected)
+    tree.edit(name, new, old)  # and back: the first entry is still right
+    same(tree.load(), fresh(tree))
+
+
+def test_a_new_file_in_documents_is_seen(tree):
+    tree.load()
+    tree.write("documents/extra.yaml", tree.text("documents/munhalsa.yaml").replace("munhalsa", "extra"))
+    corpus, problems = tree.load()
+    assert corpus is None
+    assert any("document 'extra' is not listed in avtal.yaml" in p.message for p in problems)
+
+
+def test_a_load_with_errors_is_not_kept_and_is_reported_every_time(tree):
+    tree.edit("documents/huvudavtal.yaml", "{ref:ansvar}", "{ref:ansvaret}")
+    for _ in range(2):
+        corpus, problems = tree.load()
+        assert corpus is None and any("dangling cross-reference {ref:ansvaret}" in p.message for p in problems)
+    assert entries(tree) == []
+
+
+def test_problems_name_files_from_the_root_the_load_was_given(tree):
+    tree.write("terms.yaml", tree.text("terms.yaml") + "  - id: oanvand\n    term: oanvänd\n    definition: Ett begrepp.\n")
+    from_root = tree.load()  # kept: a warning does not stop a load
+    from_sources = load(tree.sources, root=tree.sources)
+    assert len(entries(tree)) == 2
+    for loaded, root in ((from_root, tree.root), (from_sources, tree.sources), (tree.load(), tree.root)):
+        same(loaded, fresh(tree, root=root))
+    line, column = tree.position("terms.yaml", "oanvand")
+    assert [str(p.location) for p in from_root[1] if p.severity == "warning"] == [f"sources/terms.yaml:{line}:{column}"]
+    assert [str(p.location) for p in from_sources[1] if p.severity == "warning"] == [f"terms.yaml:{line}:{column}"]
+
+
+def test_a_damaged_entry_is_ignored_and_replaced(tree):
+    first = tree.load()
+    [entry] = entries(tree)
+    for damage in (b"", b"not a pickle", entry.read_bytes()[:1000]):
+        entry.write_bytes(damage)
+        same(tree.load(), first)
+        assert entry.read_bytes() != damage
+
+
+def test_a_change_to_the_model_code_is_a_miss(tree, monkeypatch, tmp_path):
+    code = tmp_path / "code"
+    shutil.copytree(snapshot._MODEL, code / "model", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(snapshot._MODEL.parent / "fsutil.py", code / "fsutil.py")
+    monkeypatch.setattr(snapshot, "_MODEL", code / "model")
+    tree.load()
+    with (code / "model" / "text.py").open("a", encoding="utf-8") as f:
+        f.write("\n# a new version of the parser\n")
+    tree.load()
+    assert len(entries(tree)) == 2
+
+
+def test_only_the_newest_entries_are_kept(tree, monkeypatch):
+    monkeypatch.setattr(snapshot, "KEEP", 2)
+    before = "title: Syfte"
+    for title in ("Ett", "Två", "Tre", "Fyra"):
+        tree.edit("documents/huvudavtal.yaml", before, f"title: Syfte {title}")
+        before = f"title: Syfte {title}"
+        assert tree.load()[0] is not None
+    assert len(entries(tree)) == 2
+
+
+def test_a_cache_that_cannot_be_written_changes_nothing(tree, monkeypatch):
+    def refuse(*_args, **_kwargs):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(snapshot, "atomic_write_bytes", refuse)
+    same(tree.load(), fresh(tree))
+    assert entries(tree) == []
+
+
+def test_a_frozen_version_is_kept_beside_the_project_not_inside_sources(tree):
+    version = freeze(tree.sources, "v1", date=dt.date(2025, 2, 1), status="förslag")
+    before = len(entries(tree))
+    kept = load(version.folder, root=tree.root)
+    assert kept[0] is not None and len(entries(tree)) == before + 1
+    same(load(version.folder, root=tree.root), load(version.folder, root=tree.root, memo=Memo()))
+    assert not list(tree.sources.rglob(".build-cache"))
