@@ -29,8 +29,11 @@ from pydantic import Field
 from .corpus import Corpus
 from .problems import Location, Problems, SourceError, relative
 # Where the files are: kept without pydantic in remiss_files, and re-exported here for the remiss layers.
-from .remiss_files import (ANSWERS_DIR, ASSESSMENT_FILE, INCOMING_DIR, PARTIES_FILE, POSITIONS_FILE, REMISS_DIR,
-                           parties_path, round_ids, round_path)
+from .remiss_files import ANSWERS_DIR as ANSWERS_DIR
+from .remiss_files import ASSESSMENT_FILE, REMISS_DIR, parties_path, round_ids, round_path
+from .remiss_files import INCOMING_DIR as INCOMING_DIR
+from .remiss_files import PARTIES_FILE as PARTIES_FILE
+from .remiss_files import POSITIONS_FILE as POSITIONS_FILE
 from .schema import Id, Line, Node, Text
 from .statuses import POSITION_STATUSES as POSITION_STATUSES  # re-exported: positions and the report use it from here
 from .validate import validate
