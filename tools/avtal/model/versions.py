@@ -18,8 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import subprocess
-import tarfile
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -118,6 +116,9 @@ def resolve(sources: Path, spec: str) -> Iterator[tuple[Path, str]]:
 
 @contextmanager
 def _git_sources(sources: Path, ref: str) -> Iterator[Path]:
+    import subprocess  # a git ref: most loads are of frozen versions and the working sources
+    import tarfile
+
     top = subprocess.run(["git", "-C", str(sources), "rev-parse", "--show-toplevel"], capture_output=True, text=True)
     names = [v.name for v in list_versions(sources)]
     known = ", ".join(names) or "none"
