@@ -27,14 +27,14 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
           "november", "december"]
 
 
-def run_build(corpus: Corpus, dist: Path, epoch: str | None = None) -> BuildReport:
-    """Build with SOURCE_DATE_EPOCH set to `epoch`, or unset when None."""
+def run_build(corpus: Corpus, dist: Path, epoch: str | None = None, jobs: int | None = None) -> BuildReport:
+    """Build with SOURCE_DATE_EPOCH set to `epoch`, or unset when None (with `jobs` layout threads)."""
     with pytest.MonkeyPatch.context() as patch:
         if epoch is None:
             patch.delenv("SOURCE_DATE_EPOCH", raising=False)
         else:
             patch.setenv("SOURCE_DATE_EPOCH", epoch)
-        return build(corpus, dist)
+        return build(corpus, dist, jobs=jobs)
 
 
 def load_corpus(sources: Path, root: Path) -> Corpus:

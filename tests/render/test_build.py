@@ -184,6 +184,26 @@ def test_each_document_s_tree_is_built_once_for_its_word_pdf_and_web_outputs(cor
     assert sorted(built) == sorted(doc.id for doc in corpus.documents)  # once each, not once per format
 
 
+def test_each_document_is_written_as_typst_and_laid_out_once_for_its_pdf_and_its_word_contents(corpus, tmp_path,
+                                                                                                 monkeypatch):
+    """The PDF's layout gives Word's contents their pages: one typst source and one layout per document,
+    whichever of the two jobs asks first, also with one layout thread (the Word thread then waits, no deadlock)."""
+    from avtal.render import publication
+
+    for jobs in (None, 1):
+        written: list[str] = []
+        laid: list[bytes] = []
+        source, layout = publication.typst_source, publication.laid_out
+        monkeypatch.setattr(publication, "typst_source", lambda pub, *a: written.append(pub.title) or source(pub, *a))
+        monkeypatch.setattr(publication, "laid_out", lambda src, when: laid.append(src) or layout(src, when))
+        report = run_build(corpus, tmp_path / f"dist-{jobs}", jobs=jobs)
+        monkeypatch.undo()
+        assert all(outputs_of(doc.id) <= set(report.built) for doc in corpus.documents)
+        assert sorted(written) == sorted(doc.title for doc in corpus.documents)
+        assert len(laid) == len(set(laid)) == len(corpus.documents)
+    assert files(tmp_path / "dist-None") == files(tmp_path / "dist-1")
+
+
 def test_every_output_has_its_links_spelled_for_its_format(corpus, dist):
     """The one tree holds links for every format; each writer spells them (no marker is left in any output)."""
     for doc in corpus.documents:

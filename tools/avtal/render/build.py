@@ -191,19 +191,24 @@ def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = 
         else:
             todo.append(job)
     progress = Progress(len(todo))
-    # PDFs first, largest first: the heaviest, and their layout gives Word's contents its page numbers. Web pages
-    # next, while typst runs (it releases the GIL); Word last: it writes its body while typst lays the document out,
-    # and waits for the pages only to fill in its contents.
-    todo.sort(key=lambda j: (not j.path.endswith(".pdf"), j.path.endswith(".docx"), -j.size))
+    # The PDFs, largest first, one per core: typst lays out without the interpreter lock, so its layouts keep the
+    # cores busy. Meanwhile one more thread writes what needs the interpreter: web pages first, then Word files,
+    # each of which writes its body while its document is laid out and waits for the pages only to fill in its
+    # contents. (Whichever thread first asks for a document's tree, typst source or layout makes it.)
+    pdfs = sorted((j for j in todo if j.path.endswith(".pdf")), key=lambda j: -j.size)
+    others = sorted((j for j in todo if not j.path.endswith(".pdf")), key=lambda j: (j.path.endswith(".docx"), -j.size))
 
-    def run(job: Job) -> str:
+    def run(job: Job) -> None:
         atomic_write_bytes(dist / job.path, job.make())
-        return job.path
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-        for path in pool.map(run, todo):
-            report.built.append(path)
-            progress.step(path)
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as layouts, \
+            ThreadPoolExecutor(max_workers=1) as writers:
+        submitted = [(job, layouts.submit(run, job)) for job in pdfs] + [(job, writers.submit(run, job))
+                                                                            for job in others]
+        for job, future in submitted:
+            future.result()  # the first failure is raised here, once the running jobs finish
+            report.built.append(job.path)
+            progress.step(job.path)
     progress.close()
     for stale in sorted(set(previous) - set(current)):
         (dist / stale).unlink(missing_ok=True)
