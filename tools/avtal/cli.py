@@ -413,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build = command("build", cmd_build, "write Word, PDF and web versions of every document into dist/")
     build.add_argument("--dist", type=Path, default=DIST, help="output folder (default: dist)")
-    build.add_argument("--jobs", type=int, default=None, help="parallel workers (default: number of cores)")
+    build.add_argument("--jobs", type=int, default=None, help="PDFs laid out at once (default: number of cores; Word and "
+                       "web pages are written alongside)")
     build.add_argument("--force", action="store_true", help="rebuild everything, even outputs that are up to date")
     serve = command("serve", cmd_serve, "live preview: serve dist/ on 127.0.0.1, rebuild what an edit touches and "
                     "update the open pages; errors from `avtal check` show over the page")
