@@ -24,9 +24,10 @@ import os
 import pickle
 from pathlib import Path
 
-from ..fsutil import atomic_write_bytes
+from ..fsutil import atomic_write_bytes, read_limited
 
 KEEP = 16  # a few versions and the last edits of the working sources
+LIMIT = 64 * 2**20  # a source over this is refused by the load anyway (yamlfile.MAX_BYTES is 25 MB)
 _FORMAT = b"avtal-corpus-1"  # bump when what is pickled changes shape
 _MODEL = Path(__file__).resolve().parent
 _PARSERS = ("yaml", "pydantic", "pydantic_core")  # their messages are part of the problems we keep
@@ -48,15 +49,18 @@ def _code() -> bytes:
     return h.digest()
 
 
-def key(files: list[Path], context: str) -> str:
-    """The digest of the model's code, `context` (the folders a load was given) and the files' bytes."""
+def key(files: list[Path], context: str) -> str | None:
+    """The digest of the model's code, `context` (the folders a load was given) and the files' bytes; None
+    when a file is not one to read (a FIFO, a device, too large): the load itself then says what is wrong."""
     h = hashlib.sha256(_code())
     h.update(context.encode() + b"\0")
     for path in files:
         try:
-            data = path.read_bytes()
-        except OSError:
+            data = read_limited(path, LIMIT)
+        except FileNotFoundError:
             data = None
+        except OSError:  # FileRefused included
+            return None
         h.update(f"{path}\0".encode())
         h.update(b"-\0" if data is None else len(data).to_bytes(8, "big") + data)
     return h.hexdigest()
@@ -65,6 +69,8 @@ def key(files: list[Path], context: str) -> str:
 def read(where: Path, files: list[Path], context: str):
     """(key, the (corpus, problems) kept in folder `where` for these files and context, or None)."""
     name = key(files, context)
+    if name is None:
+        return None, None
     path = where / f"{name}.pickle"
     try:
         value = pickle.loads(path.read_bytes())
@@ -77,8 +83,10 @@ def read(where: Path, files: list[Path], context: str):
     return name, value
 
 
-def write(where: Path, name: str, value) -> None:
+def write(where: Path, name: str | None, value) -> None:
     """Keep `value` under `name`, and only the newest KEEP entries; a read-only checkout keeps none."""
+    if name is None:
+        return
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         atomic_write_bytes(where / f"{name}.pickle", data, durable=False)  # a lost entry is only a miss
