@@ -60,7 +60,7 @@ class RedlineBuilder(TreeBuilder):
         super().__init__(changes.new if change.new else changes.old, doc, fmt)  # type: ignore[arg-type]
         self.changes, self.change = changes, change
         self.old = TreeBuilder(changes.old, change.old, fmt) if change.old else None
-        self.old_side, self.new_side = Side(changes.old), Side(changes.new)
+        self.old_side, self.new_side = changes.sides or (Side(changes.old), Side(changes.new))
         self.in_redline = {d.id for d in changes.documents if d.has_text_changes}
         self.author = wording.GROUP
         self.date = when.strftime("%Y-%m-%dT%H:%M:%SZ")

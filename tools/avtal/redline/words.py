@@ -11,9 +11,8 @@ words it shows, so a renamed term is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Callable, Iterable, Literal
+from typing import Callable, Iterable, Literal, NamedTuple
 
 from ..model.text import Cite, DocRef, Emph, Inline, Link, Ref, Str, Strong, TermUse
 
@@ -21,9 +20,12 @@ _TOKEN = re.compile(r"\w+(?:[-:.,/]\w+)*-?|[^\w\s]")
 Op = Literal["equal", "insert", "delete"]
 
 
-@dataclass(frozen=True)
-class Token:
-    """One comparable unit: `key` decides equality, `node` is what gets rendered."""
+class Token(NamedTuple):
+    """One comparable unit: `key` decides equality, `node` is what gets rendered.
+
+    A named tuple, not a frozen dataclass: a large redline makes tens of thousands, and a tuple is
+    built several times faster.
+    """
 
     key: tuple
     node: Inline
@@ -32,25 +34,28 @@ class Token:
 
 def tokens(inlines: Iterable[Inline], shown: Callable[[TermUse], str]) -> list[Token]:
     """Tokens of a run of inlines; `shown` gives the words a term use displays."""
-    out: list[Token] = []
-    _collect(tuple(inlines), shown, (), out)
-    _mark_spaces(inlines, out)
-    return out
+    inlines = tuple(inlines)
+    found: list[tuple[tuple, Inline, str]] = []
+    _collect(inlines, shown, (), found)
+    return _with_spaces(inlines, found)
 
 
 def _collect(inlines: tuple[Inline, ...], shown: Callable[[TermUse], str], style: tuple[str, ...],
-             out: list[Token]) -> None:
+             out: list[tuple[tuple, Inline, str]]) -> None:
+    """(key, node, plain text) of each token, in order; the space after each is found afterwards."""
     for node in inlines:
         if isinstance(node, Str):
-            for match in _TOKEN.finditer(node.text):
-                word = match.group(0)
-                out.append(Token(("w", word, style), _styled(Str(word), style), False))
+            if style:
+                out.extend((("w", word, style), _styled(Str(word), style), word)
+                           for word in _TOKEN.findall(node.text))
+            else:
+                out.extend((("w", word, style), Str(word), word) for word in _TOKEN.findall(node.text))
         elif isinstance(node, Emph):
             _collect(node.children, shown, style + ("emph",), out)
         elif isinstance(node, Strong):
             _collect(node.children, shown, style + ("strong",), out)
         else:
-            out.append(Token(_atom_key(node, shown), _styled(node, style), False))
+            out.append((_atom_key(node, shown), _styled(node, style), _plain(node)))
 
 
 def _atom_key(node: Inline, shown: Callable[[TermUse], str]) -> tuple:
@@ -73,17 +78,20 @@ def _styled(node: Inline, style: tuple[str, ...]) -> Inline:
     return node
 
 
-def _mark_spaces(inlines: Iterable[Inline], out: list[Token]) -> None:
-    """Set `space` on tokens followed by white space in the original text (across node boundaries)."""
+def _with_spaces(inlines: tuple[Inline, ...], found: list[tuple[tuple, Inline, str]]) -> list[Token]:
+    """Tokens with `space` set where white space follows them in the original text (across node boundaries)."""
     flat = "".join(_plain(n) for n in inlines)
+    end = len(flat)
     position = 0
-    for i, token in enumerate(out):
-        text = _plain(token.node)
-        found = flat.find(text, position)
-        if found < 0:
+    out: list[Token] = []
+    for key, node, text in found:
+        at = flat.find(text, position)
+        if at < 0:
+            out.append(Token(key, node, False))
             continue
-        position = found + len(text)
-        out[i] = Token(token.key, token.node, position < len(flat) and flat[position].isspace())
+        position = at + len(text)
+        out.append(Token(key, node, position < end and flat[position].isspace()))
+    return out
 
 
 def _plain(node: Inline) -> str:
