@@ -19,10 +19,11 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from ..model import Clause
+from ..model.text import Str
 from ..render import ast, wording
 from ..render.tree import APPENDIX_FORMATS, Format, TreeBuilder
 from .diff import CHANGED, DELETED, MOVED, NEW, RENUMBERED, ChangeSet, DocumentChange, Node, Side
-from .words import Token, diff, similarity
+from .words import Token, diff, similarity, tokens
 
 KIND_LABEL = {NEW: "Ny", DELETED: "Borttagen", CHANGED: "Ändrad", MOVED: "Flyttad", RENUMBERED: "Nytt nummer"}
 PAIR_THRESHOLD = 0.3  # units less alike than this are shown as deleted + inserted, not word by word
@@ -138,7 +139,12 @@ class RedlineBuilder(TreeBuilder):
             builder = self.old if op == "delete" else self
             inlines: list[ast.Node] = []
             for token in toks:
-                inlines.extend(builder.inline(token.node))  # type: ignore[union-attr]
+                node = token.node
+                if type(node) is Str:  # a word (or the empty gap token): one Str, as `inline` would give
+                    if node.text:
+                        inlines.append({"t": "Str", "c": node.text})
+                else:
+                    inlines.extend(builder.inline(node))  # type: ignore[union-attr]
                 if token.space:
                     inlines.append({"t": "Space"})
             out.extend(inlines if op == "equal" else [self.mark(op, inlines)])
@@ -244,9 +250,6 @@ class RedlineBuilder(TreeBuilder):
 
     @staticmethod
     def words(text: str, side: Side) -> list[Token]:
-        from ..model.text import Str
-        from .words import tokens
-
         return tokens((Str(text),), side.shown)
 
     def changed_units(self, old: list, new: list) -> list[ast.Node]:

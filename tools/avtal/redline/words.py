@@ -110,6 +110,8 @@ def diff(old: list[Token], new: list[Token]) -> list[tuple[Op, list[Token]]]:
     that gap is itself deleted or inserted: accepting every change then gives the new
     text and rejecting every change the old one, space for space.
     """
+    if old is new:  # a unit shown as it is (unchanged, or wholly inserted or deleted): nothing to match
+        return [("equal", list(new))] if new else []
     matcher = SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
     runs: list[tuple[Op, list[Token]]] = []
     gap: tuple[bool, bool] | None = None  # (old, new) space after the equal token before a change
