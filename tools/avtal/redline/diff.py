@@ -15,7 +15,7 @@ from typing import Iterator
 
 from ..model import Clause, Corpus, Document
 from ..model.text import BulletList, Inline, Para, TermUse, block_inlines, walk_inlines
-from .words import Token, tokens
+from .words import Token, WordCache, tokens
 
 NEW, DELETED, CHANGED, MOVED, RENUMBERED = "new", "deleted", "changed", "moved", "renumbered"
 KIND_ORDER = (NEW, DELETED, MOVED, CHANGED, RENUMBERED)
@@ -33,6 +33,7 @@ class Side:
         self.parent: dict[str, str | None] = {}
         self.children: dict[str | None, list[str]] = {}
         self._tokens: dict[int, tuple[tuple[Inline, ...], list[Token]]] = {}
+        self._words: WordCache = {}
 
     def shown(self, use: TermUse) -> str:
         return use.form or self.corpus.term(use.term).source.term
@@ -41,7 +42,7 @@ class Side:
         """The tokens of one paragraph, list item or cell (computed once; callers do not change them)."""
         kept = self._tokens.get(id(inlines))
         if kept is None or kept[0] is not inlines:
-            kept = self._tokens[id(inlines)] = (inlines, tokens(inlines, self.shown))
+            kept = self._tokens[id(inlines)] = (inlines, tokens(inlines, self.shown, self._words))
         return kept[1]
 
     def units(self, clause: Clause) -> list[tuple[str, list[Token]]]:

@@ -32,30 +32,39 @@ class Token(NamedTuple):
     space: bool  # followed by white space
 
 
-def tokens(inlines: Iterable[Inline], shown: Callable[[TermUse], str]) -> list[Token]:
-    """Tokens of a run of inlines; `shown` gives the words a term use displays."""
+# A word's key and node by style and text: shared by every token of that word (they are immutable), so a
+# large redline makes one of each per distinct word, not per occurrence.
+WordCache = dict[tuple[str, ...], dict[str, tuple[tuple, Inline]]]
+
+
+def tokens(inlines: Iterable[Inline], shown: Callable[[TermUse], str], words: WordCache | None = None) -> list[Token]:
+    """Tokens of a run of inlines; `shown` gives the words a term use displays; `words` may be kept between calls."""
     inlines = tuple(inlines)
-    found: list[tuple[tuple, Inline, str]] = []
-    _collect(inlines, shown, (), found)
-    return _with_spaces(inlines, found)
+    found: list[tuple[tuple, Inline]] = []
+    texts: list[str] = []
+    _collect(inlines, shown, (), found, texts, {} if words is None else words)
+    return _with_spaces(inlines, found, texts)
 
 
 def _collect(inlines: tuple[Inline, ...], shown: Callable[[TermUse], str], style: tuple[str, ...],
-             out: list[tuple[tuple, Inline, str]]) -> None:
-    """(key, node, plain text) of each token, in order; the space after each is found afterwards."""
+             out: list[tuple[tuple, Inline]], texts: list[str], words: WordCache) -> None:
+    """(key, node) and the plain text of each token, in order; the space after each is found afterwards."""
     for node in inlines:
         if isinstance(node, Str):
-            if style:
-                out.extend((("w", word, style), _styled(Str(word), style), word)
-                           for word in _TOKEN.findall(node.text))
-            else:
-                out.extend((("w", word, style), Str(word), word) for word in _TOKEN.findall(node.text))
+            known = words.setdefault(style, {})
+            for word in _TOKEN.findall(node.text):
+                shared = known.get(word)
+                if shared is None:
+                    shared = known[word] = (("w", word, style), _styled(Str(word), style))
+                out.append(shared)
+                texts.append(word)
         elif isinstance(node, Emph):
-            _collect(node.children, shown, style + ("emph",), out)
+            _collect(node.children, shown, style + ("emph",), out, texts, words)
         elif isinstance(node, Strong):
-            _collect(node.children, shown, style + ("strong",), out)
+            _collect(node.children, shown, style + ("strong",), out, texts, words)
         else:
-            out.append((_atom_key(node, shown), _styled(node, style), _plain(node)))
+            out.append((_atom_key(node, shown), _styled(node, style)))
+            texts.append(_plain(node))
 
 
 def _atom_key(node: Inline, shown: Callable[[TermUse], str]) -> tuple:
@@ -78,13 +87,13 @@ def _styled(node: Inline, style: tuple[str, ...]) -> Inline:
     return node
 
 
-def _with_spaces(inlines: tuple[Inline, ...], found: list[tuple[tuple, Inline, str]]) -> list[Token]:
+def _with_spaces(inlines: tuple[Inline, ...], found: list[tuple[tuple, Inline]], texts: list[str]) -> list[Token]:
     """Tokens with `space` set where white space follows them in the original text (across node boundaries)."""
     flat = "".join(_plain(n) for n in inlines)
     end = len(flat)
     position = 0
     out: list[Token] = []
-    for key, node, text in found:
+    for (key, node), text in zip(found, texts):
         at = flat.find(text, position)
         if at < 0:
             out.append(Token(key, node, False))
