@@ -23,7 +23,7 @@ from ..model.text import Str
 from ..render import ast, wording
 from ..render.tree import APPENDIX_FORMATS, Format, TreeBuilder
 from .diff import CHANGED, DELETED, MOVED, NEW, RENUMBERED, ChangeSet, DocumentChange, Node, Side
-from .words import Token, diff, similarity, tokens
+from .words import Token, diff, match_words, tokens
 
 KIND_LABEL = {NEW: "Ny", DELETED: "Borttagen", CHANGED: "Ändrad", MOVED: "Flyttad", RENUMBERED: "Nytt nummer"}
 PAIR_THRESHOLD = 0.3  # units less alike than this are shown as deleted + inserted, not word by word
@@ -132,10 +132,10 @@ class RedlineBuilder(TreeBuilder):
         bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
         return {"t": "Table", "c": [attr, caption, cols, head, bodies, foot]}
 
-    def runs(self, old: list[Token], new: list[Token]) -> list[ast.Node]:
-        """Inlines of a word-by-word diff."""
+    def runs(self, old: list[Token], new: list[Token], matched: SequenceMatcher | None = None) -> list[ast.Node]:
+        """Inlines of a word-by-word diff (`matched`: the pair's word matching, if already made)."""
         out: list[ast.Node] = []
-        for op, toks in diff(old, new):
+        for op, toks in diff(old, new, matched):
             builder = self.old if op == "delete" else self
             inlines: list[ast.Node] = []
             for token in toks:
@@ -262,8 +262,11 @@ class RedlineBuilder(TreeBuilder):
                 continue
             a, b = old[i1:i2], new[j1:j2]
             paired = 0
-            while paired < min(len(a), len(b)) and similarity(a[paired][1], b[paired][1]) >= PAIR_THRESHOLD:
-                units.append((b[paired][0], self.runs(a[paired][1], b[paired][1])))
+            while paired < min(len(a), len(b)):
+                words = match_words(a[paired][1], b[paired][1])  # one matching for the threshold and the diff
+                if words.ratio() < PAIR_THRESHOLD:
+                    break
+                units.append((b[paired][0], self.runs(a[paired][1], b[paired][1], words)))
                 paired += 1
             units.extend((kind, [self.mark("delete", self.runs(toks, toks))]) for kind, toks in a[paired:])
             units.extend((kind, [self.mark("insert", self.runs(toks, toks))]) for kind, toks in b[paired:])

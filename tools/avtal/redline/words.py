@@ -111,7 +111,12 @@ def _plain(node: Inline) -> str:
     return "\x00"  # an atom: matched by position only
 
 
-def diff(old: list[Token], new: list[Token]) -> list[tuple[Op, list[Token]]]:
+def match_words(old: list[Token], new: list[Token]) -> SequenceMatcher:
+    """The word matching of two runs; `similarity` and `diff` of the same pair can share it."""
+    return SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
+
+
+def diff(old: list[Token], new: list[Token], matched: SequenceMatcher | None = None) -> list[tuple[Op, list[Token]]]:
     """Runs of equal, deleted and inserted tokens (deletions before insertions in a replacement).
 
     Each token carries the space after it. Equal tokens show the new spacing, so where
@@ -121,10 +126,9 @@ def diff(old: list[Token], new: list[Token]) -> list[tuple[Op, list[Token]]]:
     """
     if old is new:  # a unit shown as it is (unchanged, or wholly inserted or deleted): nothing to match
         return [("equal", list(new))] if new else []
-    matcher = SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
     runs: list[tuple[Op, list[Token]]] = []
     gap: tuple[bool, bool] | None = None  # (old, new) space after the equal token before a change
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in (matched or match_words(old, new)).get_opcodes():
         if tag == "equal":
             equal = list(new[j1:j2])
             gap = (old[i2 - 1].space, new[j2 - 1].space)
@@ -163,4 +167,4 @@ def _regap(gap: tuple[bool, bool], deleted: list[Token], inserted: list[Token]) 
 
 
 def similarity(old: list[Token], new: list[Token]) -> float:
-    return SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False).ratio()
+    return match_words(old, new).ratio()
