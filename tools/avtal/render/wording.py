@@ -11,7 +11,7 @@ from ..model import Clause, Corpus, Document, Term
 from ..model.remiss import Round
 from ..model.schema import Statute
 from ..model.versions import Version
-from ..model.text import Cite, TermUse, block_inlines, walk_inlines
+from ..model.text import Cite, DocRef, Emph, Link, Ref, Str, Strong, TermUse, block_inlines, walk_inlines
 
 MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
           "november", "december"]
@@ -111,8 +111,6 @@ def all_terms(corpus: Corpus) -> list[Term]:
 
 def plain(corpus: Corpus, doc_id: str, inlines) -> str:
     """Inline text as a reader sees it (references worded as in the rendered document)."""
-    from ..model.text import DocRef, Emph, Link, Ref, Str, Strong
-
     out: list[str] = []
     for node in inlines:
         if isinstance(node, Str):
