@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import operator
 import re
 import struct
 from dataclasses import dataclass, field
@@ -408,12 +409,14 @@ class BodyWriter:
     def runs(self, pieces: list[Piece]) -> str:
         """Pieces as runs: grouped into hyperlinks first, and inside them into w:ins/w:del (the valid nesting)."""
         out: list[str] = []
-        for link, group in itertools.groupby(pieces, key=lambda p: p.link):
+        for link, group in itertools.groupby(pieces, key=_link):
             inner = self.revisions(list(group))
             out.append(f"{link}{inner}</w:hyperlink>" if link else inner)
         return "".join(out)
 
     def revisions(self, pieces: list[Piece]) -> str:
+        if len(pieces) == 1 and pieces[0].run and pieces[0].revision is None:  # most groups: one run of text
+            return _run((pieces[0].style, bool(pieces[0].xml)), pieces, False)
         out: list[str] = []
         for revision, group in itertools.groupby(pieces, key=lambda p: p.revision if p.run else False):
             if revision is False:
@@ -443,6 +446,9 @@ class BodyWriter:
                          '<w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:annotationRef/></w:r>'
                          f"{self.runs(pieces)}</w:p></w:comment>")
         return "".join(parts)
+
+
+_link = operator.attrgetter("link")
 
 
 def _joinable(out: list[Piece], style: Style, revision: Revision | None, link: str | None) -> list[str] | None:
