@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ..gcpause import collector_paused
 from ..model import Clause, Corpus, Document
 from ..model.text import BulletList, Inline, Para, TermUse, block_inlines, walk_inlines
 from .words import Token, WordCache, tokens
@@ -288,7 +289,8 @@ def compare(old: Corpus, new: Corpus, from_name: str, to_name: str, from_title: 
     old_docs = {d.id: d for d in old.documents}
     new_docs = {d.id: d for d in new.documents}
     ids = [d.id for d in new.documents] + [i for i in old_docs if i not in new_docs]
-    documents = tuple(compare_documents(old_side, new_side, old_docs.get(i), new_docs.get(i)) for i in ids)
+    with collector_paused():  # the tokens of every changed clause, kept for the renderer: none cyclic
+        documents = tuple(compare_documents(old_side, new_side, old_docs.get(i), new_docs.get(i)) for i in ids)
     old_terms = {t.id: t.source for t in old.terms}
     new_terms = {t.id: t.source for t in new.terms}
     terms: list[TermChange] = []
