@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "tools" / "avtal"
 
 # Lowest first. A module may import its own layer and the layers before it, never one after it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("fsutil", "archive"),
+    ("fsutil", "archive", "gcpause"),
     ("model",),
     ("render",),
     ("redline",),

@@ -13,24 +13,38 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from ..gcpause import collector_paused
 from ..model import Clause, Corpus, Document
-from ..model.text import BulletList, Para, TermUse, block_inlines, walk_inlines
-from .words import Token, tokens
+from ..model.text import BulletList, Inline, Para, TermUse, block_inlines, walk_inlines
+from .words import Token, WordCache, tokens
 
 NEW, DELETED, CHANGED, MOVED, RENUMBERED = "new", "deleted", "changed", "moved", "renumbered"
 KIND_ORDER = (NEW, DELETED, MOVED, CHANGED, RENUMBERED)
 
 
 class Side:
-    """One version seen by the diff: its corpus and how it words term uses."""
+    """One version seen by the diff: its corpus and how it words term uses.
+
+    Tokens are kept per run of inlines (by identity): the comparison tokenises a changed clause,
+    and the redline renders it word by word from the same tokens.
+    """
 
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self.parent: dict[str, str | None] = {}
         self.children: dict[str | None, list[str]] = {}
+        self._tokens: dict[int, tuple[tuple[Inline, ...], list[Token]]] = {}
+        self._words: WordCache = {}
 
     def shown(self, use: TermUse) -> str:
         return use.form or self.corpus.term(use.term).source.term
+
+    def tokens(self, inlines: tuple[Inline, ...]) -> list[Token]:
+        """The tokens of one paragraph, list item or cell (computed once; callers do not change them)."""
+        kept = self._tokens.get(id(inlines))
+        if kept is None or kept[0] is not inlines:
+            kept = self._tokens[id(inlines)] = (inlines, tokens(inlines, self.shown, self._words))
+        return kept[1]
 
     def units(self, clause: Clause) -> list[tuple[str, list[Token]]]:
         """The clause body as comparable units: paragraphs and list items."""
@@ -40,16 +54,16 @@ class Side:
         out: list[tuple[str, list[Token]]] = []
         for block in blocks:
             if isinstance(block, Para):
-                out.append(("para", tokens(block.inlines, self.shown)))
+                out.append(("para", self.tokens(block.inlines)))
             else:
                 kind = "bullet" if isinstance(block, BulletList) else "ordered"
-                out.extend((kind, tokens(item, self.shown)) for item in block.items)
+                out.extend((kind, self.tokens(item)) for item in block.items)
         return out
 
     def table_cells(self, clause: Clause) -> list[list[list[Token]]]:
         if clause.table is None:
             return []
-        return [[tokens(cell, self.shown) for cell in row] for row in clause.table.rows]
+        return [[self.tokens(cell) for cell in row] for row in clause.table.rows]
 
     def content_key(self, clause: Clause) -> tuple:
         """What a reader sees of this clause itself (not its children), as comparable keys."""
@@ -165,6 +179,7 @@ class ChangeSet:
     terms: tuple[TermChange, ...] = field(default=())
     from_title: str | None = None  # a frozen version's recorded title; readers see render.wording.version_name
     to_title: str | None = None
+    sides: tuple[Side, Side] | None = field(default=None, compare=False, repr=False)  # the tokens compare made
 
     @property
     def is_empty(self) -> bool:
@@ -274,7 +289,8 @@ def compare(old: Corpus, new: Corpus, from_name: str, to_name: str, from_title: 
     old_docs = {d.id: d for d in old.documents}
     new_docs = {d.id: d for d in new.documents}
     ids = [d.id for d in new.documents] + [i for i in old_docs if i not in new_docs]
-    documents = tuple(compare_documents(old_side, new_side, old_docs.get(i), new_docs.get(i)) for i in ids)
+    with collector_paused():  # the tokens of every changed clause, kept for the renderer: none cyclic
+        documents = tuple(compare_documents(old_side, new_side, old_docs.get(i), new_docs.get(i)) for i in ids)
     old_terms = {t.id: t.source for t in old.terms}
     new_terms = {t.id: t.source for t in new.terms}
     terms: list[TermChange] = []
@@ -288,4 +304,5 @@ def compare(old: Corpus, new: Corpus, from_name: str, to_name: str, from_title: 
             terms.append(TermChange(tid, "renamed", a.term, b.term))
         elif a != b:
             terms.append(TermChange(tid, "changed", a.term, b.term))
-    return ChangeSet(old, new, from_name, to_name, documents, tuple(terms), from_title, to_title)
+    return ChangeSet(old, new, from_name, to_name, documents, tuple(terms), from_title, to_title,
+                     (old_side, new_side))

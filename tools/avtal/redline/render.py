@@ -19,10 +19,11 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from ..model import Clause
+from ..model.text import Str
 from ..render import ast, wording
 from ..render.tree import APPENDIX_FORMATS, Format, TreeBuilder
 from .diff import CHANGED, DELETED, MOVED, NEW, RENUMBERED, ChangeSet, DocumentChange, Node, Side
-from .words import Token, diff, similarity
+from .words import Token, diff, match_words, tokens
 
 KIND_LABEL = {NEW: "Ny", DELETED: "Borttagen", CHANGED: "Ändrad", MOVED: "Flyttad", RENUMBERED: "Nytt nummer"}
 PAIR_THRESHOLD = 0.3  # units less alike than this are shown as deleted + inserted, not word by word
@@ -60,7 +61,7 @@ class RedlineBuilder(TreeBuilder):
         super().__init__(changes.new if change.new else changes.old, doc, fmt)  # type: ignore[arg-type]
         self.changes, self.change = changes, change
         self.old = TreeBuilder(changes.old, change.old, fmt) if change.old else None
-        self.old_side, self.new_side = Side(changes.old), Side(changes.new)
+        self.old_side, self.new_side = changes.sides or (Side(changes.old), Side(changes.new))
         self.in_redline = {d.id for d in changes.documents if d.has_text_changes}
         self.author = wording.GROUP
         self.date = when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -131,14 +132,19 @@ class RedlineBuilder(TreeBuilder):
         bodies = [[b[0], b[1], rows(b[2]), rows(b[3])] for b in bodies]
         return {"t": "Table", "c": [attr, caption, cols, head, bodies, foot]}
 
-    def runs(self, old: list[Token], new: list[Token]) -> list[ast.Node]:
-        """Inlines of a word-by-word diff."""
+    def runs(self, old: list[Token], new: list[Token], matched: SequenceMatcher | None = None) -> list[ast.Node]:
+        """Inlines of a word-by-word diff (`matched`: the pair's word matching, if already made)."""
         out: list[ast.Node] = []
-        for op, toks in diff(old, new):
+        for op, toks in diff(old, new, matched):
             builder = self.old if op == "delete" else self
             inlines: list[ast.Node] = []
             for token in toks:
-                inlines.extend(builder.inline(token.node))  # type: ignore[union-attr]
+                node = token.node
+                if type(node) is Str:  # a word (or the empty gap token): one Str, as `inline` would give
+                    if node.text:
+                        inlines.append({"t": "Str", "c": node.text})
+                else:
+                    inlines.extend(builder.inline(node))  # type: ignore[union-attr]
                 if token.space:
                     inlines.append({"t": "Space"})
             out.extend(inlines if op == "equal" else [self.mark(op, inlines)])
@@ -244,9 +250,6 @@ class RedlineBuilder(TreeBuilder):
 
     @staticmethod
     def words(text: str, side: Side) -> list[Token]:
-        from ..model.text import Str
-        from .words import tokens
-
         return tokens((Str(text),), side.shown)
 
     def changed_units(self, old: list, new: list) -> list[ast.Node]:
@@ -259,8 +262,11 @@ class RedlineBuilder(TreeBuilder):
                 continue
             a, b = old[i1:i2], new[j1:j2]
             paired = 0
-            while paired < min(len(a), len(b)) and similarity(a[paired][1], b[paired][1]) >= PAIR_THRESHOLD:
-                units.append((b[paired][0], self.runs(a[paired][1], b[paired][1])))
+            while paired < min(len(a), len(b)):
+                words = match_words(a[paired][1], b[paired][1])  # one matching for the threshold and the diff
+                if words.ratio() < PAIR_THRESHOLD:
+                    break
+                units.append((b[paired][0], self.runs(a[paired][1], b[paired][1], words)))
                 paired += 1
             units.extend((kind, [self.mark("delete", self.runs(toks, toks))]) for kind, toks in a[paired:])
             units.extend((kind, [self.mark("insert", self.runs(toks, toks))]) for kind, toks in b[paired:])

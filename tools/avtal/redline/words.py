@@ -11,9 +11,8 @@ words it shows, so a renamed term is.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Callable, Iterable, Literal
+from typing import Callable, Iterable, Literal, NamedTuple
 
 from ..model.text import Cite, DocRef, Emph, Inline, Link, Ref, Str, Strong, TermUse
 
@@ -21,36 +20,51 @@ _TOKEN = re.compile(r"\w+(?:[-:.,/]\w+)*-?|[^\w\s]")
 Op = Literal["equal", "insert", "delete"]
 
 
-@dataclass(frozen=True)
-class Token:
-    """One comparable unit: `key` decides equality, `node` is what gets rendered."""
+class Token(NamedTuple):
+    """One comparable unit: `key` decides equality, `node` is what gets rendered.
+
+    A named tuple, not a frozen dataclass: a large redline makes tens of thousands, and a tuple is
+    built several times faster.
+    """
 
     key: tuple
     node: Inline
     space: bool  # followed by white space
 
 
-def tokens(inlines: Iterable[Inline], shown: Callable[[TermUse], str]) -> list[Token]:
-    """Tokens of a run of inlines; `shown` gives the words a term use displays."""
-    out: list[Token] = []
-    _collect(tuple(inlines), shown, (), out)
-    _mark_spaces(inlines, out)
-    return out
+# A word's key and node by style and text: shared by every token of that word (they are immutable), so a
+# large redline makes one of each per distinct word, not per occurrence.
+WordCache = dict[tuple[str, ...], dict[str, tuple[tuple, Inline]]]
+
+
+def tokens(inlines: Iterable[Inline], shown: Callable[[TermUse], str], words: WordCache | None = None) -> list[Token]:
+    """Tokens of a run of inlines; `shown` gives the words a term use displays; `words` may be kept between calls."""
+    inlines = tuple(inlines)
+    found: list[tuple[tuple, Inline]] = []
+    texts: list[str] = []
+    _collect(inlines, shown, (), found, texts, {} if words is None else words)
+    return _with_spaces(inlines, found, texts)
 
 
 def _collect(inlines: tuple[Inline, ...], shown: Callable[[TermUse], str], style: tuple[str, ...],
-             out: list[Token]) -> None:
+             out: list[tuple[tuple, Inline]], texts: list[str], words: WordCache) -> None:
+    """(key, node) and the plain text of each token, in order; the space after each is found afterwards."""
     for node in inlines:
         if isinstance(node, Str):
-            for match in _TOKEN.finditer(node.text):
-                word = match.group(0)
-                out.append(Token(("w", word, style), _styled(Str(word), style), False))
+            known = words.setdefault(style, {})
+            for word in _TOKEN.findall(node.text):
+                shared = known.get(word)
+                if shared is None:
+                    shared = known[word] = (("w", word, style), _styled(Str(word), style))
+                out.append(shared)
+                texts.append(word)
         elif isinstance(node, Emph):
-            _collect(node.children, shown, style + ("emph",), out)
+            _collect(node.children, shown, style + ("emph",), out, texts, words)
         elif isinstance(node, Strong):
-            _collect(node.children, shown, style + ("strong",), out)
+            _collect(node.children, shown, style + ("strong",), out, texts, words)
         else:
-            out.append(Token(_atom_key(node, shown), _styled(node, style), False))
+            out.append((_atom_key(node, shown), _styled(node, style)))
+            texts.append(_plain(node))
 
 
 def _atom_key(node: Inline, shown: Callable[[TermUse], str]) -> tuple:
@@ -73,17 +87,20 @@ def _styled(node: Inline, style: tuple[str, ...]) -> Inline:
     return node
 
 
-def _mark_spaces(inlines: Iterable[Inline], out: list[Token]) -> None:
-    """Set `space` on tokens followed by white space in the original text (across node boundaries)."""
+def _with_spaces(inlines: tuple[Inline, ...], found: list[tuple[tuple, Inline]], texts: list[str]) -> list[Token]:
+    """Tokens with `space` set where white space follows them in the original text (across node boundaries)."""
     flat = "".join(_plain(n) for n in inlines)
+    end = len(flat)
     position = 0
-    for i, token in enumerate(out):
-        text = _plain(token.node)
-        found = flat.find(text, position)
-        if found < 0:
+    out: list[Token] = []
+    for (key, node), text in zip(found, texts):
+        at = flat.find(text, position)
+        if at < 0:
+            out.append(Token(key, node, False))
             continue
-        position = found + len(text)
-        out[i] = Token(token.key, token.node, position < len(flat) and flat[position].isspace())
+        position = at + len(text)
+        out.append(Token(key, node, position < end and flat[position].isspace()))
+    return out
 
 
 def _plain(node: Inline) -> str:
@@ -94,7 +111,12 @@ def _plain(node: Inline) -> str:
     return "\x00"  # an atom: matched by position only
 
 
-def diff(old: list[Token], new: list[Token]) -> list[tuple[Op, list[Token]]]:
+def match_words(old: list[Token], new: list[Token]) -> SequenceMatcher:
+    """The word matching of two runs; `similarity` and `diff` of the same pair can share it."""
+    return SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
+
+
+def diff(old: list[Token], new: list[Token], matched: SequenceMatcher | None = None) -> list[tuple[Op, list[Token]]]:
     """Runs of equal, deleted and inserted tokens (deletions before insertions in a replacement).
 
     Each token carries the space after it. Equal tokens show the new spacing, so where
@@ -102,10 +124,11 @@ def diff(old: list[Token], new: list[Token]) -> list[tuple[Op, list[Token]]]:
     that gap is itself deleted or inserted: accepting every change then gives the new
     text and rejecting every change the old one, space for space.
     """
-    matcher = SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
+    if old is new:  # a unit shown as it is (unchanged, or wholly inserted or deleted): nothing to match
+        return [("equal", list(new))] if new else []
     runs: list[tuple[Op, list[Token]]] = []
     gap: tuple[bool, bool] | None = None  # (old, new) space after the equal token before a change
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in (matched or match_words(old, new)).get_opcodes():
         if tag == "equal":
             equal = list(new[j1:j2])
             gap = (old[i2 - 1].space, new[j2 - 1].space)
@@ -144,4 +167,4 @@ def _regap(gap: tuple[bool, bool], deleted: list[Token], inserted: list[Token]) 
 
 
 def similarity(old: list[Token], new: list[Token]) -> float:
-    return SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False).ratio()
+    return match_words(old, new).ratio()

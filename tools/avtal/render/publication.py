@@ -81,7 +81,9 @@ def _lowered(value: Any, keep: str, fmt: str, spell: Callable[[str, str], str]) 
     if isinstance(value, list):
         out = []
         for item in value:
-            if isinstance(item, dict) and item.get("t") == "Div" and ast.ONLY in item["c"][0][1]:
+            if isinstance(item, dict) and item.get("t") in ("Str", "Space"):  # most nodes: kept as they are
+                out.append(item)
+            elif isinstance(item, dict) and item.get("t") == "Div" and ast.ONLY in item["c"][0][1]:
                 if keep in dict(item["c"][0][2])["formats"].split():
                     out.extend(_lowered(item["c"][1], keep, fmt, spell))
             else:

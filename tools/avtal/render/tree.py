@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Iterable, Literal
 
+from ..gcpause import collector_paused
 from ..model import Clause, Corpus, Document
 from ..model.text import (Block, BulletList, Cite, DocRef, Emph, Inline, Link, OrderedList, Para, Ref, Str, Strong,
                           TermUse, walk_inlines)
@@ -174,9 +175,10 @@ class TreeBuilder:
 
     def body(self) -> list[ast.Node]:
         """Preamble, clauses and the glossary appendix: the document's content in reading order."""
-        out = self.preamble()
-        out.extend(self.sections())
-        out.extend(self.glossary())
+        with collector_paused():  # a large tree of lists and dicts, none cyclic
+            out = self.preamble()
+            out.extend(self.sections())
+            out.extend(self.glossary())
         return out
 
     def preamble(self) -> list[ast.Node]:

@@ -27,7 +27,24 @@ def string(value: str) -> str:
 
 
 def inlines(nodes: list[Node]) -> str:
-    return "".join(inline(n) for n in nodes)
+    """Adjacent words and spaces are escaped as one string (escaping is per character, so the result is the
+    same), not word by word: a document has tens of thousands of words."""
+    out: list[str] = []
+    words: list[str] = []
+    for node in nodes:
+        kind = node["t"]
+        if kind == "Str":
+            words.append(node["c"])
+        elif kind == "Space" or kind == "SoftBreak":
+            words.append(" ")
+        else:
+            if words:
+                out.append(escape("".join(words)))
+                words = []
+            out.append(inline(node))
+    if words:
+        out.append(escape("".join(words)))
+    return "".join(out)
 
 
 def inline(node: Node) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ..model import Clause, Corpus, Document, Term
 from ..model.schema import Statute
 from ..model.versions import Version
-from ..model.text import Cite, TermUse, block_inlines, walk_inlines
+from ..model.text import Cite, DocRef, Emph, Link, Ref, Str, Strong, TermUse, block_inlines, walk_inlines
 
 if TYPE_CHECKING:  # only named in an annotation: the remiss model stays off build and redline
     from ..model.remiss import Round
@@ -114,8 +114,6 @@ def all_terms(corpus: Corpus) -> list[Term]:
 
 def plain(corpus: Corpus, doc_id: str, inlines) -> str:
     """Inline text as a reader sees it (references worded as in the rendered document)."""
-    from ..model.text import DocRef, Emph, Link, Ref, Str, Strong
-
     out: list[str] = []
     for node in inlines:
         if isinstance(node, Str):

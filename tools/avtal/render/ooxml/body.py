@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import operator
 import re
 import struct
 from dataclasses import dataclass, field
@@ -295,17 +296,19 @@ class BodyWriter:
 
     def inlines(self, nodes: list[Node], style: Style, revision: Revision | None, link: str | None,
                 out: list[Piece]) -> None:
+        words = _joinable(out, style, revision, link)  # where adjacent text goes; looked up again after other nodes
         for node in nodes:
-            kind, c = node["t"], node.get("c")
-            if kind in ("Str", "Space", "SoftBreak"):
-                value = c if kind == "Str" else " "
-                last = out[-1] if out else None
-                if (last is not None and last.run and not last.xml and last.style == style
-                        and last.revision == revision and last.link == link):
-                    last.words.append(value)
-                else:
+            kind = node["t"]
+            if kind == "Str" or kind == "Space" or kind == "SoftBreak":
+                value = node["c"] if kind == "Str" else " "
+                if words is None:
                     out.append(Piece(True, "", style, revision, link, value))
-            elif kind == "LineBreak":
+                    words = out[-1].words
+                else:
+                    words.append(value)
+                continue
+            c = node.get("c")
+            if kind == "LineBreak":
                 out.append(Piece(True, "<w:br/>", style, revision, link))
             elif kind == "Emph":
                 self.inlines(c, style._replace(italic=True), revision, link, out)
@@ -333,6 +336,7 @@ class BodyWriter:
                 raise ValueError("the Word writer does not write footnotes")
             else:
                 raise ValueError(f"the Word writer has no rule for a {kind} inline")
+            words = _joinable(out, style, revision, link)
 
     def span(self, c: list[Any], style: Style, revision: Revision | None, link: str | None,
              out: list[Piece]) -> None:
@@ -404,12 +408,14 @@ class BodyWriter:
     def runs(self, pieces: list[Piece]) -> str:
         """Pieces as runs: grouped into hyperlinks first, and inside them into w:ins/w:del (the valid nesting)."""
         out: list[str] = []
-        for link, group in itertools.groupby(pieces, key=lambda p: p.link):
+        for link, group in itertools.groupby(pieces, key=_link):
             inner = self.revisions(list(group))
             out.append(f"{link}{inner}</w:hyperlink>" if link else inner)
         return "".join(out)
 
     def revisions(self, pieces: list[Piece]) -> str:
+        if len(pieces) == 1 and pieces[0].run and pieces[0].revision is None:  # most groups: one run of text
+            return _run((pieces[0].style, bool(pieces[0].xml)), pieces, False)
         out: list[str] = []
         for revision, group in itertools.groupby(pieces, key=lambda p: p.revision if p.run else False):
             if revision is False:
@@ -441,6 +447,18 @@ class BodyWriter:
         return "".join(parts)
 
 
+_link = operator.attrgetter("link")
+
+
+def _joinable(out: list[Piece], style: Style, revision: Revision | None, link: str | None) -> list[str] | None:
+    """The words of the last piece if it is text that more text of this style, revision and link joins."""
+    last = out[-1] if out else None
+    if (last is not None and last.run and not last.xml and last.style == style
+            and last.revision == revision and last.link == link):
+        return last.words
+    return None
+
+
 def _whole(revisions: list[Revision | None]) -> Revision | None:
     """The revision of text that is wholly inserted (or wholly deleted), else None."""
     if revisions and revisions[0] is not None and all(r is not None and r.kind == revisions[0].kind
@@ -458,5 +476,5 @@ def _run(key: tuple[Style, bool], pieces: list[Piece], deleted: bool) -> str:
         return "".join(f"<w:r>{ref if p.xml.startswith('<w:commentReference') else props}{p.xml}</w:r>"
                        for p in pieces)
     tag = "w:delText" if deleted else "w:t"
-    value = text("".join(w for p in pieces for w in p.words))
+    value = text("".join(["".join(p.words) for p in pieces]))
     return f'<w:r>{props}<{tag} xml:space="preserve">{value}</{tag}></w:r>' if value else ""

@@ -1,0 +1,30 @@
+"""Pausing Python's cycle collector while a phase builds a large structure without reference cycles.
+
+Comparing two versions and building a document's tree make tens of thousands of tokens, lists and
+dicts that all live on. Each time enough have been made, the collector scans every tracked object
+again, the whole loaded corpus included: at 8x the huvudavtal's size, comparing and building the
+Word redline's tree took 0.21 s with the collector and 0.12 s without. Nothing these phases make is
+cyclic, so reference counting frees what they drop, and the collector resumes afterwards.
+"""
+
+from __future__ import annotations
+
+import gc
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cycle collection inside the block; the collector's state before it is restored after it.
+
+    Nested and concurrent blocks (threads) are safe: only a block that found the collector enabled
+    enables it again, so at worst a concurrent block runs with it on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
