@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from avtal.gcpause import freeze_loaded
 from avtal.model.versions import load_version
 from avtal.redline.diff import compare
 from avtal.redline.render import RedlineBuilder
@@ -19,6 +20,7 @@ from avtal.render.docx import render_docx
 def main(sources: str, old_spec: str, new_spec: str, out: str) -> None:
     old, old_name = load_version(Path(sources), old_spec)
     new, new_name = load_version(Path(sources), new_spec)
+    freeze_loaded()  # as `avtal redline` does once its versions are loaded
     changes = compare(old, new, old_name, new_name)
     change = next(d for d in changes.documents if d.id == "huvudavtal")
     when = build_time(new)

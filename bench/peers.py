@@ -53,10 +53,12 @@ PDFS_OURS = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from avtal.gcpause import freeze_loaded
 from avtal.model import load
 from avtal.render.build import build_time
 from avtal.render.pdf import render_pdf
 corpus, _ = load(Path(sys.argv[1]))
+freeze_loaded()  # as `avtal build` does once its sources are loaded
 when = build_time(corpus)
 for doc, pdf in zip(corpus.documents, ThreadPoolExecutor(2).map(lambda d: render_pdf(corpus, d, when), corpus.documents)):
     (Path(sys.argv[2]) / f"{doc.id}.pdf").write_bytes(pdf)

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from .gcpause import freeze_loaded
 from .model.problems import Problems, SourceError
 
 SOURCES = Path("sources")
@@ -83,6 +84,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     corpus, problems = load(args.sources)
+    freeze_loaded()
     problems.extend(further_problems(args.sources, corpus))
     code = _report(problems, args.strict)
     if corpus is not None and code == 0:
@@ -98,6 +100,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     corpus, problems = load(args.sources)
     if corpus is None:
         return _report(problems, strict=False) or 1
+    freeze_loaded()
     from .render.build import build
 
     report = build(corpus, args.dist, jobs=args.jobs, force=args.force)
@@ -141,6 +144,7 @@ def cmd_redline(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     old, old_name = load_version(args.sources, args.old)
     new, new_name = load_version(args.sources, args.new)
+    freeze_loaded()
     titles = [v.title if (v := frozen_version(args.sources, spec)) else None for spec in (args.old, args.new)]
     changes = compare(old, new, old_name, new_name, *titles)
     from .remiss.report.trace import redline_notes

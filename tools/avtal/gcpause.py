@@ -1,4 +1,4 @@
-"""Pausing Python's cycle collector while a phase builds a large structure without reference cycles.
+"""Keeping Python's cycle collector off the large structures a command builds without reference cycles.
 
 Comparing two versions and building a document's tree make tens of thousands of tokens, lists and
 dicts that all live on. Each time enough have been made, the collector scans every tracked object
@@ -28,3 +28,10 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def freeze_loaded() -> None:
+    """A one-shot command's loaded model lives until the process exits: move it, and everything else made
+    so far, out of the collector's scans (gc.freeze), so later collections and the last one at exit skip
+    it (~40 ms of a cold `avtal build`). Not for `avtal serve`, whose models are replaced while it runs."""
+    gc.freeze()
