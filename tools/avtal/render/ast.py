@@ -6,7 +6,7 @@ document it builds. Nothing here knows about agreements.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 API_VERSION = [1, 23, 1, 1]
 Node = dict[str, Any]
@@ -148,4 +148,26 @@ def stringify(nodes: Any) -> str:
                 walk(node["c"])
 
     walk(nodes)
+    return "".join(out)
+
+
+def written(nodes: list[Node], escape: Callable[[str], str], inline: Callable[[Node], str]) -> str:
+    """Inlines as a writer's text: each run of adjacent words and spaces escaped at once (escaping is per
+    character, so the result is that of word by word; a document has tens of thousands of words), any
+    other node written by `inline`."""
+    out: list[str] = []
+    words: list[str] = []
+    for node in nodes:
+        kind = node["t"]
+        if kind == "Str":
+            words.append(node["c"])
+        elif kind == "Space" or kind == "SoftBreak":
+            words.append(" ")
+        else:
+            if words:
+                out.append(escape("".join(words)))
+                words = []
+            out.append(inline(node))
+    if words:
+        out.append(escape("".join(words)))
     return "".join(out)

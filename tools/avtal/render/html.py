@@ -32,23 +32,7 @@ def _attrs(a: ast.Attr, class_first: bool = False) -> str:
 
 
 def inlines(nodes: list[ast.Node]) -> str:
-    """Adjacent words and spaces are escaped as one string (the same result as word by word, faster)."""
-    out: list[str] = []
-    words: list[str] = []
-    for node in nodes:
-        kind = node["t"]
-        if kind == "Str":
-            words.append(node["c"])
-        elif kind == "Space" or kind == "SoftBreak":
-            words.append(" ")
-        else:
-            if words:
-                out.append(escape("".join(words), quote=False))
-                words = []
-            out.append(inline(node))
-    if words:
-        out.append(escape("".join(words), quote=False))
-    return "".join(out)
+    return ast.written(nodes, lambda text: escape(text, quote=False), inline)
 
 
 def inline(node: ast.Node) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .ast import Node
+from .ast import Node, written
 
 _SPECIAL = re.compile(r"([\\#*_`$@<>\[\]~/=+\-\"'])")
 _LINE_START = re.compile(r"^(\d+)\.")
@@ -27,24 +27,7 @@ def string(value: str) -> str:
 
 
 def inlines(nodes: list[Node]) -> str:
-    """Adjacent words and spaces are escaped as one string (escaping is per character, so the result is the
-    same), not word by word: a document has tens of thousands of words."""
-    out: list[str] = []
-    words: list[str] = []
-    for node in nodes:
-        kind = node["t"]
-        if kind == "Str":
-            words.append(node["c"])
-        elif kind == "Space" or kind == "SoftBreak":
-            words.append(" ")
-        else:
-            if words:
-                out.append(escape("".join(words)))
-                words = []
-            out.append(inline(node))
-    if words:
-        out.append(escape("".join(words)))
-    return "".join(out)
+    return written(nodes, escape, inline)
 
 
 def inline(node: Node) -> str:
