@@ -120,24 +120,34 @@ def document(corpus: Corpus, doc: Document, when: dt.datetime) -> Publication:
     return document_publication(corpus, doc, when, builder.body(), web=document_web(corpus, doc), spell=builder.spell)
 
 
+def _document_jobs(corpus: Corpus, doc: Document, when: dt.datetime, fingerprint: str) -> list[Job]:
+    """A document's PDF, Word file and web page, from one tree, one typst source and one layout, each made by
+    whichever job asks first. Word and web ask for the typst source first, so the layout, the longest step,
+    starts before they take the interpreter (typst lays out without it). Word's contents show the PDF's
+    pages: it writes its body while the document is laid out and waits for the pages only to fill them in."""
+    pub = Once(lambda: document(corpus, doc, when))
+    source = Once(lambda: publication.typst_source(pub()))
+    layout = Once(lambda: publication.pdf_and_pages(pub(), source()))
+
+    def word() -> bytes:
+        source()
+        return publication.docx(pub(), lambda: layout()[1])
+
+    def web() -> bytes:
+        source()
+        return publication.html_page(pub())
+
+    size = sum(1 for _ in doc.clauses())
+    return [Job(f"{doc.id}.pdf", fingerprint, lambda: layout()[0], size), Job(f"{doc.id}.docx", fingerprint, word, size),
+            Job(f"web/{doc.id}.html", fingerprint, web, size)]
+
+
 def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     """Every output of a build, each with its fingerprint and how to make it."""
     common = common_fingerprint(when)
     jobs: list[Job] = []
     for doc in corpus.documents:
-        fp = document_fingerprint(corpus, doc, common)
-        pub = Once(lambda d=doc: document(corpus, d, when))
-        source = Once(lambda pub=pub: publication.typst_source(pub()))
-        # Word's contents show the PDF's pages: one layout for both (the first of the two jobs to ask makes it).
-        layout = Once(lambda pub=pub, source=source: publication.pdf_and_pages(pub(), source()))
-        size = sum(1 for _ in doc.clauses())
-        jobs.append(Job(f"{doc.id}.pdf", fp, lambda layout=layout: layout()[0], size))
-        # Word and web wait for typst's source: the layout, the longest step, starts before they take the
-        # interpreter (typst lays out without it); Word then writes its body and waits for the pages.
-        jobs.append(Job(f"{doc.id}.docx", fp, lambda pub=pub, source=source, layout=layout: (
-            source(), publication.docx(pub(), lambda: layout()[1]))[1], size))
-        jobs.append(Job(f"web/{doc.id}.html", fp, lambda pub=pub, source=source: (
-            source(), publication.html_page(pub()))[1], size))
+        jobs.extend(_document_jobs(corpus, doc, when, document_fingerprint(corpus, doc, common)))
     listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
         include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))
