@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from avtal.remiss.outgoing.templates import FORM, MISSIV, MISSIV_REQUIRED, check
 from avtal.render import wording
 from avtal.render.house import TEMPLATES
 
-from ..forms import Packed, copy_sources, packed
+from ..forms import Packed, packed
 
 ROUND = "remiss-2025"
 # What readers see (never the slugs): the round has no `name`, so 'Remiss' and its sent date; version
@@ -39,18 +38,6 @@ VERSION_NAME = "Remissversion 2025-01-30"
 @pytest.fixture(scope="session")
 def pack() -> Packed:
     return packed(ROUND)
-
-
-@pytest.fixture
-def sources(tmp_path: Path) -> Path:
-    return copy_sources(tmp_path)
-
-
-@pytest.fixture
-def templates(tmp_path: Path) -> Path:
-    copy = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, copy)
-    return copy
 
 
 def word_text(path: Path) -> str:

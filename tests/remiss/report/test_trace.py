@@ -9,7 +9,6 @@ it needs; the expected findings follow from those positions and these three chan
 from __future__ import annotations
 
 import re
-import shutil
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,24 +21,10 @@ from lxml import etree
 from avtal.cli import main
 from avtal.remiss.report.trace import NO_CLAUSES, PARTLY_UNCHANGED, UNCHANGED, UNCOVERED, UNKNOWN_CLAUSE, trace
 
-from ..record.test_positions import AGAINST, HUV, POSITIONS, ROUND, make_round, parties
+from ..record.test_positions import AGAINST, HUV, POSITIONS, ROUND, parties
 
 CHANGED = {"ansvar.region.lakare": "changed", "ansvar.kommun": "changed", "ansvar.region.rehab": "new"}
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_round(tmp_path_factory.mktemp("round")).parent
-
-
-@pytest.fixture
-def root(template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "work"
-    shutil.copytree(template, target)
-    monkeypatch.chdir(target)
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    return target
 
 
 def write_positions(root: Path, body: str, against: str | None = AGAINST) -> str:
