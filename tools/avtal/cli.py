@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NoReturn, Sequence
 
 from .gcpause import freeze_loaded
 from .model.problems import Problems, SourceError
@@ -490,5 +491,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def run() -> NoReturn:
+    """The installed `avtal` command: `main`, then `exit_now` (also after --help, --version or a usage error)."""
+    try:
+        code = main()
+    except SystemExit as stop:  # argparse's exits, with sys.exit's meaning of its code
+        code = stop.code
+        if not isinstance(code, int):
+            if code is not None:
+                print(code, file=sys.stderr)
+            code = 0 if code is None else 1
+    exit_now(code)
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown, which frees a loaded model object by object:
+    ~15 ms of every command (mypy exits the same way). Exit handlers still run first (a kept load still to
+    write, see `model.snapshot`), and the output is flushed."""
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`avtal … | head`): nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
