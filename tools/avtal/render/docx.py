@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from ..model import Corpus, Document
-from . import ooxml, publication, wording
+from . import publication, wording
 from .publication import Publication, Web
-from .stamp import TEXT_PROPERTY, text_digest
+from .stamp import DOCUMENT_PROPERTY, TEXT_PROPERTY, VERSION_PROPERTY, text_digest
 from .tree import GLOSSARY_ID, TreeBuilder
 
 
@@ -60,7 +60,7 @@ def document_publication(corpus: Corpus, doc: Document, when: dt.datetime, block
             "contentStatus": wording.STATUS_LABEL[meta.status],
             "category": wording.KIND_LABEL[meta.kind],
         },
-        custom={ooxml.DOCUMENT_PROPERTY: doc.id, **({ooxml.VERSION_PROPERTY: version} if version else {}),
+        custom={DOCUMENT_PROPERTY: doc.id, **({VERSION_PROPERTY: version} if version else {}),
                 TEXT_PROPERTY: text_digest(corpus, doc)},  # finds the base of an edited file that names no version
         web=web)
     fields.update(changes)

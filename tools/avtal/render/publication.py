@@ -13,12 +13,11 @@ from html import escape
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from . import ast, html, ooxml, wording
+from . import ast, html, wording
 from . import typst as typst_writer
 from .house import DOCUMENT_DESIGN
 from .site import SEARCH_LABEL, page
 from .typeset import compile_pdf, laid_out, layout_pages
-from .word import write_docx
 
 
 
@@ -107,6 +106,11 @@ def docx(pub: Publication, pages: Mapping[str, int] | Callable[[], Mapping[str, 
 
     `pages` may be a function, called once the body is written: a build writes Word's body while typst
     lays out the same document, and waits for its pages only to fill in the contents."""
+    # Imported here: a build loads the Word writer (and lxml, zipfile) on the thread that writes Word while
+    # typst lays out, not before its first layout (~15 ms of an edit).
+    from . import ooxml
+    from .word import write_docx
+
     front = [ast.raw_block("openxml", ooxml.title_page(pub.kind, pub.cover or pub.title, pub.subtitle,
                                                        list(pub.info))),
              ast.raw_block("openxml", ooxml.table_of_contents("Innehåll", list(pub.contents))),
@@ -118,6 +122,8 @@ def docx(pub: Publication, pages: Mapping[str, int] | Callable[[], Mapping[str, 
 
 def finish_template(data: bytes, pub: Publication) -> bytes:
     """A Word file rendered from a Word template (the missiv): its page header, properties and stable zip."""
+    from . import ooxml
+
     return ooxml.finish_docx(data, header=pub.header, when=pub.when, properties=dict(pub.properties),
                              custom=dict(pub.custom))
 

@@ -1,5 +1,7 @@
-"""The digest of the words a document's Word file shows: how an edited file finds what it was made from.
+"""What a document's Word file says it was made from: its custom properties, and the digest of its words.
 
+A returned draft is recognised by what it says about itself (Word and LibreOffice keep custom properties
+on save): which of our documents it is (`avtal.document`) and which frozen version (`avtal.version`).
 A file from a frozen version names that version (`avtal.version`). A file built from the working
 sources (or a redline to them, or to a git ref) cannot: those move. It carries instead the SHA-256 of
 its text as read (title page values, preamble, every clause's number, title, paragraphs, list items
@@ -17,7 +19,9 @@ from ..model import Corpus, Document
 from ..model.text import Para, block_inlines
 from .wording import plain, terms_used
 
-TEXT_PROPERTY = "avtal.text-sha256"  # custom property: the digest below
+DOCUMENT_PROPERTY = "avtal.document"
+VERSION_PROPERTY = "avtal.version"
+TEXT_PROPERTY = "avtal.text-sha256"  # the digest below
 
 
 def text_digest(corpus: Corpus, doc: Document) -> str:

@@ -36,6 +36,7 @@ from lxml import etree
 from ...model.corpus import Corpus
 from ...model.remiss import CommentSource
 from ...render import ooxml
+from ...render.stamp import DOCUMENT_PROPERTY, VERSION_PROPERTY
 from ...render.tree import GLOSSARY_ID, term_anchor
 from ...render.wording import GROUP
 from . import untrusted
@@ -113,7 +114,7 @@ def identify_draft(pkg: untrusted.OfficePackage, corpus: Corpus | None = None) -
         text = (element.text or "").strip() if element is not None else ""
         return text or None
 
-    document = custom.get(ooxml.DOCUMENT_PROPERTY)
+    document = custom.get(DOCUMENT_PROPERTY)
     title, diarienummer = prop(_DC, "title"), prop(_DC, "identifier")
     if document is None:
         if corpus is None or prop(_DC, "creator") != GROUP:
@@ -123,7 +124,7 @@ def identify_draft(pkg: untrusted.OfficePackage, corpus: Corpus | None = None) -
         if len(matches) != 1:
             return None
         document = matches[0]
-    return DraftInfo(document=document, title=title or "", version=custom.get(ooxml.VERSION_PROPERTY),
+    return DraftInfo(document=document, title=title or "", version=custom.get(VERSION_PROPERTY),
                      version_date=iso_date(prop(_CP, "version")), status=prop(_CP, "contentStatus"),
                      diarienummer=diarienummer)
 

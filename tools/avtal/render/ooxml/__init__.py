@@ -30,10 +30,6 @@ RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one format id of user-defined properties
-# Custom properties that say which of our documents (and which frozen version) a Word file is, so a
-# returned draft is recognised by what it says about itself; Word and LibreOffice keep them on save.
-DOCUMENT_PROPERTY = "avtal.document"
-VERSION_PROPERTY = "avtal.version"
 HEADER_PLACEHOLDER = "{{header}}"
 
 
