@@ -4,7 +4,10 @@ to what a load reads is loaded afresh, and the reference for "afresh" is the loa
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +23,14 @@ def fresh(tree, root=None):
     return load(tree.sources, root=root or tree.root, memo=Memo())
 
 
-def entries(tree) -> list[Path]:
+def on_disk(tree) -> list[Path]:
     return sorted((tree.root / ".build-cache" / "corpus").glob("*.pickle"))
+
+
+def entries(tree) -> list[Path]:
+    """The kept loads once the queued ones are written, as when a command ends."""
+    snapshot.flush()
+    return on_disk(tree)
 
 
 def same(loaded, expected):
@@ -46,6 +55,43 @@ def test_a_second_load_reads_the_kept_corpus_and_parses_nothing(tree, monkeypatc
     same(again, first)
     assert [c.label for c in again[0].document("huvudavtal").clauses()] == ["1", "1.1", "1.1.1", "2", "2.1", "2.1.1",
                                                                              "2.1.2", "2.1.3", "2.2"]
+
+
+def test_a_load_queues_its_entry_and_flush_writes_it_once(tree):
+    snapshot.flush()
+    tree.load()
+    assert on_disk(tree) == []  # not yet: the command that loaded is not held up by the write
+    snapshot.flush()
+    [entry] = on_disk(tree)
+    written = entry.stat().st_mtime_ns
+    snapshot.flush()
+    assert on_disk(tree) == [entry] and entry.stat().st_mtime_ns == written
+
+
+def test_a_build_writes_the_entry_before_it_returns(tree, tmp_path):
+    from avtal.render.build import build
+
+    snapshot.flush()
+    corpus, _ = tree.load()
+    assert on_disk(tree) == []
+    build(corpus, tmp_path / "dist", jobs=1)
+    assert len(on_disk(tree)) == 1  # written on the thread that waits for typst, not at exit
+
+
+def test_a_command_that_ends_has_written_its_entry(tree, monkeypatch):
+    """`avtal check` ends by `cli.exit_now`, past the interpreter's teardown: its exit handlers still run."""
+    avtal = Path(sys.executable).parent / "avtal"
+    result = subprocess.run([str(avtal), "check"], cwd=tree.root, capture_output=True, text=True,
+                            env={**os.environ, "CI": "1"})
+    assert result.returncode == 0, result.stderr
+    assert len(on_disk(tree)) == 1
+
+    def parse(*_args, **_kwargs):
+        raise AssertionError("the entry the command wrote was not read back")
+
+    monkeypatch.setattr(corpus_module, "read_yaml", parse)
+    monkeypatch.chdir(tree.root)
+    assert load(Path("sources"))[0] is not None  # as the command loaded it
 
 
 @pytest.mark.parametrize("name, old, new", [
@@ -103,6 +149,7 @@ def test_a_damaged_entry_is_ignored_and_replaced(tree):
     for damage in (b"", b"not a pickle", entry.read_bytes()[:1000]):
         entry.write_bytes(damage)
         same(tree.load(), first)
+        snapshot.flush()
         assert entry.read_bytes() != damage
 
 

@@ -24,7 +24,7 @@ from typing import Callable, Generic, TypeVar
 
 from .. import __version__
 from ..fsutil import atomic_write_bytes
-from ..model import Corpus, Document
+from ..model import Corpus, Document, snapshot
 from ..model.text import Cite, DocRef, Ref, block_inlines, walk_inlines
 from . import publication, wording
 from .docx import document_publication
@@ -202,11 +202,13 @@ def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = 
             todo.append(job)
     progress = Progress(len(todo))
     # The PDFs, largest first, one per core: typst lays out without the interpreter lock, so its layouts keep the
-    # cores busy. Meanwhile one more thread writes what needs the interpreter: web pages first, then Word files,
-    # each of which writes its body while its document is laid out and waits for the pages only to fill in its
-    # contents. (Whichever thread first asks for a document's tree, typst source or layout makes it.)
+    # cores busy. Meanwhile one more thread does what needs the interpreter: web pages first, then the load kept
+    # for the next command (`snapshot.flush`), then Word files, each of which writes its body while its document
+    # is laid out and waits for the pages only to fill in its contents. (Whichever thread first asks for a
+    # document's tree, typst source or layout makes it.)
     pdfs = sorted((j for j in todo if j.path.endswith(".pdf")), key=lambda j: -j.size)
-    others = sorted((j for j in todo if not j.path.endswith(".pdf")), key=lambda j: (j.path.endswith(".docx"), -j.size))
+    web = sorted((j for j in todo if not j.path.endswith((".pdf", ".docx"))), key=lambda j: -j.size)
+    word = sorted((j for j in todo if j.path.endswith(".docx")), key=lambda j: -j.size)
 
     def run(job: Job) -> None:
         atomic_write_bytes(dist / job.path, job.make())
@@ -214,11 +216,14 @@ def build(corpus: Corpus, dist: Path, *, jobs: int | None = None, force: bool = 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as layouts, \
             ThreadPoolExecutor(max_workers=1) as writers:
         submitted = [(job, layouts.submit(run, job)) for job in pdfs] + [(job, writers.submit(run, job))
-                                                                            for job in others]
+                                                                            for job in web]
+        kept = writers.submit(snapshot.flush)
+        submitted += [(job, writers.submit(run, job)) for job in word]
         for job, future in submitted:
             future.result()  # the first failure is raised here, once the running jobs finish
             report.built.append(job.path)
             progress.step(job.path)
+        kept.result()
     progress.close()
     for stale in sorted(set(previous) - set(current)):
         (dist / stale).unlink(missing_ok=True)
