@@ -57,41 +57,54 @@ def test_a_second_load_reads_the_kept_corpus_and_parses_nothing(tree, monkeypatc
                                                                              "2.1.2", "2.1.3", "2.2"]
 
 
-def test_a_load_queues_its_entry_and_flush_writes_it_once(tree):
+def test_a_load_keeps_its_entry_before_it_returns_or_later_when_asked(tree):
     snapshot.flush()
     tree.load()
-    assert on_disk(tree) == []  # not yet: the command that loaded is not held up by the write
+    assert len(on_disk(tree)) == 1
+    shutil.rmtree(tree.root / ".build-cache")
+    load(tree.sources, root=tree.root, keep_later=True)
+    assert on_disk(tree) == []  # queued: the command that loaded is not held up by the write
     snapshot.flush()
     [entry] = on_disk(tree)
     written = entry.stat().st_mtime_ns
     snapshot.flush()
-    assert on_disk(tree) == [entry] and entry.stat().st_mtime_ns == written
+    assert on_disk(tree) == [entry] and entry.stat().st_mtime_ns == written  # written once
 
 
-def test_a_build_writes_the_entry_before_it_returns(tree, tmp_path):
+def test_a_build_writes_a_queued_entry_before_it_returns(tree, tmp_path):
     from avtal.render.build import build
 
     snapshot.flush()
-    corpus, _ = tree.load()
+    corpus, _ = load(tree.sources, root=tree.root, keep_later=True)
     assert on_disk(tree) == []
     build(corpus, tmp_path / "dist", jobs=1)
     assert len(on_disk(tree)) == 1  # written on the thread that waits for typst, not at exit
 
 
-def test_a_command_that_ends_has_written_its_entry(tree, monkeypatch):
-    """`avtal check` ends by `cli.exit_now`, past the interpreter's teardown: its exit handlers still run."""
-    avtal = Path(sys.executable).parent / "avtal"
-    result = subprocess.run([str(avtal), "check"], cwd=tree.root, capture_output=True, text=True,
-                            env={**os.environ, "CI": "1"})
+QUEUED_THEN_EXIT = """
+from pathlib import Path
+from avtal.cli import exit_now
+from avtal.model.corpus import load
+load(Path("sources"), keep_later=True)
+exit_now(0)
+"""
+
+
+@pytest.mark.parametrize("argv", [[sys.executable, "-c", QUEUED_THEN_EXIT],
+                                  [str(Path(sys.executable).parent / "avtal"), "build"]])
+def test_a_process_that_ends_has_written_its_entry(tree, monkeypatch, argv):
+    """A queued entry is written by the end of the process, though `cli.exit_now` skips the interpreter's
+    teardown; and it is the entry the same load reads back."""
+    result = subprocess.run(argv, cwd=tree.root, capture_output=True, text=True, env={**os.environ, "CI": "1"})
     assert result.returncode == 0, result.stderr
     assert len(on_disk(tree)) == 1
 
     def parse(*_args, **_kwargs):
-        raise AssertionError("the entry the command wrote was not read back")
+        raise AssertionError("the entry the process wrote was not read back")
 
     monkeypatch.setattr(corpus_module, "read_yaml", parse)
     monkeypatch.chdir(tree.root)
-    assert load(Path("sources"))[0] is not None  # as the command loaded it
+    assert load(Path("sources"))[0] is not None  # as the process loaded it
 
 
 @pytest.mark.parametrize("name, old, new", [

@@ -98,7 +98,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from .model import load
 
-    corpus, problems = load(args.sources)
+    corpus, problems = load(args.sources, keep_later=True)  # kept while typst lays out (render.build)
     if corpus is None:
         return _report(problems, strict=False) or 1
     freeze_loaded()

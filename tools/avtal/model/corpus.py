@@ -177,12 +177,15 @@ class _Use:
     doc: str | None
 
 
-def load(sources: Path, *, root: Path | None = None, memo: "Memo | None" = None) -> tuple[Corpus | None, Problems]:
+def load(sources: Path, *, root: Path | None = None, memo: "Memo | None" = None,
+         keep_later: bool = False) -> tuple[Corpus | None, Problems]:
     """Load and check all sources; the corpus is None when any error was found.
 
     With a `memo` kept between calls (`avtal serve`), files unchanged since the last call are not read,
     parsed or validated again, and texts unchanged are not parsed again: only the edited file is.
-    Without one, a load of sources loaded before (by content) is read back from disk (`snapshot`).
+    Without one, a load of sources loaded before (by content) is read back from disk (`snapshot`), and a
+    load from scratch is kept there before it returns, or with `keep_later` at the next `snapshot.flush()`
+    (`avtal build` flushes while typst lays out) or at exit.
     """
     root = root or Path.cwd()
     if memo is None:  # a command's one load: kept on disk for the next command on the same sources
@@ -198,6 +201,8 @@ def load(sources: Path, *, root: Path | None = None, memo: "Memo | None" = None)
         return None, problems
     if memo is None:
         snapshot.write(where, name, (corpus, problems))
+        if not keep_later:
+            snapshot.flush()
     return corpus, problems
 
 

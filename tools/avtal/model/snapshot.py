@@ -16,8 +16,9 @@ statute cache); it holds the newest KEEP entries. Its files are ours, as trusted
 one that does not unpickle is ignored.
 
 Writing an entry (pickling ~11 ms for the sample sources) need not hold up the command that loaded:
-`write` queues it and `flush` writes it, which `avtal build` does on a thread that would otherwise wait
-for typst's layouts; whatever is still queued is written at exit.
+`write` queues it and `flush` writes it. `corpus.load` flushes at once unless asked to keep it later;
+`avtal build` flushes on a thread that would otherwise wait for typst's layouts. Whatever is still
+queued is written at exit.
 """
 
 from __future__ import annotations
