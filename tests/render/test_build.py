@@ -193,9 +193,9 @@ def test_each_document_is_written_as_typst_and_laid_out_once_for_its_pdf_and_its
     for jobs in (None, 1):
         written: list[str] = []
         laid: list[bytes] = []
-        source, layout = publication.typst_source, publication.laid_out
+        source, layout = publication.typst_source, publication.Layout
         monkeypatch.setattr(publication, "typst_source", lambda pub, *a: written.append(pub.title) or source(pub, *a))
-        monkeypatch.setattr(publication, "laid_out", lambda src, when: laid.append(src) or layout(src, when))
+        monkeypatch.setattr(publication, "Layout", lambda src, when: laid.append(src) or layout(src, when))
         report = run_build(corpus, tmp_path / f"dist-{jobs}", jobs=jobs)
         monkeypatch.undo()
         assert all(outputs_of(doc.id) <= set(report.built) for doc in corpus.documents)

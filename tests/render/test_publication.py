@@ -102,7 +102,7 @@ def test_nothing_outside_render_runs_pandoc_or_typst_or_finishes_ooxml():
 
     package = Path(publication.__file__).resolve().parents[1]
     doors = {"typst", "pypandoc", "avtal.render.pandoc.convert", "avtal.render.pandoc.pandoc_path",
-             "avtal.render.ooxml.finish_docx", "avtal.render.typeset.compile_pdf", "avtal.render.typeset.laid_out",
+             "avtal.render.ooxml.finish_docx", "avtal.render.typeset.compile_pdf", "avtal.render.typeset.Layout",
              "avtal.render.typeset.layout_pages"}
     found = []
     for path in sorted(package.rglob("*.py")):

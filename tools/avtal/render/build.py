@@ -125,21 +125,21 @@ def _document_jobs(corpus: Corpus, doc: Document, when: dt.datetime, fingerprint
     """A document's PDF, Word file and web page, from one tree, one typst source and one layout, each made by
     whichever job asks first. Word and web ask for the typst source first, so the layout, the longest step,
     starts before they take the interpreter (typst lays out without it). Word's contents show the PDF's
-    pages: it writes its body while the document is laid out and waits for the pages only to fill them in."""
+    pages: it writes its body while the document is laid out, and fills them in while the PDF is written."""
     pub = Once(lambda: document(corpus, doc, when))
     source = Once(lambda: publication.typst_source(pub()))
-    layout = Once(lambda: publication.pdf_and_pages(pub(), source()))
+    layout = Once(lambda: publication.layout(pub(), source()))
 
     def word() -> bytes:
         source()
-        return publication.docx(pub(), lambda: layout()[1])
+        return publication.docx(pub(), lambda: layout().pages)
 
     def web() -> bytes:
         source()
         return publication.html_page(pub())
 
     size = sum(1 for _ in doc.clauses())
-    return [Job(f"{doc.id}.pdf", fingerprint, lambda: layout()[0], size), Job(f"{doc.id}.docx", fingerprint, word, size),
+    return [Job(f"{doc.id}.pdf", fingerprint, lambda: layout().pdf(), size), Job(f"{doc.id}.docx", fingerprint, word, size),
             Job(f"web/{doc.id}.html", fingerprint, web, size)]
 
 

@@ -17,7 +17,7 @@ from . import ast, html, wording
 from . import typst as typst_writer
 from .house import DOCUMENT_DESIGN
 from .site import SEARCH_LABEL, page
-from .typeset import compile_pdf, laid_out, layout_pages
+from .typeset import Layout, compile_pdf, layout_pages
 
 
 
@@ -150,9 +150,16 @@ def pdf(pub: Publication) -> bytes:
     return compile_pdf(typst_source(pub), pub.when)
 
 
+def layout(pub: Publication, source: bytes | None = None) -> Layout:
+    """The PDF edition laid out (from `source`, when already made for `pub`): the page of each heading now,
+    the PDF by `.pdf()`."""
+    return Layout(typst_source(pub) if source is None else source, pub.when)
+
+
 def pdf_and_pages(pub: Publication, source: bytes | None = None) -> tuple[bytes, dict[str, int]]:
-    """The PDF and the page of each heading in it, from one layout (of `source`, when already made for `pub`)."""
-    return laid_out(typst_source(pub) if source is None else source, pub.when)
+    """The PDF and the page of each heading in it, from one layout."""
+    laid = layout(pub, source)
+    return laid.pdf(), laid.pages
 
 
 def pages(pub: Publication) -> dict[str, int]:
