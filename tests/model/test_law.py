@@ -8,8 +8,9 @@ repealed from 2018-01-01 (as in the consolidated text).
 from __future__ import annotations
 
 import importlib.util
-import re
 import os
+import pickle
+import re
 
 import pytest
 
@@ -123,9 +124,9 @@ def test_a_damaged_snapshot_is_a_problem_naming_the_file(tree):
 
 
 def test_a_snapshot_edited_after_it_was_cached_is_read_anew(tree):
-    corpus, problems = tree.load()  # caches hsl.yaml's fields under .build-cache/lagar/
+    corpus, problems = tree.load()  # keeps hsl.yaml's snapshot under .build-cache/lagar/
     assert corpus is not None and not problems.errors
-    assert list((tree.root / ".build-cache" / "lagar").glob("hsl-*.json"))
+    assert list((tree.root / ".build-cache" / "lagar").glob("hsl-*.pickle"))
     tree.edit("lagar/hsl.yaml", "  section: '4'\n  from: 2017-04-01\n  text: |-", "  section: '4'\n  from: 2030-01-01\n  text: |-")
     messages = [p.message for p in tree.load()[1].errors]  # the clause's and the glossary's citation
     assert len(messages) == 2 and all(m.startswith("16 kap. 4 § hälso- och sjukvårdslagen (2017:30) is in force only "
@@ -134,8 +135,8 @@ def test_a_snapshot_edited_after_it_was_cached_is_read_anew(tree):
 
 def test_a_damaged_cache_entry_is_rebuilt_from_the_snapshot(tree):
     tree.load()
-    for entry in (tree.root / ".build-cache" / "lagar").glob("*.json"):
-        entry.write_text('{"sections": 1}' if entry.name.startswith("hsl-") else "not json", encoding="utf-8")
+    for entry in (tree.root / ".build-cache" / "lagar").glob("*.pickle"):  # another object, or not a pickle
+        entry.write_bytes(pickle.dumps({"sections": 1}) if entry.name.startswith("hsl-") else b"not a pickle")
     law._CACHE.clear()  # as a new process starts
     corpus, problems = tree.load()
     assert corpus is not None and [str(p) for p in problems] == []

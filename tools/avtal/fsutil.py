@@ -155,14 +155,28 @@ def cached_json(sources: Path, area: str, name: str, build: Callable[[], Any]) -
 
     Callers put a content hash in `name`, so a stale entry is never read; a broken one is rebuilt silently.
     """
-    path = sources.resolve().parent / CACHE_DIR / area / f"{name}.json"
+    return _cached(sources.resolve().parent / CACHE_DIR / area / f"{name}.json", build,
+                   lambda data: json.loads(data.decode("utf-8")),
+                   lambda value: json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+
+def cached_pickle(sources: Path, area: str, name: str, build: Callable[[], Any]) -> Any:
+    """As `cached_json`, as CACHE_DIR/area/name.pickle: for our own objects, which JSON would have to be turned
+    back into (our cache, as trusted as __pycache__: an entry that does not unpickle is rebuilt)."""
+    import pickle
+
+    return _cached(sources.resolve().parent / CACHE_DIR / area / f"{name}.pickle", build, pickle.loads,
+                   lambda value: pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _cached(path: Path, build: Callable[[], Any], decode: Callable[[bytes], Any], encode: Callable[[Any], bytes]) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return decode(path.read_bytes())
+    except Exception:  # missing, unreadable or damaged: made again
         pass
     value = build()
     try:
-        atomic_write_text(path, json.dumps(value, ensure_ascii=False))
+        atomic_write_bytes(path, encode(value))
     except OSError:
         pass  # a read-only checkout: no cache, same result
     return value
