@@ -9,18 +9,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from avtal.gcpause import freeze_loaded
-from avtal.model.versions import load_version
-from avtal.redline.diff import compare
-from avtal.redline.render import RedlineBuilder
-from avtal.render.build import build_time
-from avtal.render.docx import render_docx
+from avtal.cli import exit_now
+from avtal.gcpause import lives_until_exit
 
 
 def main(sources: str, old_spec: str, new_spec: str, out: str) -> None:
-    old, old_name = load_version(Path(sources), old_spec)
-    new, new_name = load_version(Path(sources), new_spec)
-    freeze_loaded()  # as `avtal redline` does once its versions are loaded
+    with lives_until_exit():  # as `avtal redline` imports and loads its versions
+        from avtal.model.versions import load_version
+        from avtal.redline.diff import compare
+        from avtal.redline.render import RedlineBuilder
+        from avtal.render.build import build_time
+        from avtal.render.docx import render_docx
+
+        old, old_name = load_version(Path(sources), old_spec)
+        new, new_name = load_version(Path(sources), new_spec)
     changes = compare(old, new, old_name, new_name)
     change = next(d for d in changes.documents if d.id == "huvudavtal")
     when = build_time(new)
@@ -32,3 +34,4 @@ def main(sources: str, old_spec: str, new_spec: str, out: str) -> None:
 
 if __name__ == "__main__":
     main(*sys.argv[1:5])
+    exit_now(0)  # as the installed `avtal` ends

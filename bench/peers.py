@@ -53,15 +53,20 @@ PDFS_OURS = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from avtal.gcpause import freeze_loaded
-from avtal.model import load
+from avtal.cli import exit_now
+from avtal.gcpause import lives_until_exit
+with lives_until_exit():  # as `avtal build` loads: kept later, written while typst lays out
+    from avtal.model import load, snapshot
+    corpus, _ = load(Path(sys.argv[1]), keep_later=True)
 from avtal.render.build import build_time
 from avtal.render.pdf import render_pdf
-corpus, _ = load(Path(sys.argv[1]))
-freeze_loaded()  # as `avtal build` does once its sources are loaded
 when = build_time(corpus)
-for doc, pdf in zip(corpus.documents, ThreadPoolExecutor(2).map(lambda d: render_pdf(corpus, d, when), corpus.documents)):
-    (Path(sys.argv[2]) / f"{doc.id}.pdf").write_bytes(pdf)
+largest_first = sorted(corpus.documents, key=lambda d: -sum(1 for _ in d.clauses()))
+with ThreadPoolExecutor(2) as layouts, ThreadPoolExecutor(1) as writer:
+    writer.submit(snapshot.flush)
+    for doc, pdf in zip(largest_first, layouts.map(lambda d: render_pdf(corpus, d, when), largest_first)):
+        (Path(sys.argv[2]) / f"{doc.id}.pdf").write_bytes(pdf)
+exit_now(0)
 """
 TYPST_ALONE = """
 import sys, typst

@@ -1,4 +1,5 @@
-"""The cycle collector is off inside `collector_paused` and exactly as before after it."""
+"""The cycle collector is off inside `collector_paused` and exactly as before after it; what a command makes
+inside `lives_until_exit` is left out of every later collection."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import gc
 
 import pytest
 
-from avtal.gcpause import collector_paused
+from avtal.gcpause import collector_paused, lives_until_exit
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +45,22 @@ def test_a_nested_block_leaves_it_off_until_the_outer_block_ends():
             pass
         assert not gc.isenabled()
     assert gc.isenabled()
+
+
+def test_what_is_made_while_loading_is_not_scanned_again():
+    gc.enable()
+    before = gc.get_freeze_count()
+    with lives_until_exit():
+        assert not gc.isenabled()
+        loaded = [[n] for n in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= before + len(loaded)
+    assert not any(obj is loaded[0] for obj in gc.get_objects())  # in no generation a collection scans
+
+
+def test_a_load_that_fails_freezes_nothing_and_turns_the_collector_on_again():
+    gc.enable()
+    before = gc.get_freeze_count()
+    with pytest.raises(ValueError), lives_until_exit():
+        raise ValueError("bad sources")
+    assert gc.isenabled() and gc.get_freeze_count() == before

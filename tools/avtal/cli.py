@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
-from .gcpause import freeze_loaded
+from .gcpause import lives_until_exit
 from .model.problems import Problems, SourceError
 
 SOURCES = Path("sources")
@@ -80,12 +80,12 @@ def _report(problems: Problems, strict: bool) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .model import load
-    from .remiss.check import further_problems
-
     started = time.perf_counter()
-    corpus, problems = load(args.sources)
-    freeze_loaded()
+    with lives_until_exit():
+        from .model import load
+        from .remiss.check import further_problems
+
+        corpus, problems = load(args.sources)
     problems.extend(further_problems(args.sources, corpus))
     code = _report(problems, args.strict)
     if corpus is not None and code == 0:
@@ -96,12 +96,12 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .model import load
+    with lives_until_exit():
+        from .model import load
 
-    corpus, problems = load(args.sources, keep_later=True)  # kept while typst lays out (render.build)
+        corpus, problems = load(args.sources, keep_later=True)  # kept while typst lays out (render.build)
     if corpus is None:
         return _report(problems, strict=False) or 1
-    freeze_loaded()
     from .render.build import build
 
     report = build(corpus, args.dist, jobs=args.jobs, force=args.force)
@@ -138,14 +138,14 @@ def cmd_versions(args: argparse.Namespace) -> int:
 def cmd_redline(args: argparse.Namespace) -> int:
     from concurrent.futures import ThreadPoolExecutor
 
-    from .model.versions import frozen_version, load_version
-    from .redline.diff import compare
-    from .redline.publish import write_redline
-
     started = time.perf_counter()
-    old, old_name = load_version(args.sources, args.old)
-    new, new_name = load_version(args.sources, args.new)
-    freeze_loaded()
+    with lives_until_exit():
+        from .model.versions import frozen_version, load_version
+        from .redline.diff import compare
+        from .redline.publish import write_redline
+
+        old, old_name = load_version(args.sources, args.old)
+        new, new_name = load_version(args.sources, args.new)
     titles = [v.title if (v := frozen_version(args.sources, spec)) else None for spec in (args.old, args.new)]
     changes = compare(old, new, old_name, new_name, *titles)
     from .remiss.report.trace import redline_notes
