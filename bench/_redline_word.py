@@ -9,8 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from avtal.cli import exit_now
-from avtal.gcpause import lives_until_exit
+from avtal.gcpause import exit_now, lives_until_exit
 
 
 def main(sources: str, old_spec: str, new_spec: str, out: str) -> None:

@@ -53,8 +53,7 @@ PDFS_OURS = """
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from avtal.cli import exit_now
-from avtal.gcpause import lives_until_exit
+from avtal.gcpause import exit_now, lives_until_exit
 with lives_until_exit():  # as `avtal build` loads: kept later, written while typst lays out
     from avtal.model import load, snapshot
     corpus, _ = load(Path(sys.argv[1]), keep_later=True)

@@ -127,7 +127,7 @@ def test_the_installed_command_exits_with_the_right_code_and_no_traceback(tree, 
     (["--help"], 0, "stdout", "usage: avtal"), (["--version"], 0, "stdout", "avtal "),
     (["chek"], 2, "stderr", "invalid choice: 'chek'")])
 def test_the_installed_command_keeps_the_exit_codes_and_output_of_argparse(argv, code, stream, says):
-    """The installed command ends by `cli.exit_now`, past the interpreter's teardown: argparse's own exits
+    """The installed command ends by `gcpause.exit_now`, past the interpreter's teardown: argparse's own exits
     keep their codes, and what was printed is flushed first."""
     result = subprocess.run([str(AVTAL), *argv], capture_output=True, text=True, encoding="utf-8", timeout=60)
     assert result.returncode == code, result.stderr

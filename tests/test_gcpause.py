@@ -64,3 +64,21 @@ def test_a_load_that_fails_freezes_nothing_and_turns_the_collector_on_again():
     with pytest.raises(ValueError), lives_until_exit():
         raise ValueError("bad sources")
     assert gc.isenabled() and gc.get_freeze_count() == before
+
+
+def test_no_collection_starts_over_what_was_loaded_when_the_block_ends():
+    gc.enable()
+    started = []
+
+    def record(phase, info):
+        if phase == "start":
+            started.append(info["generation"])
+
+    gc.callbacks.append(record)
+    try:
+        with lives_until_exit():
+            loaded = [[n] for n in range(20_000)]  # far over the youngest generation's threshold
+        again = [[n] for n in range(10)]
+    finally:
+        gc.callbacks.remove(record)
+    assert started == [] and loaded and again

@@ -83,7 +83,7 @@ def test_a_build_writes_a_queued_entry_before_it_returns(tree, tmp_path):
 
 QUEUED_THEN_EXIT = """
 from pathlib import Path
-from avtal.cli import exit_now
+from avtal.gcpause import exit_now
 from avtal.model.corpus import load
 load(Path("sources"), keep_later=True)
 exit_now(0)
@@ -93,7 +93,7 @@ exit_now(0)
 @pytest.mark.parametrize("argv", [[sys.executable, "-c", QUEUED_THEN_EXIT],
                                   [str(Path(sys.executable).parent / "avtal"), "build"]])
 def test_a_process_that_ends_has_written_its_entry(tree, monkeypatch, argv):
-    """A queued entry is written by the end of the process, though `cli.exit_now` skips the interpreter's
+    """A queued entry is written by the end of the process, though `gcpause.exit_now` skips the interpreter's
     teardown; and it is the entry the same load reads back."""
     result = subprocess.run(argv, cwd=tree.root, capture_output=True, text=True, env={**os.environ, "CI": "1"})
     assert result.returncode == 0, result.stderr
