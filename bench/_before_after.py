@@ -14,17 +14,17 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import statistics
 import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-ROOT = Path(__file__).resolve().parents[1]
+import peers
+
+ROOT = peers.ROOT
 RESULTS = ROOT / "bench" / "results" / "before_after.json"
 LAUNCHER = """import sys
 from avtal import cli
@@ -50,14 +50,7 @@ class Side:
         return [str(self.bin / "python"), *args]
 
     def timed(self, command: list[str], before: Callable[[], object] = lambda: None) -> Callable[[], float]:
-        def run() -> float:
-            before()
-            started = time.perf_counter()
-            result = subprocess.run(command, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            if result.returncode != 0:
-                raise SystemExit(f"failed: {' '.join(command)}\n{result.stderr.decode(errors='replace')[-2000:]}")
-            return time.perf_counter() - started
-        return run
+        return self.peers.timed(command, before)  # run with its ENV: its own code
 
 
 def checkout(rev: str, folder: Path) -> Side:
@@ -120,15 +113,10 @@ def main() -> int:
             print(f"{'figure':<34}{'before':>9}{'after':>9}{'after/before':>14}")
             found = {}
             for name in wanted:
-                runs = {"before": [], "after": []}
-                for side in runs:
-                    sides[side][name]()  # one untimed warm-up each
-                for _ in range(args.runs):
-                    for side in runs:
-                        runs[side].append(sides[side][name]())
-                a, b = statistics.median(runs["before"]), statistics.median(runs["after"])
-                found[name] = {"before_s": a, "after_s": b, "ratio": b / a, **{f"{k}_samples": v for k, v in runs.items()}}
-                print(f"{name:<34}{a:>8.3f}s{b:>8.3f}s{b / a:>13.3f}", flush=True)
+                row = peers.alternate(sides["after"][name], sides["before"][name], args.runs)  # "ours" is after
+                found[name] = {"before_s": row["peer_s"], "after_s": row["ours_s"], "ratio": row["ratio"],
+                               "before_samples": row["peer_samples"], "after_samples": row["ours_samples"]}
+                print(f"{name:<34}{row['peer_s']:>8.3f}s{row['ours_s']:>8.3f}s{row['ratio']:>13.3f}", flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder / "before" / "tree")],
                            capture_output=True)
