@@ -87,8 +87,12 @@ def cases(side: Side, work: Path) -> dict[str, Callable[[], float]]:
     subprocess.run(build, env=side.env, check=True, stdout=subprocess.DEVNULL)
     found["edit + build"] = side.timed(build, lambda: own.edit_clause(edit))
     found["--help"] = side.timed(side.avtal("--help"))
+    found["check, kept load"] = side.timed(side.avtal("--sources", str(sources), "check"))
     for factor in (1, 8):
         pair, _, _ = own.redline_pair(work / f"redline-{factor}", factor)
+        if factor == 8:
+            found["check 8x, no kept load"] = side.timed(side.avtal("--sources", str(pair), "check"),
+                                                         own.uncached(pair))
         word = side.python(str(side.bench / "_redline_word.py"), str(pair), "fore", "working",
                            str(work / f"redline-{factor}" / "out.docx"))
         found[f"Word redline {factor}x"] = side.timed(word)
