@@ -122,7 +122,6 @@ def test_the_installed_command_exits_with_the_right_code_and_no_traceback(tree, 
         assert result.stdout.startswith("ok: 2 documents")
 
 
-
 @pytest.mark.parametrize("argv, code, stream, says", [
     (["--help"], 0, "stdout", "usage: avtal"), (["--version"], 0, "stdout", "avtal "),
     (["chek"], 2, "stderr", "invalid choice: 'chek'")])
