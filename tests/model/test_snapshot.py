@@ -23,14 +23,9 @@ def fresh(tree, root=None):
     return load(tree.sources, root=root or tree.root, memo=Memo())
 
 
-def on_disk(tree) -> list[Path]:
-    return sorted((tree.root / ".build-cache" / "corpus").glob("*.pickle"))
-
-
 def entries(tree) -> list[Path]:
-    """The kept loads once the queued ones are written, as when a command ends."""
-    snapshot.flush()
-    return on_disk(tree)
+    """The kept loads on disk (a queued one is not there until `snapshot.flush`)."""
+    return sorted((tree.root / ".build-cache" / "corpus").glob("*.pickle"))
 
 
 def same(loaded, expected):
@@ -60,15 +55,15 @@ def test_a_second_load_reads_the_kept_corpus_and_parses_nothing(tree, monkeypatc
 def test_a_load_keeps_its_entry_before_it_returns_or_later_when_asked(tree):
     snapshot.flush()
     tree.load()
-    assert len(on_disk(tree)) == 1
+    assert len(entries(tree)) == 1
     shutil.rmtree(tree.root / ".build-cache")
     load(tree.sources, root=tree.root, keep_later=True)
-    assert on_disk(tree) == []  # queued: the command that loaded is not held up by the write
+    assert entries(tree) == []  # queued: the command that loaded is not held up by the write
     snapshot.flush()
-    [entry] = on_disk(tree)
+    [entry] = entries(tree)
     written = entry.stat().st_mtime_ns
     snapshot.flush()
-    assert on_disk(tree) == [entry] and entry.stat().st_mtime_ns == written  # written once
+    assert entries(tree) == [entry] and entry.stat().st_mtime_ns == written  # written once
 
 
 def test_a_build_writes_a_queued_entry_before_it_returns(tree, tmp_path):
@@ -76,9 +71,9 @@ def test_a_build_writes_a_queued_entry_before_it_returns(tree, tmp_path):
 
     snapshot.flush()
     corpus, _ = load(tree.sources, root=tree.root, keep_later=True)
-    assert on_disk(tree) == []
+    assert entries(tree) == []
     build(corpus, tmp_path / "dist", jobs=1)
-    assert len(on_disk(tree)) == 1  # written on the thread that waits for typst, not at exit
+    assert len(entries(tree)) == 1  # written on the thread that waits for typst, not at exit
 
 
 QUEUED_THEN_EXIT = """
@@ -97,7 +92,7 @@ def test_a_process_that_ends_has_written_its_entry(tree, monkeypatch, argv):
     teardown; and it is the entry the same load reads back."""
     result = subprocess.run(argv, cwd=tree.root, capture_output=True, text=True, env={**os.environ, "CI": "1"})
     assert result.returncode == 0, result.stderr
-    assert len(on_disk(tree)) == 1
+    assert len(entries(tree)) == 1
 
     def parse(*_args, **_kwargs):
         raise AssertionError("the entry the process wrote was not read back")
@@ -162,7 +157,6 @@ def test_a_damaged_entry_is_ignored_and_replaced(tree):
     for damage in (b"", b"not a pickle", entry.read_bytes()[:1000]):
         entry.write_bytes(damage)
         same(tree.load(), first)
-        snapshot.flush()
         assert entry.read_bytes() != damage
 
 
