@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from avtal.model import corpus as corpus_module
+from avtal.model import yamlfile
 from avtal.model import snapshot
 from avtal.model.corpus import Memo, load
 from avtal.model.freeze import freeze
@@ -44,7 +45,7 @@ def test_a_second_load_reads_the_kept_corpus_and_parses_nothing(tree, monkeypatc
     def parse(*_args, **_kwargs):
         raise AssertionError("a kept load parsed a file again")
 
-    monkeypatch.setattr(corpus_module, "read_yaml", parse)
+    monkeypatch.setattr(yamlfile, "read_yaml", parse)
     monkeypatch.setattr(corpus_module, "parse_blocks", parse)
     again = tree.load()
     same(again, first)
@@ -97,7 +98,7 @@ def test_a_process_that_ends_has_written_its_entry(tree, monkeypatch, argv):
     def parse(*_args, **_kwargs):
         raise AssertionError("the entry the process wrote was not read back")
 
-    monkeypatch.setattr(corpus_module, "read_yaml", parse)
+    monkeypatch.setattr(yamlfile, "read_yaml", parse)
     monkeypatch.chdir(tree.root)
     assert load(Path("sources"))[0] is not None  # as the process loaded it
 

@@ -19,11 +19,11 @@ MUN = "documents/munhalsa.yaml"
 
 
 def test_a_memo_reads_again_only_the_file_that_changed(tree, monkeypatch):
-    import avtal.model.corpus as corpus_module
+    import avtal.model.yamlfile as yamlfile  # the load imports read_yaml from there when it reads a file
 
     read: list[str] = []
-    real = corpus_module.read_yaml
-    monkeypatch.setattr(corpus_module, "read_yaml", lambda path, *a: read.append(path.name) or real(path, *a))
+    real = yamlfile.read_yaml
+    monkeypatch.setattr(yamlfile, "read_yaml", lambda path, *a: read.append(path.name) or real(path, *a))
     memo = Memo()
     first, _ = load(tree.sources, root=tree.root, memo=memo)
     assert first is not None and len(read) == 5  # avtal, terms, statutes, two documents

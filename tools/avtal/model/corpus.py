@@ -7,12 +7,13 @@ parsed text. Problems are collected across all files before returning.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..fsutil import CACHE_DIR, read_limited
 from . import law, schema, snapshot
@@ -29,8 +30,9 @@ from .text import (
     parse_inlines,
     walk_inlines,
 )
-from .validate import salvage, validate
-from .yamlfile import MAX_BYTES, KeyPath, YamlFile, read_yaml
+
+if TYPE_CHECKING:
+    from .yamlfile import KeyPath, YamlFile
 
 MAX_DEPTH = 3
 PACKAGE_FILE = "avtal.yaml"
@@ -286,6 +288,11 @@ class _Loader:
         return source, valid
 
     def _read(self, path: Path, model: type[schema.Node], listed_as: str):
+        # Imported here, as only a load from scratch reads YAML and validates: a kept load needs neither
+        # (pydantic and the YAML loader are ~70 ms of a start-up).
+        from .validate import salvage, validate
+        from .yamlfile import MAX_BYTES, read_yaml
+
         if not path.exists():
             why = f"'{listed_as}' is listed in {PACKAGE_FILE} but " if listed_as else ""
             self.problems.add(Location(self.shown(path)), f"missing file: {why}{self.shown(path)} does not exist")
@@ -321,7 +328,7 @@ class _Loader:
             if id(doc) in self.salvaged:  # text in the parts dropped may use terms: no false "never used"
                 self.partial[doc_id] = source.text
                 if not isinstance(doc.id, str):
-                    doc = doc.model_copy(update={"id": doc_id})
+                    doc = dataclasses.replace(doc, id=doc_id)
             if doc.id != doc_id:
                 self.problems.add(source.location(("id",)), f"document id '{doc.id}' differs from its file name: "
                                   f"expected '{doc_id}' (ids and file names must agree)", where=doc.id)

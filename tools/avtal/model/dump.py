@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from pydantic import BaseModel
 
 from . import schema
 from .corpus import DOCUMENTS_DIR, PACKAGE_FILE, STATUTES_FILE, TERMS_FILE, Corpus
 
 # Short, fixed-shape values are written on one line, as people write them:
 # `{law: hsl, chapter: 16, section: 4}`, `header: [Insats, Regionen, Kommunen]`.
-_FLOW_MODELS: tuple[type[BaseModel], ...] = (schema.StatuteRef,)
+_FLOW_MODELS: tuple[type, ...] = (schema.StatuteRef,)
 _FLOW_LISTS = {(schema.Table, "header"), (schema.Term, "replaces")}
 
 _SINGLES = (schema.Package, schema.Glossary, schema.Statutes)  # one of each per tree
@@ -84,13 +83,13 @@ def _one_line(values: Iterable[Any]) -> bool:
     return all(not isinstance(v, str) or "\n" not in v for v in values)
 
 
-def _plain(model: BaseModel) -> dict[str, Any]:
-    """A model as plain data in schema field order, without absent or default values."""
+def _plain(model: Any) -> dict[str, Any]:
+    """A source node or remiss record as plain data in field order, without absent or default values."""
     out: dict[str, Any] = {}
     cls = type(model)
-    for name, info in cls.model_fields.items():
-        value = getattr(model, name)
-        if not info.is_required() and value == info.get_default(call_default_factory=True):
+    for f in schema.fields_of(cls):
+        name, value = f.name, getattr(model, f.name)
+        if not f.required and value == f.default:
             continue
         if (cls, name) in _FLOW_LISTS and _one_line(value):
             out[name] = _FlowList(value)
@@ -102,7 +101,7 @@ def _plain(model: BaseModel) -> dict[str, Any]:
 
 
 def _value(value: Any) -> Any:
-    if isinstance(value, BaseModel):
+    if schema.is_model(value):
         return _plain(value)
     if isinstance(value, tuple):
         return [_value(v) for v in value]

@@ -6,6 +6,7 @@ models, whose rounds read versions: reading versions must not need the writer.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -42,7 +43,7 @@ def freeze(sources: Path, name: str, *, date: dt.date, status: Status, title: st
     corpus, found = load(sources)
     if corpus is None:
         raise SourceError(found)
-    docs = [d.source.model_copy(update={"status": status, "version_date": date}) for d in corpus.documents]
+    docs = [dataclasses.replace(d.source, status=status, version_date=date) for d in corpus.documents]
     with staging_folder(target) as staging:  # also removes the staging of a killed freeze of this name
         dump_sources([corpus.package, Glossary(terms=tuple(t.source for t in corpus.terms)),
                       Statutes(statutes=corpus.statutes), *docs], staging, schemas=False)

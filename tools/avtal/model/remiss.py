@@ -24,7 +24,7 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Literal, Optional
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .corpus import Corpus
 from .problems import Location, Problems, SourceError, relative
@@ -34,7 +34,7 @@ from .remiss_files import ASSESSMENT_FILE, REMISS_DIR, parties_path, round_ids, 
 from .remiss_files import INCOMING_DIR as INCOMING_DIR
 from .remiss_files import PARTIES_FILE as PARTIES_FILE
 from .remiss_files import POSITIONS_FILE as POSITIONS_FILE
-from .schema import Id, Line, Node, Text
+from .schema import Id, Line, Text
 from .statuses import POSITION_STATUSES as POSITION_STATUSES  # re-exported: positions and the report use it from here
 from .validate import validate
 from .yamlfile import YamlFile, read_yaml
@@ -62,9 +62,18 @@ CommentSource = Literal["form", "form-general", "form-outside", "word-comment", 
 FileKind = Literal["form", "draft", "letter", "manual"]
 
 
+class Record(BaseModel):
+    """Base of every remiss record: frozen, and unknown keys are errors.
+
+    Unlike the source nodes (plain dataclasses, so that a kept Corpus loads without pydantic), records are
+    pydantic models: code builds them from what parties sent, and each is validated when it is made."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
 # -- parter.yaml --
 
-class Party(Node):
+class Party(Record):
     """One of the 50 parties: the region or a municipality."""
 
     id: Id = Field(description="Stable id, e.g. 'boras' (ASCII: å, ä → a, ö → o).")
@@ -76,7 +85,7 @@ class Party(Node):
                                     "'.example' domain: sending for real refuses it.")
 
 
-class Kommunalforbund(Node):
+class Kommunalforbund(Record):
     """A kommunalförbund: its members (parties naming it) may answer jointly through it."""
 
     id: Id
@@ -86,7 +95,7 @@ class Kommunalforbund(Node):
     email_placeholder: bool
 
 
-class Organisation(Node):
+class Organisation(Record):
     """A remissinstans that is not a party: it may be sent the remiss and answer, and is counted apart."""
 
     id: Id
@@ -102,7 +111,7 @@ class Organisation(Node):
     email_placeholder: bool
 
 
-class Parties(Node):
+class Parties(Record):
     """sources/parter.yaml."""
 
     kommunalforbund: tuple[Kommunalforbund, ...] = ()
@@ -113,7 +122,7 @@ class Parties(Node):
 
 # -- remiss/<round>.yaml --
 
-class Contact(Node):
+class Contact(Record):
     """A contact person named in the missiv."""
 
     name: Line
@@ -125,7 +134,7 @@ class Contact(Node):
                               "the reserved '.example' domain): sending for real refuses the round.")
 
 
-class Sender(Node):
+class Sender(Record):
     """Who sends the remiss (signs the missiv)."""
 
     organisation: Line
@@ -134,7 +143,7 @@ class Sender(Node):
     role: Line
 
 
-class Letter(Node):
+class Letter(Record):
     """Free text of the missiv; paragraphs separated by blank lines."""
 
     intro: Text = Field(description="What is remitted and why.")
@@ -142,7 +151,7 @@ class Letter(Node):
     closing: Optional[Text] = None
 
 
-class Round(Node):
+class Round(Record):
     """One remiss round: the frozen version sent, to whom, when and how to answer."""
 
     id: Id = Field(description="Round id; also the file name, e.g. 'remiss-2025'.")
@@ -173,7 +182,7 @@ class Round(Node):
 
 # -- remiss/<round>/svar/<id>.yaml --
 
-class DecidedBy(Node):
+class DecidedBy(Record):
     """Who decided the answer: body, date and paragraph (§)."""
 
     body: Line = Field(description="e.g. 'Kommunstyrelsen'.")
@@ -181,7 +190,7 @@ class DecidedBy(Node):
     paragraph: Optional[Line] = Field(None, description="e.g. '§ 45'.")
 
 
-class QuestionAnswer(Node):
+class QuestionAnswer(Record):
     """The answer to one of the questions the round's letter asks (svarsformulär, "Remissens frågor")."""
 
     number: int = Field(ge=1, description="The question's number in the round's letter.questions, from 1.")
@@ -189,14 +198,14 @@ class QuestionAnswer(Node):
     answer: Text
 
 
-class Consequences(Node):
+class Consequences(Record):
     """What the party says the proposal means for it (svarsformulär, "Konsekvenser")."""
 
     economic: Optional[Text] = Field(None, description="Economic consequences for the party.")
     children: Optional[Text] = Field(None, description="Consequences for children (barnkonsekvenser).")
 
 
-class ReceivedFile(Node):
+class ReceivedFile(Record):
     """A file as received, kept under inkommet/."""
 
     path: Line = Field(description="Relative to the round's folder, e.g. 'inkommet/boras/1-svarsformular.docx'.")
@@ -205,7 +214,7 @@ class ReceivedFile(Node):
     original_name: Line
 
 
-class Correction(Node):
+class Correction(Record):
     """A correction of a recorded value: what it was, what it became, who corrected it and when."""
 
     field: Literal["received"] = Field(description="What was corrected.")
@@ -215,7 +224,7 @@ class Correction(Node):
     at: dt.datetime = Field(description="When (local time with offset).")
 
 
-class Revision(Node):
+class Revision(Record):
     """One submission of an answer; a changed re-submission adds a revision."""
 
     number: int = Field(ge=1)
@@ -227,7 +236,7 @@ class Revision(Node):
                                                 "oldest first (re-import with --received).")
 
 
-class Comment(Node):
+class Comment(Record):
     """One comment, keyed by (party, clause id); the id never changes once given."""
 
     id: Id = Field(description="Stable comment id, e.g. 'boras-3'.")
@@ -249,7 +258,7 @@ class Comment(Node):
         return not (self.stance in CONTENT_FREE and not self.text.strip() and not (self.proposal or "").strip())
 
 
-class Answer(Node):
+class Answer(Record):
     """A remissvar: one party's answer, or a kommunalförbund's joint answer for several parties."""
 
     round: Id
@@ -265,7 +274,7 @@ class Answer(Node):
     comments: tuple[Comment, ...] = ()
 
 
-class ManualComment(Node):
+class ManualComment(Record):
     """One comment of a hand-written answer: a Comment without id, source, revision or flags (import adds them)."""
 
     clause: Optional[Id] = Field(None, description="Clause id; none for a general comment.")
@@ -277,7 +286,7 @@ class ManualComment(Node):
     author: Optional[Line] = Field(None, description="Who wrote it, if named.")
 
 
-class ManualAnswer(Node):
+class ManualAnswer(Record):
     """An answer typed in by hand (received on paper, by telephone, in an e-mail body).
 
     `avtal remiss import ROUND FILE.yaml` validates it and stores it as an Answer,
@@ -298,7 +307,7 @@ class ManualAnswer(Node):
 
 # -- remiss/<round>/stallningstaganden.yaml --
 
-class Position(Node):
+class Position(Record):
     """The working group's position on one or more comments (the same point raised by many)."""
 
     comments: tuple[Id, ...] = Field(min_length=1, description="Comment ids this position answers.")
@@ -311,7 +320,7 @@ class Position(Node):
                                     "preamble, title or other text outside the clauses.")
 
 
-class Positions(Node):
+class Positions(Record):
     """sources/remiss/<round>/stallningstaganden.yaml (never written by import)."""
 
     round: Id
@@ -323,7 +332,7 @@ class Positions(Node):
 
 # -- remiss/<round>/bedomning.yaml --
 
-class QuestionSummary(Node):
+class QuestionSummary(Record):
     """What the answers say on one of the missiv's questions, in the group's words."""
 
     question: int = Field(ge=1, description="The question's number: 1 for the first of the round's "
@@ -333,7 +342,7 @@ class QuestionSummary(Node):
                                      "in the report).")
 
 
-class Theme(Node):
+class Theme(Record):
     """A theme many answers raise (e.g. betalningsansvar): the report counts its comments and stances."""
 
     title: Line
@@ -343,7 +352,7 @@ class Theme(Node):
     comments: tuple[Id, ...] = Field((), description="Further comments that belong to it (e.g. general ones).")
 
 
-class Assessment(Node):
+class Assessment(Record):
     """sources/remiss/<round>/bedomning.yaml: what the working group tells SRO about the round as a whole."""
 
     round: Id
@@ -353,7 +362,7 @@ class Assessment(Node):
     themes: tuple[Theme, ...] = ()
 
 
-REMISS_SCHEMAS: dict[str, type[Node]] = {
+REMISS_SCHEMAS: dict[str, type[Record]] = {
     "parties": Parties,
     "round": Round,
     "answer": Answer,

@@ -6,19 +6,25 @@ clause id), what was expected, and suggests the key that was probably meant.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import types
 import typing
 from difflib import get_close_matches
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .problems import Problems
-from .schema import ID_EXAMPLE, ID_PATTERN
+from .schema import ID_EXAMPLE, ID_PATTERN, Node, fields_of, is_model
 from .yamlfile import KeyPath, YamlFile, path_str
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
+
+# A source node is a dataclass, a remiss record a pydantic model: their errors are the same, named differently.
+_SAME_AS = {"unexpected_keyword_argument": "extra_forbidden", "missing_argument": "missing",
+            "dataclass_type": "model_type", "dataclass_exact_type": "model_type"}
 
 _EXPECTED = {
     "string_type": "text",
@@ -40,10 +46,16 @@ _EXPECTED = {
 }
 
 
+@functools.cache
+def adapter(model: Any) -> TypeAdapter:
+    """pydantic's validator of a model or type, built once per process."""
+    return TypeAdapter(model)
+
+
 def validate(model: type[M], source: YamlFile, problems: Problems) -> M | None:
     """Validate a loaded file against a model; report each error with its place."""
     try:
-        return model.model_validate(source.data)
+        return adapter(model).validate_python(source.data)
     except ValidationError as exc:
         seen: set[tuple[str, str]] = set()
         for error in exc.errors(include_url=False):
@@ -51,22 +63,22 @@ def validate(model: type[M], source: YamlFile, problems: Problems) -> M | None:
         return None
 
 
-def _report(model: type[BaseModel], source: YamlFile, error: Any, problems: Problems, seen: set) -> None:
+def _report(model: type, source: YamlFile, error: Any, problems: Problems, seen: set) -> None:
     loc: tuple = error["loc"]
-    kind: str = error["type"]
+    kind: str = _SAME_AS.get(error["type"], error["type"])
     path, value = _data_path(source.data, loc)
     where = _clause_id(source.data, path) or path_str(path)
     location = source.location(path, key=(kind == "extra_forbidden"))
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        allowed = list(_model_at(model, loc[:-1]).model_fields)
+        allowed = [f.name for f in fields_of(_model_at(model, loc[:-1]))]
         guess = get_close_matches(key, allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{guess[0]}'? " if guess else ""
         message = f"unknown key '{key}': {hint}expected one of: {', '.join(allowed)}"
     elif kind == "missing":
         field = str(loc[-1])
         parent = _model_at(model, loc[:-1])
-        info = parent.model_fields.get(field)
+        info = next((f for f in fields_of(parent) if f.name == field), None)
         hint = f" ({info.description})" if info is not None and info.description else ""
         message = f"missing required field '{field}'{hint}"
     elif kind == "string_pattern_mismatch":
@@ -124,13 +136,13 @@ def _clause_id(data: Any, path: KeyPath) -> str:
     return found
 
 
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
+def _model_at(model: type, loc: tuple) -> type:
     """The model class that validates the value at `loc` (for listing its fields)."""
     current = model
     for part in loc:
         if isinstance(part, int):
             continue
-        field = current.model_fields.get(str(part))
+        field = next((f for f in fields_of(current) if f.name == str(part)), None)
         if field is None:
             break
         inner = _inner_model(field.annotation)
@@ -140,8 +152,8 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel]:
     return current
 
 
-def _inner_model(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+def _inner_model(annotation: Any) -> type | None:
+    if isinstance(annotation, type) and (issubclass(annotation, Node) or hasattr(annotation, "model_fields")):
         return annotation
     if isinstance(annotation, (typing._GenericAlias, types.GenericAlias, types.UnionType)) or typing.get_origin(annotation):  # type: ignore[attr-defined]
         for arg in typing.get_args(annotation):
@@ -182,23 +194,18 @@ def salvage(model: type[M], data: Any, salvaged: set[int]) -> M | None:
     if not isinstance(data, dict):
         return None
     try:
-        return model.model_validate(data)
+        return adapter(model).validate_python(data)
     except ValidationError:
         pass
     values: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        if name in data:
-            values[name] = _salvage_value(info.annotation, data[name], salvaged)
-        else:
-            values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
-    built = model.model_construct(**values)
+    for f in fields_of(model):
+        values[f.name] = _salvage_value(f.annotation, data[f.name], salvaged) if f.name in data else f.default
+    built = model(**values) if dataclasses.is_dataclass(model) else model.model_construct(**values)  # type: ignore
     salvaged.add(id(built))
     return built
 
 
 def _salvage_value(annotation: Any, value: Any, salvaged: set[int]) -> Any:
-    from pydantic import TypeAdapter
-
     inner = _inner_model(annotation)
     origin = typing.get_origin(annotation)
     if origin is tuple:
@@ -211,16 +218,16 @@ def _salvage_value(annotation: Any, value: Any, salvaged: set[int]) -> Any:
             and isinstance(value, dict):
         return salvage(inner, value, salvaged)
     try:
-        return TypeAdapter(annotation).validate_python(value)
+        return adapter(annotation).validate_python(value)
     except ValidationError:
         return value if isinstance(value, str) else None
 
 
 def _usable(item: Any) -> bool:
     """A salvaged list item worth checking: one with an id, or (without ids) every required field."""
-    if not isinstance(item, BaseModel):
+    if not is_model(item):
         return True
-    fields = type(item).model_fields
-    if "id" in fields:
+    fields = fields_of(type(item))
+    if any(f.name == "id" for f in fields):
         return isinstance(getattr(item, "id"), str)
-    return all(getattr(item, name) is not None for name, info in fields.items() if info.is_required())
+    return all(getattr(item, f.name) is not None for f in fields if f.required)

@@ -73,9 +73,10 @@ def document_fingerprint(corpus: Corpus, doc: Document, common: str) -> str:
                 cited.append(f"ref {target.id} {target.label} {corpus.document(target.doc).source.short_title}")
             elif isinstance(node, DocRef):
                 cited.append(f"doc {node.doc} {corpus.document(node.doc).title}")
-    terms = [t.source.model_dump_json() for t in wording.terms_used(corpus, doc)]
-    statutes = [s.model_dump_json() for s in corpus.statutes]
-    return _digest(common, doc.source.model_dump_json(), *sorted(set(cited)), *terms, *statutes,
+    # A source node's repr is its content: every field, in order, all the way down.
+    terms = [repr(t.source) for t in wording.terms_used(corpus, doc)]
+    statutes = [repr(s) for s in corpus.statutes]
+    return _digest(common, repr(doc.source), *sorted(set(cited)), *terms, *statutes,
                    *statute_texts(corpus, doc.runs(), doc.source.valid_from))
 
 
@@ -149,11 +150,11 @@ def plan(corpus: Corpus, when: dt.datetime) -> list[Job]:
     jobs: list[Job] = []
     for doc in corpus.documents:
         jobs.extend(_document_jobs(corpus, doc, when, document_fingerprint(corpus, doc, common)))
-    listing = _digest(common, corpus.package.model_dump_json(), *(d.source.model_dump_json(
-        include={"id", "title", "kind", "status", "version_date", "diarienummer", "short_title"}) for d in corpus.documents))
+    listing = _digest(common, repr(corpus.package), *(repr([getattr(d.source, name) for name in (
+        "id", "title", "kind", "status", "version_date", "diarienummer", "short_title")]) for d in corpus.documents))
     jobs.append(Job("web/index.html", listing, lambda: render_index(corpus).encode("utf-8")))
-    glossary = _digest(common, corpus.package.title, *(t.source.model_dump_json() for t in corpus.terms),
-                       *(s.model_dump_json() for s in corpus.statutes),
+    glossary = _digest(common, corpus.package.title, *(repr(t.source) for t in corpus.terms),
+                       *(repr(s) for s in corpus.statutes),
                        *statute_texts(corpus, (r for t in corpus.terms for r in block_inlines(t.definition)),
                                       corpus.documents[0].source.valid_from))
     jobs.append(Job("web/begrepp.html", glossary, lambda: render_glossary(corpus).encode("utf-8")))

@@ -49,8 +49,8 @@ from typing import Optional
 from pydantic import Field
 
 from ...model.problems import Location, Problems, SourceError, relative
-from ...model.remiss import Email, load_round
-from ...model.schema import Id, Line, Node
+from ...model.remiss import Email, Record, load_round
+from ...model.schema import Id, Line
 from ...model.validate import validate
 from ...model.yamlfile import read_yaml
 from ..record import answers as store
@@ -62,7 +62,7 @@ from .submission import Context, Entry, ImportReport
 
 # -- the batch list (the registrar's diarium) --
 
-class BatchFile(Node):
+class BatchFile(Record):
     """One received file in a batch list."""
 
     file: Line = Field(description="The file, relative to the batch file's folder.")
@@ -73,7 +73,7 @@ class BatchFile(Node):
                                     "receipt` acknowledges to it; default the answerer's registrar.")
 
 
-class ImportBatch(Node):
+class ImportBatch(Record):
     """`avtal remiss import ROUND --batch FILE.yaml`: many files, each with its own sender and date."""
 
     files: tuple[BatchFile, ...] = Field(min_length=1)

@@ -33,8 +33,8 @@ from pydantic import Field
 
 from ...fsutil import atomic_write_text
 from ...model.problems import Location, Problems, SourceError, relative
-from ...model.remiss import Addressee, Answer, RoundInfo, load_round
-from ...model.schema import Id, Line, Node
+from ...model.remiss import Addressee, Answer, Record, RoundInfo, load_round
+from ...model.schema import Id, Line
 from ...model.validate import validate
 from ...model.yamlfile import read_yaml
 from ...render.wording import long_date
@@ -54,7 +54,7 @@ LOG_FILES: dict[str, str] = {"reminder": "paminnelser.yaml", "receipt": "kvitten
 FOLDERS: dict[str, str] = {"reminder": "paminnelser", "receipt": "kvittenser"}  # in dist/remiss/ROUND/
 
 
-class NoticeRecord(Node):
+class NoticeRecord(Record):
     """One attempt to send a reminder or a receipt."""
 
     party: Id
@@ -66,7 +66,7 @@ class NoticeRecord(Node):
     response: Line
 
 
-class NoticeLog(Node):
+class NoticeLog(Record):
     """Every attempt, in order, as `avtal remiss remind/receipt --send` wrote it."""
 
     round: Id

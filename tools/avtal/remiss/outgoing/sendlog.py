@@ -15,15 +15,15 @@ from pydantic import Field
 
 from ...fsutil import atomic_write_text
 from ...model.problems import Location, Problems, relative
-from ...model.remiss import Email, RoundInfo
-from ...model.schema import Id, Line, Node
+from ...model.remiss import Email, Record, RoundInfo
+from ...model.schema import Id, Line
 from ...model.validate import validate
 from ...model.yamlfile import read_yaml
 
 LOG_FILE = "utskick.yaml"  # sources/remiss/<round>/utskick.yaml
 
 
-class SendRecord(Node):
+class SendRecord(Record):
     """One attempt to send a round's e-mail to one party."""
 
     party: Id
@@ -38,7 +38,7 @@ class SendRecord(Node):
     response: Line = Field(description="The SMTP server's answer, e.g. '250 2.0.0 Ok: queued as 4XyZ'.")
 
 
-class SendLog(Node):
+class SendLog(Record):
     """Every attempt, in order; written by `avtal remiss mail ROUND --send` after each message."""
 
     round: Id
