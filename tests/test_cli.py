@@ -174,3 +174,21 @@ def test_build_and_redline_without_a_round_import_neither_the_remiss_model_nor_t
     in_tree.edit(MUN, "    title: Inledning\n", "    title: Inledningen\n")
     assert run("redline", "v1", "working") == "[]"
     assert (in_tree.root / "dist" / "redline" / "v1--working" / "munhalsa.docx").is_file()
+
+
+def test_a_redline_between_kept_loads_does_not_import_pydantic(in_tree):
+    """The source models are dataclasses: unpickling two kept versions needs no pydantic (~60 ms of a start-up),
+    nor does reading a frozen version's record once it is kept. The first redline loads from scratch, and
+    validates; the second finds both loads kept."""
+    probe = ("import sys\nfrom avtal.cli import main\ncode = main(sys.argv[1:])\n"
+             "print('pydantic' in sys.modules)\nsys.exit(code)")
+    assert main(["freeze", "v1", "--date", "2025-01-30"]) == 0
+    in_tree.edit(MUN, "    title: Inledning\n", "    title: Inledningen\n")
+    seen = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", probe, "redline", "v1", "working"], cwd=in_tree.root,
+                                capture_output=True, text=True, encoding="utf-8", timeout=120)
+        assert result.returncode == 0, result.stderr
+        seen.append(result.stdout.splitlines()[-1])
+    assert seen == ["True", "False"]
+    assert (in_tree.root / "dist" / "redline" / "v1--working" / "munhalsa.docx").is_file()

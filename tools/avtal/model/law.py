@@ -16,20 +16,12 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from ..fsutil import cached_pickle
 from .problems import Location, Problems, Severity, relative
 from .schema import Statute
 from .text import Cite
 
 LAGAR_DIR = "lagar"
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 
 def number(text: str | int) -> str:
     """'8a', '8 a' and 8 as written by people → the one form the snapshot uses: '8 a', '8'."""
@@ -106,7 +98,12 @@ _CODE = Path(__file__).read_bytes()  # the on-disk cache keeps Snapshots: a chan
 
 def _fields(text: str) -> dict:
     """A snapshot's YAML reduced to plain values."""
-    data = yaml.load(text, Loader=_Loader)
+    import yaml  # only here: a kept snapshot (or a kept Corpus) is unpickled without the YAML loader
+
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        raise ValueError(f"not YAML: {exc}") from None
     sections = [[s["chapter"], s["section"], s["from"], s.get("until"), bool(s.get("repealed")), str(s["text"])]
                 for s in data["sections"]]
     if not all(isinstance(s[2], dt.date) for s in sections):
@@ -147,7 +144,7 @@ def read_snapshot(path: Path, problems: Problems, root: Path | None = None) -> S
             kept = _snapshot(_fields(raw.decode("utf-8")), "")
         snapshot = _CACHE[key] = replace(kept, file=shown)
         return snapshot
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as exc:
+    except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
         problems.add(Location(shown), f"unreadable statute snapshot ({exc.__class__.__name__}: {exc}): expected the "
                      "output of tools/lagar_snapshot.py; regenerate it (README, 'Statutes')")
         return None
