@@ -90,9 +90,13 @@ def _description(rules: list) -> str | None:
     return described[-1] if described else None
 
 
+def is_model_class(cls: Any) -> bool:
+    """Whether `cls` is a source node or a remiss record class: something `fields_of` describes."""
+    return isinstance(cls, type) and (issubclass(cls, Node) or hasattr(cls, "model_fields"))
+
+
 def is_model(value: Any) -> bool:
-    """Whether `value` is a source node or a remiss record: something `fields_of` describes."""
-    return isinstance(value, Node) or hasattr(type(value), "model_fields")
+    return is_model_class(type(value))
 
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*(\.[a-z0-9]+(-[a-z0-9]+)*)*$"

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from .problems import Problems
-from .schema import ID_EXAMPLE, ID_PATTERN, Node, fields_of, is_model
+from .schema import ID_EXAMPLE, ID_PATTERN, FieldSpec, fields_of, is_model, is_model_class
 from .yamlfile import KeyPath, YamlFile, path_str
 
 M = TypeVar("M")
@@ -78,7 +78,7 @@ def _report(model: type, source: YamlFile, error: Any, problems: Problems, seen:
     elif kind == "missing":
         field = str(loc[-1])
         parent = _model_at(model, loc[:-1])
-        info = next((f for f in fields_of(parent) if f.name == field), None)
+        info = _field(parent, field)
         hint = f" ({info.description})" if info is not None and info.description else ""
         message = f"missing required field '{field}'{hint}"
     elif kind == "string_pattern_mismatch":
@@ -142,7 +142,7 @@ def _model_at(model: type, loc: tuple) -> type:
     for part in loc:
         if isinstance(part, int):
             continue
-        field = next((f for f in fields_of(current) if f.name == str(part)), None)
+        field = _field(current, str(part))
         if field is None:
             break
         inner = _inner_model(field.annotation)
@@ -152,8 +152,12 @@ def _model_at(model: type, loc: tuple) -> type:
     return current
 
 
+def _field(model: type, name: str) -> FieldSpec | None:
+    return next((f for f in fields_of(model) if f.name == name), None)
+
+
 def _inner_model(annotation: Any) -> type | None:
-    if isinstance(annotation, type) and (issubclass(annotation, Node) or hasattr(annotation, "model_fields")):
+    if is_model_class(annotation):
         return annotation
     if isinstance(annotation, (typing._GenericAlias, types.GenericAlias, types.UnionType)) or typing.get_origin(annotation):  # type: ignore[attr-defined]
         for arg in typing.get_args(annotation):
