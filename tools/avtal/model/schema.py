@@ -65,6 +65,7 @@ class FieldSpec:
     description: str | None
     required: bool
     default: Any  # None when required
+    rules: tuple[Rule, ...] = ()  # the outermost rules of a source node's field (what `annotation` is without)
 
 
 @functools.cache
@@ -81,7 +82,8 @@ def fields_of(model: type) -> tuple[FieldSpec, ...]:
         if typing.get_origin(annotation) is Annotated:
             annotation, *rules = typing.get_args(annotation)
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        found.append(FieldSpec(f.name, annotation, _description(rules), required, None if required else f.default))
+        found.append(FieldSpec(f.name, annotation, _description(rules), required, None if required else f.default,
+                               tuple(r for r in rules if isinstance(r, Rule))))
     return tuple(found)
 
 
