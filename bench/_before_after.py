@@ -75,13 +75,15 @@ def cases(side: Side, work: Path) -> dict[str, Callable[[], float]]:
     """The figures of `peers.figures`, without their peers, for one side, on corpora its own bench makes."""
     found: dict[str, Callable[[], float]] = {}
     own = side.peers
+    # A REV from before kept loads (56f9ac1) has no `uncached`; this checkout's empties its dist/ alike.
+    uncached = getattr(own, "uncached", peers.uncached)
     sources = own.corpus(work / "one", 1)
     dist = work / "one" / "dist"
     found["cold build"] = side.timed(side.avtal("--sources", str(sources), "build", "--dist", str(dist)),
-                                     own.uncached(sources, dist))
+                                     uncached(sources, dist))
     (work / "pdfs").mkdir()
     found["5 PDFs"] = side.timed(side.python("-c", own.PDFS_OURS, str(sources), str(work / "pdfs")),
-                                 own.uncached(sources))
+                                 uncached(sources))
     edit = own.corpus(work / "edit", 1)
     build = side.avtal("--sources", str(edit), "build", "--dist", str(work / "edit" / "dist"))
     subprocess.run(build, env=side.env, check=True, stdout=subprocess.DEVNULL)
@@ -92,11 +94,11 @@ def cases(side: Side, work: Path) -> dict[str, Callable[[], float]]:
         pair, _, _ = own.redline_pair(work / f"redline-{factor}", factor)
         if factor == 8:
             found["check 8x, no kept load"] = side.timed(side.avtal("--sources", str(pair), "check"),
-                                                         own.uncached(pair))
+                                                         uncached(pair))
         word = side.python(str(side.bench / "_redline_word.py"), str(pair), "fore", "working",
                            str(work / f"redline-{factor}" / "out.docx"))
         found[f"Word redline {factor}x"] = side.timed(word)
-        found[f"Word redline {factor}x, no kept load"] = side.timed(word, own.uncached(pair))
+        found[f"Word redline {factor}x, no kept load"] = side.timed(word, uncached(pair))
     return found
 
 
