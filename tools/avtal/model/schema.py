@@ -1,13 +1,13 @@
 """The source format as typed, frozen dataclasses.
 
 These classes are the single definition of what a source file may contain:
-`avtal check` validates against them (with pydantic) and `avtal schema` turns
-them into the JSON Schema that editors use to validate and complete while a
-person types.
+a load validates against them (`validate`) and `avtal schema` turns them into
+the JSON Schema that editors use to validate and complete while a person types.
 
 They are stdlib dataclasses, not pydantic models, and their constraints are
-`Rule`s that pydantic reads only when it validates: a command that gets its
-Corpus unpickled (a kept load) never imports pydantic, ~60 ms of its start-up.
+`Rule`s: `validate.exact` reads them to build a file that fits, and pydantic
+only for a file that does not (to say what is wrong). So neither a kept load
+nor a load of valid sources imports pydantic, ~60 ms of a start-up.
 """
 
 from __future__ import annotations
