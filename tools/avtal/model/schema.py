@@ -20,7 +20,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 
 class Rule:
-    """Constraints and description of a value, in pydantic's `Field` terms, applied when pydantic validates.
+    """Constraints and description of a value, in pydantic's `Field` terms: `validate.exact` checks them on a
+    file that fits, pydantic on one that does not (and writes them into the JSON Schema).
 
     Rules nest (`Annotated[Id, Rule(description=…)]`); the outer one's description wins, as with `Field`."""
 

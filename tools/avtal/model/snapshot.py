@@ -1,10 +1,10 @@
 """A loaded Corpus kept on disk, so a command on sources it has already loaded does not load them again.
 
 `avtal check`, `build`, `redline` and `remiss …` each start in a fresh process. Loading parses every
-YAML file, validates it (building pydantic's validators first) and checks every reference and
-pinpoint: 35 ms for the sample sources, 100 ms at 8x the huvudavtal, on top of the imports it needs
-(pydantic and PyYAML, ~70 ms). Unpickling the result takes 8-14 ms and imports neither: the source
-models are plain dataclasses (`schema`). A frozen version never changes, and the working sources
+YAML file, validates it and checks every reference and pinpoint: 35 ms for the sample sources, 100 ms
+at 8x the huvudavtal, on top of the imports it needs (PyYAML, ~8 ms; pydantic too, ~60 ms, for a file
+with an error). Unpickling the result takes 8-14 ms and imports neither: the source models are plain
+dataclasses (`schema`). A frozen version never changes, and the working sources
 rarely change between two commands (build, then redline), so most loads are hits.
 
 The key is everything the load reads or depends on: the bytes of every file under the sources that
