@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from avtal.model import corpus as corpus_module
+from avtal.model import law
 from avtal.model import yamlfile
 from avtal.model import snapshot
 from avtal.model.corpus import Memo, load
@@ -199,3 +200,80 @@ def test_a_frozen_version_is_kept_beside_the_project_not_inside_sources(tree):
     assert kept[0] is not None and len(entries(tree)) == before + 1
     same(load(version.folder, root=tree.root), load(version.folder, root=tree.root, memo=Memo()))
     assert not list(tree.sources.rglob(".build-cache"))
+
+
+# ---- a load after an edit: what the last load read is kept with it (corpus.Memo) ----------------------------
+
+def parsed_files(monkeypatch) -> list[str]:
+    """The files each load from now on parses (by name)."""
+    seen: list[str] = []
+    read = yamlfile.read_yaml
+
+    def counting(path, *args, **kwargs):
+        seen.append(path.name)
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(yamlfile, "read_yaml", counting)
+    return seen
+
+
+def test_a_load_after_an_edit_parses_only_the_edited_file_and_its_changed_texts(tree, monkeypatch):
+    tree.load()
+    tree.edit("documents/munhalsa.yaml", "Andra steget", "Andra och sista steget")
+    seen = parsed_files(monkeypatch)
+    texts: list[str] = []
+    parse = corpus_module.parse_blocks
+    monkeypatch.setattr(corpus_module, "parse_blocks", lambda text: texts.append(text) or parse(text))
+    monkeypatch.setattr(law, "_CACHE", {})  # as in a new process: the statute snapshots come with the last load
+
+    def unpickled(*_args, **_kwargs):
+        raise AssertionError("a statute snapshot was read again")
+
+    monkeypatch.setattr(law, "cached_pickle", unpickled)
+    loaded = tree.load()
+    monkeypatch.undo()
+    assert seen == ["munhalsa.yaml"]
+    assert len(texts) == 1 and "Andra och sista steget" in texts[0]
+    same(loaded, fresh(tree))
+
+
+def test_a_file_changed_under_the_same_size_and_time_is_still_read_again(tree, monkeypatch):
+    """Files are known by their content, not their stat: a restored mtime does not hide an edit."""
+    path = tree.sources / "documents" / "munhalsa.yaml"
+    tree.load()
+    stat = path.stat()
+    tree.edit("documents/munhalsa.yaml", "Andra steget", "Andra stegen")  # as long as before
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert path.stat().st_size == stat.st_size
+    seen = parsed_files(monkeypatch)
+    loaded = tree.load()
+    assert seen == ["munhalsa.yaml"]
+    assert "Andra stegen" in repr(loaded[0].document("munhalsa").source)
+    same(loaded, fresh(tree))
+
+
+@pytest.mark.parametrize("name, old, new, problem_in", [
+    # the clause it repeats is in a file kept from the last load: "already used at" points into that file
+    ("documents/munhalsa.yaml", "id: mun.ansvar.region", "id: ansvar.kommun", "documents/munhalsa.yaml"),
+    # the term removed is used in files kept from the last load: each use is located there
+    ("terms.yaml", "  - id: sip\n", "  - id: sipp\n", "documents/huvudavtal.yaml"),
+])
+def test_problems_in_files_kept_from_the_last_load_are_located_as_a_fresh_load_locates_them(tree, monkeypatch, name, old,
+                                                                                             new, problem_in):
+    tree.load()
+    tree.edit(name, old, new)
+    seen = parsed_files(monkeypatch)
+    loaded = tree.load()
+    assert seen == [Path(name).name]  # the other files came from the last load, parsed again only to locate
+    assert loaded[0] is None and any(p.location.file == tree.shown(problem_in) and p.location.line for p in loaded[1])
+    same(loaded, fresh(tree))
+
+
+def test_what_a_load_by_other_code_kept_is_not_used(tree, monkeypatch):
+    tree.load()
+    tree.edit("documents/munhalsa.yaml", "Andra steget", "Andra och sista steget")
+    monkeypatch.setattr(snapshot, "_FORMAT", b"another build of the model")
+    seen = parsed_files(monkeypatch)
+    loaded = tree.load()
+    assert len(seen) == 5  # avtal, terms, statutes and both documents: nothing kept by other code is used
+    same(loaded, fresh(tree))

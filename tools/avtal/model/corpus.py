@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from ..fsutil import CACHE_DIR, read_limited
 from . import law, schema, snapshot
@@ -185,24 +187,29 @@ def load(sources: Path, *, root: Path | None = None, memo: "Memo | None" = None,
 
     With a `memo` kept between calls (`avtal serve`), files unchanged since the last call are not read,
     parsed or validated again, and texts unchanged are not parsed again: only the edited file is.
-    Without one, a load of sources loaded before (by content) is read back from disk (`snapshot`), and a
-    load from scratch is kept there before it returns, or with `keep_later` at the next `snapshot.flush()`
-    (`avtal build` flushes while typst lays out) or at exit.
+    Without one, a load of sources loaded before (by content) is read back from disk (`snapshot`); any
+    other starts from the memo of the last load of the same sources kept there, and is kept there before
+    it returns, or with `keep_later` at the next `snapshot.flush()` (`avtal build` flushes while typst lays
+    out) or at exit.
     """
     root = root or Path.cwd()
+    kept_memo = memo is None
     if memo is None:  # a command's one load: kept on disk for the next command on the same sources
         where, files = _kept_in(sources), _inputs(sources)
         name, kept = snapshot.read(where, files, f"{sources}\0{sources.resolve()}\0{root.resolve()}")
         if kept is not None:
-            return kept
+            return kept[0], kept[1]
+        last = snapshot.previous(where, name)  # after an edit: what the last load read
+        ok = isinstance(last, tuple) and len(last) == 3 and isinstance(last[2], Memo) and last[2].by_content
+        memo = last[2] if ok else Memo(by_content=True)
     problems = Problems()
-    loader = _Loader(sources, root, problems, memo or Memo())
+    loader = _Loader(sources, root, problems, memo)
     corpus = loader.run()
     loader.memo.forget_unused()
     if problems.errors:
         return None, problems
-    if memo is None:
-        snapshot.write(where, name, (corpus, problems))
+    if kept_memo:
+        snapshot.write(where, name, (corpus, problems, loader.memo.on_disk()))
         if not keep_later:
             snapshot.flush()
     return corpus, problems
@@ -225,21 +232,28 @@ def _kept_in(sources: Path) -> Path:
 
 @dataclass
 class Memo:
-    """What one load read, for the next: each clean file by its stat, each parsed text by its content.
+    """What one load read, for the next: each clean file by its stamp, each parsed text by its content.
 
-    Only files read without any problem are kept (a file with problems is read again, so its problems are
-    reported afresh); entries the last load did not use are dropped, so the memo does not grow with edits.
+    `avtal serve` keeps one in memory and stamps files by stat. A command keeps the last load's on disk
+    with its kept load (`snapshot`) and stamps files by content (`by_content`), so the command after an
+    edit parses only the edited file, and only the texts that changed. Only files read without any
+    problem are kept (a file with problems is read again, so its problems are reported afresh); entries
+    the last load did not use are dropped, so the memo does not grow with edits.
     """
 
-    files: dict[tuple[Path, type], tuple[tuple[int, int, int], YamlFile, schema.Node]] = field(default_factory=dict)
+    files: dict[tuple[Path, type], tuple[object, YamlFile | tuple[str, str], schema.Node]] = field(default_factory=dict)
     texts: dict[str, tuple[tuple[Block, ...], list]] = field(default_factory=dict)
+    laws: dict[str, law.Snapshot] = field(default_factory=dict)  # statute snapshots by content (`law.read_snapshot`)
+    by_content: bool = False
     used_files: set = field(default_factory=set)
     used_texts: set[str] = field(default_factory=set)
+    used_laws: set[str] = field(default_factory=set)
 
     def forget_unused(self) -> None:
         self.files = {k: v for k, v in self.files.items() if k in self.used_files}
         self.texts = {k: v for k, v in self.texts.items() if k in self.used_texts}
-        self.used_files, self.used_texts = set(), set()
+        self.laws = {k: v for k, v in self.laws.items() if k in self.used_laws}
+        self.used_files, self.used_texts, self.used_laws = set(), set(), set()
 
     def parse(self, text: str) -> tuple[tuple[Block, ...], list]:
         self.used_texts.add(text)
@@ -247,6 +261,32 @@ class Memo:
         if found is None:
             found = self.texts[text] = parse_blocks(text)
         return found
+
+    def statute_snapshot(self, name: str, make: Callable[[], law.Snapshot]) -> law.Snapshot:
+        self.used_laws.add(name)
+        found = self.laws.get(name)
+        if found is None:
+            found = self.laws[name] = make()
+        return found
+
+    def stamp(self, path: Path) -> tuple[bytes | None, object]:
+        """(the file's bytes when read for the stamp, its stamp): its content's digest, or its stat."""
+        if not self.by_content:
+            return None, _stamp(path)
+        from .yamlfile import MAX_BYTES
+
+        try:
+            raw = read_limited(path, MAX_BYTES)
+        except OSError:  # the read proper says what is wrong
+            return None, None
+        return raw, hashlib.sha256(raw).digest()
+
+    def on_disk(self) -> Memo:
+        """This memo as kept on disk: each file's name and text instead of its parse (positions are parsed again
+        only for a problem), so reading it back needs no YAML loader."""
+        files = {k: (stamp, (s.file, s.text) if not isinstance(s, tuple) else s, node)
+                 for k, (stamp, s, node) in self.files.items()}
+        return Memo(files, self.texts, self.laws, by_content=self.by_content)
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -268,26 +308,33 @@ class _Loader:
         self.unparsed: dict[str, str] = {}  # file -> text of a file that is not YAML (searched for ids and uses)
         self.salvaged: set[int] = set()  # ids of objects `salvage` built from files with schema errors
         self.partial: dict[str, str] = {}  # doc id -> text of a document that was only partly checked
-        self.clause_home: dict[str, tuple[str, Location]] = {}  # clause id -> (doc id, where defined)
+        self.clause_home: dict[str, tuple[str, Callable[[], Location]]] = {}  # clause id -> (doc id, where defined)
 
     def shown(self, path: Path) -> str:
         return relative(path, self.root)
 
     def read(self, path: Path, model: type[schema.Node], listed_as: str = ""):
         """(source, model) of a file; with schema errors, the model holds the parts that are valid (`salvage`)."""
-        key, stamp = (path, model), _stamp(path)
+        key = (path, model)
+        raw, stamp = self.memo.stamp(path)
         kept = self.memo.files.get(key)
         if kept is not None and stamp is not None and kept[0] == stamp:
             self.memo.used_files.add(key)
-            return kept[1], kept[2]
+            source = kept[1]
+            if isinstance(source, tuple):  # kept on disk
+                from .yamlfile import YamlFile
+
+                source = YamlFile.unparsed(*source)
+                self.memo.files[key] = (stamp, source, kept[2])
+            return source, kept[2]
         before = len(self.problems.items)
-        source, valid = self._read(path, model, listed_as)
+        source, valid = self._read(path, model, listed_as, raw)
         if stamp is not None and valid is not None and len(self.problems.items) == before and id(valid) not in self.salvaged:
             self.memo.files[key] = (stamp, source, valid)
             self.memo.used_files.add(key)
         return source, valid
 
-    def _read(self, path: Path, model: type[schema.Node], listed_as: str):
+    def _read(self, path: Path, model: type[schema.Node], listed_as: str, raw: bytes | None):
         # Imported here, as only a load from scratch reads YAML and validates: a kept load needs neither
         # (pydantic and the YAML loader are ~70 ms of a start-up).
         from .validate import salvage, validate
@@ -297,7 +344,7 @@ class _Loader:
             why = f"'{listed_as}' is listed in {PACKAGE_FILE} but " if listed_as else ""
             self.problems.add(Location(self.shown(path)), f"missing file: {why}{self.shown(path)} does not exist")
             return None, None
-        source = read_yaml(path, self.shown(path), self.problems)
+        source = read_yaml(path, self.shown(path), self.problems, raw)
         if source is None:
             try:
                 self.unparsed[self.shown(path)] = read_limited(path, MAX_BYTES).decode("utf-8", "replace")
@@ -357,16 +404,16 @@ class _Loader:
 
     def clause(self, source: YamlFile, c: schema.Clause, number: tuple[int, ...], path: KeyPath, doc: str) -> Clause:
         where = c.id
-        location = source.location(path + ("id",))
+        location = partial(source.location, path + ("id",))  # looked up only for a problem
         if c.id in self.clause_home:
             other_doc, other = self.clause_home[c.id]
-            self.problems.add(location, f"duplicate id '{c.id}': already used at {other}"
+            self.problems.add(location(), f"duplicate id '{c.id}': already used at {other()}"
                               f"{'' if other_doc == doc else f' (document {other_doc})'}; ids must be unique "
                               "across all five documents", where=where)
         else:
             self.clause_home[c.id] = (doc, location)
         if len(number) > MAX_DEPTH:
-            self.problems.add(location, f"clause nested {len(number)} levels deep: expected at most {MAX_DEPTH} "
+            self.problems.add(location(), f"clause nested {len(number)} levels deep: expected at most {MAX_DEPTH} "
                               "(avsnitt → clause → sub-clause)", where=where)
         body: tuple[Block, ...] = ()
         if c.text is not None:
@@ -376,7 +423,7 @@ class _Loader:
             else:
                 body = self.blocks(c.text, source, path + ("text",), where, doc)
         elif not c.clauses and c.table is None and id(c) not in self.salvaged:  # not a text dropped as invalid
-            self.problems.add(location, f"clause '{c.id}' is empty: expected 'text', 'table' or 'clauses'", where=where)
+            self.problems.add(location(), f"clause '{c.id}' is empty: expected 'text', 'table' or 'clauses'", where=where)
         table = self.table(source, c.table, path + ("table",), where, doc) if c.table else None
         children = tuple(
             self.clause(source, child, number + (i + 1,), path + ("clauses", i), doc)
@@ -403,13 +450,13 @@ class _Loader:
         )
 
     def unique(self, source: YamlFile, ids: list[tuple[str, KeyPath]], what: str) -> None:
-        first: dict[str, Location] = {}
+        first: dict[str, KeyPath] = {}
         for ident, path in ids:
             if ident in first:
                 self.problems.add(source.location(path), f"duplicate {what} id '{ident}': already defined at "
-                                  f"{first[ident]}", where=ident)
+                                  f"{source.location(first[ident])}", where=ident)
             else:
-                first[ident] = source.location(path)
+                first[ident] = path
 
     # -- text --
 
@@ -508,9 +555,11 @@ class _Loader:
                 if isinstance(doc.source.version_date, dt.date):
                     dates.insert(0, (doc.source.version_date, "the frozen version is dated"))
             needle = None if use.path[0] == "legal_basis" else "{lag:" + " ".join(filter(None, (node.law, node.pinpoint)))
-            citations.append(law.Citation(node, use.source.location(use.path, needle=needle), use.where, tuple(dates)))
+            citations.append(law.Citation(node, partial(use.source.location, use.path, needle=needle), use.where,
+                                          tuple(dates)))
         folder = law.snapshot_folder(self.sources)
-        snapshots = law.read_snapshots(folder, {c.cite.law for c in citations}, self.problems, self.root)
+        snapshots = law.read_snapshots(folder, {c.cite.law for c in citations}, self.problems, self.root,
+                                       self.memo.statute_snapshot)
         law.check_pinpoints(citations, laws, snapshots, self.problems, severity="note" if frozen else "error",
                             group=frozen)
         if not frozen:

@@ -15,6 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from ..fsutil import cached_pickle
 from .problems import Location, Problems, Severity, relative
@@ -124,12 +125,20 @@ def _snapshot(fields: dict, shown: str) -> Snapshot:
                     tuple((number(c), title) for c, title in fields["chapters"]), provisions, shown)
 
 
-def read_snapshot(path: Path, problems: Problems, root: Path | None = None) -> Snapshot | None:
+Keep = Callable[[str, Callable[[], Snapshot]], Snapshot]  # (content key, make) -> the snapshot
+
+
+def _made(name: str, make: Callable[[], Snapshot]) -> Snapshot:
+    return make()
+
+
+def read_snapshot(path: Path, problems: Problems, root: Path | None = None, keep: Keep = _made) -> Snapshot | None:
     """Read one generated snapshot; a damaged one is a problem naming the file, never a traceback.
 
     Parsing the YAML of a large statute is most of a check's load time, so the snapshot is kept (pickled:
     ~3x faster to read back than its fields as JSON) under .build-cache/lagar/, keyed by the file's content
-    hash and this module's code (an edited file is parsed anew).
+    hash and this module's code (an edited file is parsed anew). `keep(name, make)` may hand back the one
+    made under that content key before (`corpus.Memo`: the last load's, already unpickled with it).
     """
     shown = relative(path, root)
     try:
@@ -139,10 +148,15 @@ def read_snapshot(path: Path, problems: Problems, root: Path | None = None) -> S
             return _CACHE[key]
         raw = path.read_bytes()
         name = f"{path.stem}-{hashlib.sha256(_CODE + raw).hexdigest()[:32]}"
-        kept = cached_pickle(path.parent.parent, LAGAR_DIR, name, lambda: _snapshot(_fields(raw.decode("utf-8")), ""))
-        if not isinstance(kept, Snapshot):  # not ours: the file decides
-            kept = _snapshot(_fields(raw.decode("utf-8")), "")
-        snapshot = _CACHE[key] = replace(kept, file=shown)
+
+        def make() -> Snapshot:
+            kept = cached_pickle(path.parent.parent, LAGAR_DIR, name,
+                                 lambda: _snapshot(_fields(raw.decode("utf-8")), ""))
+            if not isinstance(kept, Snapshot):  # not ours: the file decides
+                kept = _snapshot(_fields(raw.decode("utf-8")), "")
+            return replace(kept, file=shown)
+
+        snapshot = _CACHE[key] = keep(f"{name}\0{shown}", make)
         return snapshot
     except (OSError, KeyError, TypeError, AttributeError, ValueError) as exc:
         problems.add(Location(shown), f"unreadable statute snapshot ({exc.__class__.__name__}: {exc}): expected the "
@@ -150,13 +164,14 @@ def read_snapshot(path: Path, problems: Problems, root: Path | None = None) -> S
         return None
 
 
-def read_snapshots(folder: Path, laws: set[str], problems: Problems, root: Path | None = None) -> dict[str, Snapshot]:
+def read_snapshots(folder: Path, laws: set[str], problems: Problems, root: Path | None = None,
+                   keep: Keep = _made) -> dict[str, Snapshot]:
     """The snapshots of the given statute ids that exist in `folder`."""
     found: dict[str, Snapshot] = {}
     for law in sorted(laws):
         path = folder / f"{law}.yaml"
         if path.exists():
-            snapshot = read_snapshot(path, problems, root)
+            snapshot = read_snapshot(path, problems, root, keep)
             if snapshot is not None:
                 found[law] = snapshot
     return found
@@ -169,9 +184,13 @@ class Citation:
     """A cited pinpoint, where it is written, and the dates on which it must be in force."""
 
     cite: Cite
-    location: Location
+    locate: Callable[[], Location]  # where it is written: looked up only for a problem (`location`)
     where: str
     dates: tuple[tuple[dt.date, str], ...]  # (date, why that date), e.g. (2027-01-01, "the document applies from")
+
+    @property
+    def location(self) -> Location:
+        return self.locate()
 
 
 def _long(day: dt.date) -> str:
@@ -279,13 +298,12 @@ def missing_snapshots(citations: list[Citation], statutes: dict[str, Statute], s
     for law, uses in sorted(cited.items()):
         statute = statutes[law]
         pinpoints = sum(1 for u in uses if u.cite.chapter is not None or u.cite.section is not None)
-        first = uses[0].location
         if statute.unchecked:
             problems.add(locate(law), f"{statute.name} ({law}) has no snapshot in {folder}/: {len(uses)} citation(s) "
                          f"({pinpoints} with chapter or section) not checked ({statute.unchecked})", where=law,
                          severity="note")
         else:
             problems.add(locate(law), f"{statute.name} ({law}) has no snapshot in {folder}/: its {len(uses)} "
-                         f"citation(s) ({pinpoints} with chapter or section; first at {first}) are not checked; add "
+                         f"citation(s) ({pinpoints} with chapter or section; first at {uses[0].location}) are not checked; add "
                          "its consolidated text and run tools/lagar_snapshot.py, or say why not in 'unchecked'",
                          where=law, severity="warning")

@@ -16,6 +16,11 @@ the files are and where the cache lives (CACHE_DIR/corpus/ beside the project's 
 statute cache); it holds the newest KEEP entries. Its files are ours, as trusted as __pycache__;
 one that does not unpickle is ignored.
 
+An entry also holds what its load read (`corpus.Memo`: each file's validated model by its content,
+each text's parse, the statute snapshots). A miss after an edit starts from the last entry of the same
+sources and code (`previous`): only the edited file is parsed and validated, and only its changed texts
+parsed (the huvudavtal edited: a load of ~30 ms instead of ~41, measured in process).
+
 Writing an entry (pickling ~11 ms for the sample sources) need not hold up the command that loaded:
 `write` queues it and `flush` writes it. `corpus.load` flushes at once unless asked to keep it later;
 `avtal build` flushes on a thread that would otherwise wait for typst's layouts. Whatever is still
@@ -36,7 +41,7 @@ from ..fsutil import atomic_write_bytes, read_limited
 
 KEEP = 16  # a few versions and the last edits of the working sources
 LIMIT = 64 * 2**20  # a source over this is refused by the load anyway (yamlfile.MAX_BYTES is 25 MB)
-_FORMAT = b"avtal-corpus-2"  # bump when what is pickled changes shape
+_FORMAT = b"avtal-corpus-3"  # bump when what is pickled changes shape
 _MODEL = Path(__file__).resolve().parent
 _PARSERS = ("yaml", "pydantic", "pydantic_core")  # their messages are part of the problems we keep
 
@@ -58,10 +63,12 @@ def _code() -> bytes:
 
 
 def key(files: list[Path], context: str) -> str | None:
-    """The digest of the model's code, `context` (the folders a load was given) and the files' bytes; None
-    when a file is not one to read (a FIFO, a device, too large): the load itself then says what is wrong."""
+    """'{digest of the model's code and `context` (the folders a load was given)}-{digest of both and the files'
+    bytes}'; None when a file is not one to read (a FIFO, a device, too large): the load itself then says what
+    is wrong. The first half names every load of the same sources by the same code (`previous`)."""
     h = hashlib.sha256(_code())
     h.update(context.encode() + b"\0")
+    same = h.hexdigest()[:16]
     for path in files:
         try:
             data = read_limited(path, LIMIT)
@@ -71,7 +78,7 @@ def key(files: list[Path], context: str) -> str | None:
             return None
         h.update(f"{path}\0".encode())
         h.update(b"-\0" if data is None else len(data).to_bytes(8, "big") + data)
-    return h.hexdigest()
+    return f"{same}-{h.hexdigest()[:48]}"
 
 
 def read(where: Path, files: list[Path], context: str):
@@ -80,16 +87,32 @@ def read(where: Path, files: list[Path], context: str):
     if name is None:
         return None, None
     flush()  # an entry this process loaded is on disk before it is looked for
-    path = where / f"{name}.pickle"
+    return name, _unpickled(where / f"{name}.pickle")
+
+
+def previous(where: Path, name: str | None):
+    """What the last load of the same sources by the same code kept (the most recently used entry whose key
+    begins as `name` does), or None: the start of a load after an edit (`corpus.Memo`)."""
+    if name is None:
+        return None
+    try:
+        same = [p for p in where.glob(f"{name.split('-')[0]}-*.pickle") if p.name != f"{name}.pickle"]
+        newest = max(same, key=lambda p: p.stat().st_mtime_ns, default=None)
+    except OSError:
+        return None
+    return None if newest is None else _unpickled(newest)
+
+
+def _unpickled(path: Path):
     try:
         value = pickle.loads(path.read_bytes())
     except Exception:  # missing, truncated or from another build of the classes: load afresh
-        return name, None
+        return None
     try:
         os.utime(path)  # the newest entries are the ones in use
     except OSError:
         pass
-    return name, value
+    return value
 
 
 _queued: list[tuple[Path, str, object]] = []

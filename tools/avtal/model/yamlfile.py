@@ -45,9 +45,20 @@ class YamlFile:
     values: dict[KeyPath, yaml.Node] = field(default_factory=dict)
     keys: dict[KeyPath, yaml.Node] = field(default_factory=dict)
     line_starts: list[int] | None = field(default=None, repr=False)
+    parsed: bool = field(default=True, repr=False)  # False: data and positions are parsed on first use
+
+    @classmethod
+    def unparsed(cls, file: str, text: str) -> YamlFile:
+        """A file known to be valid (its model kept from an earlier load), parsed again only if a location is asked."""
+        return cls(file=file, text=text, parsed=False)
 
     def location(self, path: KeyPath, *, key: bool = False, needle: str | None = None) -> Location:
         """Where the value (or key) at `path` is; with `needle`, where that text is inside it."""
+        if not self.parsed:
+            again = load_yaml(self.text, self.file, Problems())
+            if again is not None:
+                self.data, self.values, self.keys = again.data, again.values, again.keys
+            self.parsed = True
         node = (self.keys if key else self.values).get(path)
         while node is None and path:
             path = path[:-1]
@@ -175,10 +186,12 @@ def _build(doc: YamlFile, node: yaml.Node, path: KeyPath, problems: Problems,
     return _scalar(doc, node, path, problems, constructor)
 
 
-def read_yaml(path: Path, shown_as: str, problems: Problems) -> YamlFile | None:
-    """Read and parse a file; unreadable, oversized, special (a FIFO) or non-UTF-8 files are problems too."""
+def read_yaml(path: Path, shown_as: str, problems: Problems, raw: bytes | None = None) -> YamlFile | None:
+    """Read and parse a file (or its bytes `raw`, already read from it); unreadable, oversized, special (a FIFO)
+    or non-UTF-8 files are problems too."""
     try:
-        text = read_limited(path, MAX_BYTES).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+        raw = read_limited(path, MAX_BYTES) if raw is None else raw
+        text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as exc:
         problems.add(Location(shown_as), f"not UTF-8 text (byte {exc.start}); expected a UTF-8 YAML file")
         return None
