@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import ast, html, wording
 from . import typst as typst_writer
@@ -76,27 +76,35 @@ def blocks_for(pub: Publication, fmt: str) -> list[ast.Node]:
     return _lowered(list(pub.blocks), fmt, "typst" if fmt == "word-layout" else fmt, pub.spell)
 
 
-def _lowered(value: Any, keep: str, fmt: str, spell: Callable[[str, str], str]) -> Any:
-    if isinstance(value, list):
-        out = []
-        for item in value:
-            if isinstance(item, dict) and item.get("t") in ("Str", "Space"):  # most nodes: kept as they are
+# Nodes with nothing below them to lower: kept as they are (most of a tree: its text runs).
+_LEAVES = frozenset({"Str", "Space", "SoftBreak", "LineBreak", "RawInline", "RawBlock", "Code", "CodeBlock",
+                     "HorizontalRule", "Math"})
+
+
+def _lowered(value: list, keep: str, fmt: str, spell: Callable[[str, str], str]) -> list:
+    """A copy of `value` (a list inside the tree) with links spelled for `fmt` and `only` parts kept for `keep`;
+    what cannot hold a link or an `only` part (text, attributes) is shared with the tree, not copied."""
+    out = []
+    for item in value:
+        if type(item) is dict:
+            kind = item["t"]
+            if kind in _LEAVES:
                 out.append(item)
-            elif isinstance(item, dict) and item.get("t") == "Div" and ast.ONLY in item["c"][0][1]:
+            elif kind == "Link":
+                a, text, (url, title) = item["c"]
+                out.append({"t": kind, "c": [a, _lowered(text, keep, fmt, spell), [spell(url, fmt), title]]})
+            elif kind == "Div" and ast.ONLY in item["c"][0][1]:
                 if keep in dict(item["c"][0][2])["formats"].split():
                     out.extend(_lowered(item["c"][1], keep, fmt, spell))
+            elif type(item.get("c")) is list:
+                out.append({"t": kind, "c": _lowered(item["c"], keep, fmt, spell)})
             else:
-                out.append(_lowered(item, keep, fmt, spell))
-        return out
-    if isinstance(value, dict) and "c" in value:
-        kind = value["t"]
-        if kind == "Str":
-            return value
-        if kind == "Link":
-            a, text, (url, title) = value["c"]
-            return {"t": kind, "c": [a, _lowered(text, keep, fmt, spell), [spell(url, fmt), title]]}
-        return {"t": kind, "c": _lowered(value["c"], keep, fmt, spell)}
-    return value
+                out.append(item)
+        elif type(item) is list:
+            out.append(_lowered(item, keep, fmt, spell))
+        else:
+            out.append(item)
+    return out
 
 
 # -- Word --
