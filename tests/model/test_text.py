@@ -192,3 +192,13 @@ def test_walk_inlines_visits_nested_nodes_depth_first():
     tree = inlines("*a {term:sip}* [b **c**](https://x.se)")
     kinds = [type(n).__name__ for n in walk_inlines(tree)]
     assert kinds == ["Emph", "Str", "TermUse", "Str", "Link", "Str", "Strong", "Str"]
+
+
+def test_every_run_of_white_space_in_a_line_is_one_space_as_the_regex_would_make_it():
+    """Any code point the regex \\s matches (tab, no-break space, ideographic space …) counts as white space."""
+    import re
+    import sys
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(r"\s", c))
+    text = f"{spaces}ett{spaces}två \t tre{spaces}"
+    assert inlines(text) == (Str(re.sub(r"\s+", " ", text).strip()),) == (Str("ett två tre"),)

@@ -183,7 +183,7 @@ def _parse_chunk(lines: list[str], issues: list[TextIssue]) -> Iterator[Block]:
 
 def parse_inlines(text: str, issues: list[TextIssue]) -> tuple[Inline, ...]:
     """Parse one paragraph or cell of inline markup."""
-    text = re.sub(r"\s+", " ", text).strip()
+    text = " ".join(text.split())  # runs of white space (what the regex \s matches, as str.split knows it) as one space
     for match in _UNCLOSED.finditer(text):
         issues.append(TextIssue(f"unclosed marker '{match.group(0)[:30]}': expected a closing '}}'", match.group(0)[:20]))
     out: list[Inline] = []
