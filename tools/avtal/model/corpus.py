@@ -423,7 +423,8 @@ class _Loader:
             else:
                 body = self.blocks(c.text, source, path + ("text",), where, doc)
         elif not c.clauses and c.table is None and id(c) not in self.salvaged:  # not a text dropped as invalid
-            self.problems.add(location(), f"clause '{c.id}' is empty: expected 'text', 'table' or 'clauses'", where=where)
+            self.problems.add(location(), f"clause '{c.id}' is empty: expected 'text', 'table' or 'clauses'",
+                              where=where)
         table = self.table(source, c.table, path + ("table",), where, doc) if c.table else None
         children = tuple(
             self.clause(source, child, number + (i + 1,), path + ("clauses", i), doc)

@@ -304,6 +304,7 @@ def missing_snapshots(citations: list[Citation], statutes: dict[str, Statute], s
                          severity="note")
         else:
             problems.add(locate(law), f"{statute.name} ({law}) has no snapshot in {folder}/: its {len(uses)} "
-                         f"citation(s) ({pinpoints} with chapter or section; first at {uses[0].location}) are not checked; add "
-                         "its consolidated text and run tools/lagar_snapshot.py, or say why not in 'unchecked'",
+                         f"citation(s) ({pinpoints} with chapter or section; first at {uses[0].location}) are not "
+                         "checked; add its consolidated text and run tools/lagar_snapshot.py, or say why not in "
+                         "'unchecked'",
                          where=law, severity="warning")
