@@ -6,7 +6,8 @@ its own bench stand-ins (`peers.PDFS_OURS`, `_redline_word.py`), on corpora made
 needs a `bench/peers.py`. The other side of each pair is this checkout, as `make` installed it.
 
 Run: .venv/bin/python bench/_before_after.py REV [--runs 9] [--only "edit + build,…"]
-(not part of `make bench`: it needs a revision to compare with). Writes bench/results/before_after.json.
+(not part of `make bench`: it needs a revision to compare with). Writes bench/results/before_after-REV.json,
+one file per revision compared with, so the README's before/after tables each keep their record.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Callable
 import peers
 
 ROOT = peers.ROOT
-RESULTS = ROOT / "bench" / "results" / "before_after.json"
+RESULTS = ROOT / "bench" / "results"
 LAUNCHER = """import sys
 from avtal import cli
 sys.exit(cli.run() if hasattr(cli, "run") else cli.main())
@@ -126,10 +127,11 @@ def main() -> int:
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder / "before" / "tree")],
                            capture_output=True)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "before": args.rev,
-                                   "runs": args.runs, "figures": found}, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    out = RESULTS / f"before_after-{args.rev.replace('/', '_')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"when": datetime.now(timezone.utc).isoformat(timespec="seconds"), "before": args.rev,
+                               "runs": args.runs, "figures": found}, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
 
